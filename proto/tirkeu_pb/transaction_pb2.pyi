@@ -1,0 +1,302 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class PropertyKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROPERTY_KIND_UNSPECIFIED: _ClassVar[PropertyKind]
+    APARTMENT: _ClassVar[PropertyKind]
+    HOUSE: _ClassVar[PropertyKind]
+
+class MaritalStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MARITAL_STATUS_UNSPECIFIED: _ClassVar[MaritalStatus]
+    NOT_MARRIED: _ClassVar[MaritalStatus]
+    MARRIED: _ClassVar[MaritalStatus]
+
+class ParticipantRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PARTICIPANT_ROLE_UNSPECIFIED: _ClassVar[ParticipantRole]
+    KTK_REPRESENTATIVE: _ClassVar[ParticipantRole]
+    RECIPIENT: _ClassVar[ParticipantRole]
+    SPOUSE: _ClassVar[ParticipantRole]
+    GUARANTOR: _ClassVar[ParticipantRole]
+
+class CheckKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHECK_KIND_UNSPECIFIED: _ClassVar[CheckKind]
+    FEE_PAID: _ClassVar[CheckKind]
+    SPOUSES_PARTICIPATE: _ClassVar[CheckKind]
+    SIGNATURES_AND_IDENTIFIERS: _ClassVar[CheckKind]
+    NO_PRECLUDING_ENCUMBRANCE: _ClassVar[CheckKind]
+    NOT_ON_TERRORISM_FINANCING_LIST: _ClassVar[CheckKind]
+
+class SourceDatabase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SOURCE_DATABASE_UNSPECIFIED: _ClassVar[SourceDatabase]
+    INDIVIDUALS_DATABASE: _ClassVar[SourceDatabase]
+    LEGAL_ENTITIES_DATABASE: _ClassVar[SourceDatabase]
+    CIVIL_STATUS_REGISTRY: _ClassVar[SourceDatabase]
+    REAL_ESTATE_CADASTRE: _ClassVar[SourceDatabase]
+    TERRORISM_FINANCING_LIST: _ClassVar[SourceDatabase]
+    PAYMENT_SYSTEM: _ClassVar[SourceDatabase]
+
+class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_UNSPECIFIED: _ClassVar[Decision]
+    REGISTER: _ClassVar[Decision]
+    SUSPEND: _ClassVar[Decision]
+    RESUME: _ClassVar[Decision]
+    REFUSE: _ClassVar[Decision]
+PROPERTY_KIND_UNSPECIFIED: PropertyKind
+APARTMENT: PropertyKind
+HOUSE: PropertyKind
+MARITAL_STATUS_UNSPECIFIED: MaritalStatus
+NOT_MARRIED: MaritalStatus
+MARRIED: MaritalStatus
+PARTICIPANT_ROLE_UNSPECIFIED: ParticipantRole
+KTK_REPRESENTATIVE: ParticipantRole
+RECIPIENT: ParticipantRole
+SPOUSE: ParticipantRole
+GUARANTOR: ParticipantRole
+CHECK_KIND_UNSPECIFIED: CheckKind
+FEE_PAID: CheckKind
+SPOUSES_PARTICIPATE: CheckKind
+SIGNATURES_AND_IDENTIFIERS: CheckKind
+NO_PRECLUDING_ENCUMBRANCE: CheckKind
+NOT_ON_TERRORISM_FINANCING_LIST: CheckKind
+SOURCE_DATABASE_UNSPECIFIED: SourceDatabase
+INDIVIDUALS_DATABASE: SourceDatabase
+LEGAL_ENTITIES_DATABASE: SourceDatabase
+CIVIL_STATUS_REGISTRY: SourceDatabase
+REAL_ESTATE_CADASTRE: SourceDatabase
+TERRORISM_FINANCING_LIST: SourceDatabase
+PAYMENT_SYSTEM: SourceDatabase
+DECISION_UNSPECIFIED: Decision
+REGISTER: Decision
+SUSPEND: Decision
+RESUME: Decision
+REFUSE: Decision
+
+class Envelope(_message.Message):
+    __slots__ = ("body", "signatures")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    body: bytes
+    signatures: _containers.RepeatedCompositeFieldContainer[Signature]
+    def __init__(self, body: _Optional[bytes] = ..., signatures: _Optional[_Iterable[_Union[Signature, _Mapping]]] = ...) -> None: ...
+
+class Signature(_message.Message):
+    __slots__ = ("certificate", "signature")
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    certificate: bytes
+    signature: bytes
+    def __init__(self, certificate: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class TransactionBody(_message.Message):
+    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "payment_confirmation", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PROPERTY_IMPORT_FIELD_NUMBER: _ClassVar[int]
+    LEASE_APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    REGISTRAR_ATTESTATION_FIELD_NUMBER: _ClassVar[int]
+    REGISTRAR_DECISION_FIELD_NUMBER: _ClassVar[int]
+    TERMINATION_OWNERSHIP_APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_LIST_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    expiry_height: int
+    nonce: bytes
+    property_import: PropertyImport
+    lease_application: LeaseApplication
+    payment_confirmation: PaymentConfirmation
+    registrar_attestation: RegistrarAttestation
+    registrar_decision: RegistrarDecision
+    termination_ownership_application: TerminationOwnershipApplication
+    revocation_list_update: RevocationListUpdate
+    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., payment_confirmation: _Optional[_Union[PaymentConfirmation, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ...) -> None: ...
+
+class SignedDocument(_message.Message):
+    __slots__ = ("sha256", "cms", "title")
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    CMS_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    sha256: bytes
+    cms: bytes
+    title: str
+    def __init__(self, sha256: _Optional[bytes] = ..., cms: _Optional[bytes] = ..., title: _Optional[str] = ...) -> None: ...
+
+class PaymentDocument(_message.Message):
+    __slots__ = ("sha256", "amount_tiyn", "payment_reference", "payer_iin")
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_TIYN_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PAYER_IIN_FIELD_NUMBER: _ClassVar[int]
+    sha256: bytes
+    amount_tiyn: int
+    payment_reference: str
+    payer_iin: str
+    def __init__(self, sha256: _Optional[bytes] = ..., amount_tiyn: _Optional[int] = ..., payment_reference: _Optional[str] = ..., payer_iin: _Optional[str] = ...) -> None: ...
+
+class PropertyImport(_message.Message):
+    __slots__ = ("cadastral_number", "address", "kind", "area_square_metres", "holder_bin")
+    CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    AREA_SQUARE_METRES_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_BIN_FIELD_NUMBER: _ClassVar[int]
+    cadastral_number: str
+    address: str
+    kind: PropertyKind
+    area_square_metres: str
+    holder_bin: str
+    def __init__(self, cadastral_number: _Optional[str] = ..., address: _Optional[str] = ..., kind: _Optional[_Union[PropertyKind, str]] = ..., area_square_metres: _Optional[str] = ..., holder_bin: _Optional[str] = ...) -> None: ...
+
+class Guarantor(_message.Message):
+    __slots__ = ("iin", "bin")
+    IIN_FIELD_NUMBER: _ClassVar[int]
+    BIN_FIELD_NUMBER: _ClassVar[int]
+    iin: str
+    bin: str
+    def __init__(self, iin: _Optional[str] = ..., bin: _Optional[str] = ...) -> None: ...
+
+class LeaseApplication(_message.Message):
+    __slots__ = ("cadastral_number", "recipient_iin", "recipient_marital_status", "spouse_iin", "guarantors", "contract", "personal_data_consent", "payment")
+    CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_IIN_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
+    GUARANTORS_FIELD_NUMBER: _ClassVar[int]
+    CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    cadastral_number: str
+    recipient_iin: str
+    recipient_marital_status: MaritalStatus
+    spouse_iin: str
+    guarantors: _containers.RepeatedCompositeFieldContainer[Guarantor]
+    contract: SignedDocument
+    personal_data_consent: SignedDocument
+    payment: PaymentDocument
+    def __init__(self, cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., guarantors: _Optional[_Iterable[_Union[Guarantor, _Mapping]]] = ..., contract: _Optional[_Union[SignedDocument, _Mapping]] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ...) -> None: ...
+
+class PaymentConfirmation(_message.Message):
+    __slots__ = ("application_id", "payment")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    payment: PaymentDocument
+    def __init__(self, application_id: _Optional[str] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ...) -> None: ...
+
+class VideoconferenceParticipant(_message.Message):
+    __slots__ = ("iin", "role")
+    IIN_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    iin: str
+    role: ParticipantRole
+    def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ...) -> None: ...
+
+class Videoconference(_message.Message):
+    __slots__ = ("held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression")
+    HELD_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_AUTHENTIC_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_CAPACITY_CONFIRMED_FIELD_NUMBER: _ClassVar[int]
+    WILL_CONFORMS_TO_EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    held_at_unix_ms: int
+    participants: _containers.RepeatedCompositeFieldContainer[VideoconferenceParticipant]
+    signatures_authentic: bool
+    legal_capacity_confirmed: bool
+    will_conforms_to_expression: bool
+    def __init__(self, held_at_unix_ms: _Optional[int] = ..., participants: _Optional[_Iterable[_Union[VideoconferenceParticipant, _Mapping]]] = ..., signatures_authentic: _Optional[bool] = ..., legal_capacity_confirmed: _Optional[bool] = ..., will_conforms_to_expression: _Optional[bool] = ...) -> None: ...
+
+class Check(_message.Message):
+    __slots__ = ("kind", "source", "passed", "detail", "queried_at_unix_ms")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    QUERIED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    kind: CheckKind
+    source: SourceDatabase
+    passed: bool
+    detail: str
+    queried_at_unix_ms: int
+    def __init__(self, kind: _Optional[_Union[CheckKind, str]] = ..., source: _Optional[_Union[SourceDatabase, str]] = ..., passed: _Optional[bool] = ..., detail: _Optional[str] = ..., queried_at_unix_ms: _Optional[int] = ...) -> None: ...
+
+class CivilStatus(_message.Message):
+    __slots__ = ("married", "spouse_iin")
+    MARRIED_FIELD_NUMBER: _ClassVar[int]
+    SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
+    married: bool
+    spouse_iin: str
+    def __init__(self, married: _Optional[bool] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
+
+class RegistrarAttestation(_message.Message):
+    __slots__ = ("application_id", "videoconference", "checks", "recipient_civil_status")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VIDEOCONFERENCE_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_CIVIL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    videoconference: Videoconference
+    checks: _containers.RepeatedCompositeFieldContainer[Check]
+    recipient_civil_status: CivilStatus
+    def __init__(self, application_id: _Optional[str] = ..., videoconference: _Optional[_Union[Videoconference, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[Check, _Mapping]]] = ..., recipient_civil_status: _Optional[_Union[CivilStatus, _Mapping]] = ...) -> None: ...
+
+class LegalGround(_message.Message):
+    __slots__ = ("law", "article", "paragraph", "subparagraph")
+    LAW_FIELD_NUMBER: _ClassVar[int]
+    ARTICLE_FIELD_NUMBER: _ClassVar[int]
+    PARAGRAPH_FIELD_NUMBER: _ClassVar[int]
+    SUBPARAGRAPH_FIELD_NUMBER: _ClassVar[int]
+    law: str
+    article: int
+    paragraph: str
+    subparagraph: str
+    def __init__(self, law: _Optional[str] = ..., article: _Optional[int] = ..., paragraph: _Optional[str] = ..., subparagraph: _Optional[str] = ...) -> None: ...
+
+class RegistrarDecision(_message.Message):
+    __slots__ = ("application_id", "decision", "ground", "reason")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    decision: Decision
+    ground: LegalGround
+    reason: str
+    def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., ground: _Optional[_Union[LegalGround, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TerminationOwnershipApplication(_message.Message):
+    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "payment", "recipient_marital_status", "spouse_iin")
+    LEASE_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    KTK_LETTER_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_HOLDER_IIN_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
+    lease_application_id: str
+    ktk_letter: SignedDocument
+    transfer_agreement: SignedDocument
+    new_holder_iin: str
+    personal_data_consent: SignedDocument
+    payment: PaymentDocument
+    recipient_marital_status: MaritalStatus
+    spouse_iin: str
+    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
+
+class RevocationListUpdate(_message.Message):
+    __slots__ = ("crl",)
+    CRL_FIELD_NUMBER: _ClassVar[int]
+    crl: bytes
+    def __init__(self, crl: _Optional[bytes] = ...) -> None: ...
