@@ -399,3 +399,37 @@ class Notification(_message.Message):
     legal_basis: str
     reason: str
     def __init__(self, height: _Optional[int] = ..., index: _Optional[int] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., addressee: _Optional[str] = ..., application_id: _Optional[str] = ..., application_kind: _Optional[str] = ..., event: _Optional[str] = ..., cadastral_number: _Optional[str] = ..., transaction_id: _Optional[str] = ..., time_unix_ms: _Optional[int] = ..., legal_basis: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class GetPropertyExtractRequest(_message.Message):
+    __slots__ = ("cadastral_number",)
+    CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    cadastral_number: str
+    def __init__(self, cadastral_number: _Optional[str] = ...) -> None: ...
+
+class StateProof(_message.Message):
+    __slots__ = ("key", "present", "value", "proof")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PRESENT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    key: bytes
+    present: bool
+    value: bytes
+    proof: bytes
+    def __init__(self, key: _Optional[bytes] = ..., present: _Optional[bool] = ..., value: _Optional[bytes] = ..., proof: _Optional[bytes] = ...) -> None: ...
+
+class PropertyExtract(_message.Message):
+    __slots__ = ("cadastral_number", "height", "header", "commit", "property", "active_encumbrance")
+    CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_FIELD_NUMBER: _ClassVar[int]
+    PROPERTY_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_ENCUMBRANCE_FIELD_NUMBER: _ClassVar[int]
+    cadastral_number: str
+    height: int
+    header: bytes
+    commit: _block_pb2.CommitCertificate
+    property: StateProof
+    active_encumbrance: StateProof
+    def __init__(self, cadastral_number: _Optional[str] = ..., height: _Optional[int] = ..., header: _Optional[bytes] = ..., commit: _Optional[_Union[_block_pb2.CommitCertificate, _Mapping]] = ..., property: _Optional[_Union[StateProof, _Mapping]] = ..., active_encumbrance: _Optional[_Union[StateProof, _Mapping]] = ...) -> None: ...

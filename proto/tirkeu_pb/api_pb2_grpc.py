@@ -74,6 +74,11 @@ class LedgerStub:
                 request_serializer=tirkeu__pb_dot_api__pb2.SubscribeNotificationsRequest.SerializeToString,
                 response_deserializer=tirkeu__pb_dot_api__pb2.Notification.FromString,
                 _registered_method=True)
+        self.GetPropertyExtract = channel.unary_unary(
+                '/tirkeu.v1.Ledger/GetPropertyExtract',
+                request_serializer=tirkeu__pb_dot_api__pb2.GetPropertyExtractRequest.SerializeToString,
+                response_deserializer=tirkeu__pb_dot_api__pb2.PropertyExtract.FromString,
+                _registered_method=True)
 
 
 class LedgerServicer:
@@ -133,6 +138,16 @@ class LedgerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPropertyExtract(self, request, context):
+        """A registry extract (seed 002 App. 1, "үзінді көшірме"): the property record and its
+        active-encumbrance record (or proof of its absence) with sparse-Merkle proofs against the state
+        root of a committed header, and that header's commit certificate. Verifiable offline against
+        the genesis validators alone (`tirkeu-audit verify-extract`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -175,6 +190,11 @@ def add_LedgerServicer_to_server(servicer, server):
                     servicer.SubscribeNotifications,
                     request_deserializer=tirkeu__pb_dot_api__pb2.SubscribeNotificationsRequest.FromString,
                     response_serializer=tirkeu__pb_dot_api__pb2.Notification.SerializeToString,
+            ),
+            'GetPropertyExtract': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPropertyExtract,
+                    request_deserializer=tirkeu__pb_dot_api__pb2.GetPropertyExtractRequest.FromString,
+                    response_serializer=tirkeu__pb_dot_api__pb2.PropertyExtract.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -393,6 +413,33 @@ class Ledger:
             '/tirkeu.v1.Ledger/SubscribeNotifications',
             tirkeu__pb_dot_api__pb2.SubscribeNotificationsRequest.SerializeToString,
             tirkeu__pb_dot_api__pb2.Notification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPropertyExtract(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tirkeu.v1.Ledger/GetPropertyExtract',
+            tirkeu__pb_dot_api__pb2.GetPropertyExtractRequest.SerializeToString,
+            tirkeu__pb_dot_api__pb2.PropertyExtract.FromString,
             options,
             channel_credentials,
             insecure,
