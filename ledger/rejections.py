@@ -61,6 +61,10 @@ class RejectionReason(enum.Enum):
     PAYMENT_ALREADY_CONFIRMED = "the application's payment is already confirmed"
     SPOUSE_ABSENT = "married, but the spouse did not take part (para 23(b))"
     ATTESTATION_MISSING = "no videoconference attestation by a registrar (paras 21, 23)"
+    VIDEOCONFERENCE_NOT_CONFIRMED = (
+        "the videoconference did not confirm signatures, capacity and will (paras 21, 23, 30, 32)"
+    )
+    PARTICIPANT_ABSENT = "a required participant did not take part in the videoconference (para 21)"
     CHECK_NOT_PASSED = "a required registrar check is missing or failed (paras 23-24, 32-33)"
     LEGAL_GROUND_REQUIRED = "suspension needs Art. 27, refusal Art. 31, with a reason"
     NO_ACTIVE_LEASE = "termination needs an active lease encumbrance (para 29)"

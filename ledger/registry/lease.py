@@ -1,0 +1,136 @@
+"""The application for state registration of the lease encumbrance (Algorithm paras 19-22).
+
+KTK creates it through the platform with the lease-to-own contract (para 19); the recipient
+consents to personal-data processing and signs (para 20); it is sent "confirmed by ... the EDS of
+the recipient and of the KTK authorised person", with the contract and the payment document
+(para 22). The contract itself was signed on the Portal by the recipient, the guarantors and
+KTK, KTK last (paras 17-18). Whether the property may carry the lease is judged at registration
+(para 23), not here: the application records the request.
+"""
+
+from __future__ import annotations
+
+from tirkeu_pb import transaction_pb2
+
+from ledger.records import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    DocumentRecord,
+    DocumentRole,
+    IdentifierKind,
+    PartyIdentifier,
+)
+from ledger.registry.common import (
+    RuleInput,
+    RuleOutcome,
+    marital_status_of,
+    require_iin,
+    require_pilot_in_force,
+)
+from ledger.registry.documents import (
+    KTK_PARTY,
+    ExpectedSigner,
+    document_record,
+    match_signers,
+    require_signed_last_by,
+    verify_document,
+)
+from ledger.registry.parties import guarantors_of, require_application_signers
+from ledger.registry.payment import confirmed_payment, with_payment
+from ledger.registry.properties import require_cadastral_number, require_property
+from ledger.rejections import RejectionReason
+from ledger.state import StateOverlay, write_application
+from ledger.transactions import reject
+
+
+def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
+    require_pilot_in_force(rule_input)
+    transaction = rule_input.transaction
+    action = transaction.body.lease_application
+    cadastral_number = require_cadastral_number(action.cadastral_number)
+    recipient_iin = require_iin(action.recipient_iin, "recipient_iin")
+    marital_status, spouse_iin = marital_status_of(
+        action.recipient_marital_status, action.spouse_iin, recipient_iin
+    )
+    guarantors = guarantors_of(action.guarantors)
+    signers = require_application_signers(transaction, recipient_iin, spouse_iin)
+    require_property(state, cadastral_number)
+    contract = contract_record(action, rule_input, recipient_iin, spouse_iin, guarantors)
+    consent = consent_record(action.personal_data_consent, rule_input, recipient_iin)
+    submitter_iin = signers.ktk_authorised_person.iin
+    if submitter_iin is None:
+        raise RuntimeError("a KTK employee certificate without an IIN")
+    application = Application(
+        application_id=transaction.transaction_id,
+        kind=ApplicationKind.LEASE_REGISTRATION,
+        status=ApplicationStatus.SUBMITTED,
+        cadastral_number=cadastral_number,
+        recipient_iin=recipient_iin,
+        spouse_iin=spouse_iin,
+        marital_status=marital_status,
+        guarantors=guarantors,
+        ktk_bin=rule_input.authorities.ktk_bin,
+        submitted_by_iin=submitter_iin,
+        submitted_height=rule_input.block.height,
+        submitted_at=rule_input.block.time,
+        documents=(contract, consent),
+        payment=None,
+        service_deadline=None,
+        attestation=None,
+        decisions=(),
+        lease_application_id=None,
+        new_holder_iin=None,
+    )
+    if action.HasField("payment"):
+        # Para 22: the fee may be paid before sending; then this block confirms it (para 38).
+        application = with_payment(
+            application, confirmed_payment(action.payment, rule_input), rule_input
+        )
+    write_application(state, application)
+    return RuleOutcome(application_id=application.application_id)
+
+
+def contract_record(
+    action: transaction_pb2.LeaseApplication,
+    rule_input: RuleInput,
+    recipient_iin: str,
+    spouse_iin: str | None,
+    guarantors: tuple[PartyIdentifier, ...],
+) -> DocumentRecord:
+    """Paras 17-18: signed by the recipient, each guarantor (an individual by IIN, a legal entity
+    by one of its employees) and KTK, KTK last. The spouse may co-sign; nobody else."""
+    if not action.HasField("contract") or not action.contract.cms:
+        raise reject(RejectionReason.MISSING_DOCUMENT, "the lease-to-own contract is absent")
+    name = "the lease-to-own contract"
+    verdicts = verify_document(action.contract, rule_input, name=name)
+    expected = [ExpectedSigner("recipient", iin=recipient_iin)]
+    for guarantor in guarantors:
+        if guarantor.identifier_kind is IdentifierKind.IIN:
+            expected.append(ExpectedSigner("guarantor", iin=guarantor.identifier))
+        else:
+            expected.append(ExpectedSigner("guarantor", bin=guarantor.identifier))
+    if spouse_iin is not None:
+        expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
+    expected.append(ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin))
+    signed = match_signers(verdicts, expected, name=name)
+    require_signed_last_by(signed, KTK_PARTY, name=name)
+    return document_record(DocumentRole.CONTRACT, action.contract, signed)
+
+
+def consent_record(
+    consent: transaction_pb2.SignedDocument, rule_input: RuleInput, recipient_iin: str
+) -> DocumentRecord:
+    """Paras 20, 29 and the Appendix: the recipient's consent, signed by the recipient."""
+    if not consent.cms:
+        raise reject(RejectionReason.MISSING_CONSENT, "the personal-data consent is absent")
+    name = "the personal-data consent"
+    verdicts = verify_document(consent, rule_input, name=name)
+    subject = ExpectedSigner("recipient", iin=recipient_iin)
+    if not all(subject.matches(verdict) for verdict in verdicts):
+        raise reject(
+            RejectionReason.MISSING_CONSENT,
+            f"{name} must be signed by its subject, the recipient {recipient_iin}, alone",
+        )
+    signed = match_signers(verdicts, [subject], name=name, missing=RejectionReason.MISSING_CONSENT)
+    return document_record(DocumentRole.PERSONAL_DATA_CONSENT, consent, signed)

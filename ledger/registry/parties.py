@@ -1,0 +1,72 @@
+"""Who must sign an application envelope, and the parties' identifiers.
+
+Para 22: the lease application goes to ЖМБМК АЖ "confirmed by certification with the EDS of the
+recipient and of the KTK authorised person". Para 31: the termination application is signed by
+KTK, the ownership application by the recipient. Paras 21 and 23(b): where the recipient is
+married, the spouse takes part too, so Tirkeu requires the spouse's signature as well. Nobody
+else signs the envelope (guarantors sign the contract, not the application).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tirkeu_pb import transaction_pb2
+
+from ledger.records import IdentifierKind, PartyIdentifier
+from ledger.registry.common import require_bin, require_iin, require_no_other_signers
+from ledger.rejections import RejectionReason
+from ledger.roles import Role
+from ledger.transactions import Signer, VerifiedTransaction, reject
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationSigners:
+    ktk_authorised_person: Signer
+    recipient: Signer
+    spouse: Signer | None
+
+
+def require_application_signers(
+    transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
+) -> ApplicationSigners:
+    ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
+    if not ktk_people:
+        raise reject(
+            RejectionReason.NOT_KTK_AUTHORISED_PERSON,
+            f"{transaction.kind} must be signed by a KTK authorised person (an employee "
+            "certificate bound to KTK's BIN)",
+        )
+    recipient = _individual(transaction, recipient_iin, "recipient")
+    spouse = None if spouse_iin is None else _individual(transaction, spouse_iin, "spouse")
+    expected = (ktk_people[0], recipient) if spouse is None else (ktk_people[0], recipient, spouse)
+    require_no_other_signers(transaction, expected)
+    return ApplicationSigners(ktk_people[0], recipient, spouse)
+
+
+def _individual(transaction: VerifiedTransaction, iin: str, party: str) -> Signer:
+    for signer in transaction.signers_with(Role.INDIVIDUAL):
+        if signer.iin == iin:
+            return signer
+    raise reject(
+        RejectionReason.MISSING_REQUIRED_SIGNATURE,
+        f"{transaction.kind} is not signed by the {party} (IIN {iin}) with a personal certificate",
+    )
+
+
+def guarantors_of(guarantors: Sequence[transaction_pb2.Guarantor]) -> tuple[PartyIdentifier, ...]:
+    """Para 2(9): a guarantor is an individual (IIN) or a legal entity (BIN), exactly one."""
+    parties: list[PartyIdentifier] = []
+    for index, guarantor in enumerate(guarantors):
+        field = f"guarantors[{index}]"
+        if bool(guarantor.iin) == bool(guarantor.bin):
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: set exactly one of iin, bin")
+        if guarantor.iin:
+            party = PartyIdentifier(IdentifierKind.IIN, require_iin(guarantor.iin, f"{field}.iin"))
+        else:
+            party = PartyIdentifier(IdentifierKind.BIN, require_bin(guarantor.bin, f"{field}.bin"))
+        if party in parties:
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: listed twice")
+        parties.append(party)
+    return tuple(parties)

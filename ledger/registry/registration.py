@@ -1,0 +1,269 @@
+"""What a REGISTER decision requires, and the registration-sheet entries it makes.
+
+Paras 23-24 (lease) and 32-33 (termination + ownership): the registrar checks the fee, the
+participation of both spouses, the participants' EDS and IIN/BIN, the absence of precluding
+encumbrances and of participants on the terrorism-financing list, in ЖТ МДБ, ЗТ МДБ, АХАЖ АЖ
+and ЖМБМК АЖ, and signature authenticity, capacity and will by videoconference. The ledger
+refuses a REGISTER decision unless all of it is recorded and passed (DESIGN.md §2). Then para 25
+enters the lease encumbrance in the registration sheet; para 34 enters the termination and then
+the ownership, atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ledger.records import (
+    Application,
+    AttestationRecord,
+    CheckKind,
+    DocumentRole,
+    Encumbrance,
+    EncumbranceKind,
+    EncumbranceStatus,
+    IdentifierKind,
+    ParticipantRole,
+    PartyIdentifier,
+    Property,
+    RegistrationSheetEntry,
+    SheetEntryKind,
+    SourceDatabase,
+)
+from ledger.registry.common import RuleInput
+from ledger.registry.properties import require_property
+from ledger.rejections import RejectionReason
+from ledger.state import StateOverlay, read_application, write_property
+from ledger.transactions import reject
+
+# Paras 23(c)-(e), 23(b) and 24(1)-(4): each check, from the database the Algorithm names.
+REQUIRED_CHECKS = (
+    (CheckKind.SIGNATURES_AND_IDENTIFIERS, SourceDatabase.INDIVIDUALS_DATABASE),
+    (CheckKind.SIGNATURES_AND_IDENTIFIERS, SourceDatabase.LEGAL_ENTITIES_DATABASE),
+    (CheckKind.SPOUSES_PARTICIPATE, SourceDatabase.CIVIL_STATUS_REGISTRY),
+    (CheckKind.NO_PRECLUDING_ENCUMBRANCE, SourceDatabase.REAL_ESTATE_CADASTRE),
+    (CheckKind.NOT_ON_TERRORISM_FINANCING_LIST, SourceDatabase.TERRORISM_FINANCING_LIST),
+)
+PARA_25 = "Algorithm para 25"
+PARA_34_1 = "Algorithm para 34(1)"
+PARA_34_2 = "Algorithm para 34(2)"
+
+
+def require_registrable(application: Application) -> None:
+    """Paras 23 and 32, in the order the Algorithm lists them: (a) fee, the videoconference,
+    (b) both spouses, then the recorded checks (c)-(e)."""
+    if application.payment is None:
+        raise reject(RejectionReason.FEE_NOT_PAID, "no payment is confirmed (para 23(a))")
+    attestation = application.attestation
+    if attestation is None:
+        raise reject(
+            RejectionReason.ATTESTATION_MISSING, "no registrar attestation (paras 21, 23, 30)"
+        )
+    _require_videoconference(application, attestation)
+    _require_spouse(application, attestation)
+    _require_checks(attestation)
+
+
+def _require_videoconference(application: Application, attestation: AttestationRecord) -> None:
+    if not (
+        attestation.signatures_authentic
+        and attestation.legal_capacity_confirmed
+        and attestation.will_conforms_to_expression
+    ):
+        raise reject(
+            RejectionReason.VIDEOCONFERENCE_NOT_CONFIRMED,
+            "the attestation does not confirm signature authenticity, legal capacity and "
+            "conformity of will (para 23)",
+        )
+    roles = {(p.role, p.iin) for p in attestation.participants}
+    if all(role is not ParticipantRole.KTK_REPRESENTATIVE for role, _ in roles):
+        raise reject(RejectionReason.PARTICIPANT_ABSENT, "the KTK representative did not take part")
+    if (ParticipantRole.RECIPIENT, application.recipient_iin) not in roles:
+        raise reject(
+            RejectionReason.PARTICIPANT_ABSENT,
+            f"the recipient {application.recipient_iin} did not take part",
+        )
+
+
+def _require_spouse(application: Application, attestation: AttestationRecord) -> None:
+    """Para 23(b): "if there are marital relations, both spouses must take part": the spouse
+    named by АХАЖ АЖ must be the one who signed, and must have joined the videoconference."""
+    married = attestation.recipient_married or application.spouse_iin is not None
+    if not married:
+        return
+    spouse_iin = application.spouse_iin
+    if spouse_iin is None:
+        raise reject(
+            RejectionReason.SPOUSE_ABSENT,
+            f"the recipient is married to {attestation.recipient_spouse_iin} (АХАЖ АЖ), who did "
+            "not sign the application",
+        )
+    attested = attestation.recipient_spouse_iin
+    if attested is not None and attested != spouse_iin:
+        raise reject(
+            RejectionReason.SPOUSE_ABSENT,
+            f"АХАЖ АЖ names spouse {attested}; the application was signed by {spouse_iin}",
+        )
+    if all(
+        (p.role, p.iin) != (ParticipantRole.SPOUSE, spouse_iin) for p in attestation.participants
+    ):
+        raise reject(
+            RejectionReason.SPOUSE_ABSENT,
+            f"the spouse {spouse_iin} did not take part in the videoconference",
+        )
+
+
+def _require_checks(attestation: AttestationRecord) -> None:
+    for check in attestation.checks:
+        if not check.passed:
+            raise reject(
+                RejectionReason.CHECK_NOT_PASSED,
+                f"{check.kind.name} in {check.source.name} failed: {check.detail}",
+            )
+    recorded = {(check.kind, check.source) for check in attestation.checks}
+    for kind, source in REQUIRED_CHECKS:
+        if (kind, source) not in recorded:
+            raise reject(
+                RejectionReason.CHECK_NOT_PASSED, f"{kind.name} in {source.name} is not recorded"
+            )
+
+
+def register_lease(
+    state: StateOverlay, application: Application, rule_input: RuleInput, registrar_iin: str
+) -> None:
+    """Para 25: the lease encumbrance on a property held by KTK (para 23(d), 24(4))."""
+    found = require_property(state, application.cadastral_number)
+    _require_held_by_ktk(found, rule_input)
+    active = found.active_lease()
+    if active is not None:
+        raise reject(
+            RejectionReason.PRECLUDING_ENCUMBRANCE,
+            f"{found.cadastral_number} is leased under application {active.application_id}",
+        )
+    contract = _basis(application, DocumentRole.CONTRACT)
+    encumbrance = Encumbrance(
+        kind=EncumbranceKind.LEASE,
+        status=EncumbranceStatus.ACTIVE,
+        application_id=application.application_id,
+        lessor_bin=rule_input.authorities.ktk_bin,
+        lessee_iin=application.recipient_iin,
+        registered_height=rule_input.block.height,
+        terminated_height=None,
+        contract_sha256=contract,
+    )
+    entry = _sheet_entry(
+        application,
+        rule_input,
+        registrar_iin,
+        number=len(found.registration_sheet) + 1,
+        kind=SheetEntryKind.LEASE_ENCUMBRANCE_REGISTERED,
+        basis_sha256=contract,
+        right_holder=found.holder,
+        legal_basis=PARA_25,
+    )
+    write_property(
+        state,
+        replace(
+            found,
+            encumbrances=(*found.encumbrances, encumbrance),
+            registration_sheet=(*found.registration_sheet, entry),
+        ),
+    )
+
+
+def register_termination_and_ownership(
+    state: StateOverlay, application: Application, rule_input: RuleInput, registrar_iin: str
+) -> None:
+    """Para 34: (1) termination of the lease on the basis of the KTK letter, then (2) the
+    recipient's ownership on the basis of the transfer agreement; both or neither."""
+    lease_id = application.lease_application_id
+    lease = None if lease_id is None else read_application(state, lease_id)
+    found = require_property(state, application.cadastral_number)
+    active = found.active_lease()
+    if lease is None or active is None or active.application_id != lease.application_id:
+        raise reject(
+            RejectionReason.NO_ACTIVE_LEASE,
+            f"the lease {lease_id} on {found.cadastral_number} is no longer active",
+        )
+    _require_held_by_ktk(found, rule_input)
+    new_holder_iin = application.new_holder_iin
+    if new_holder_iin is None or new_holder_iin != active.lessee_iin:
+        raise reject(
+            RejectionReason.OWNERSHIP_NOT_TO_LESSEE,
+            f"{new_holder_iin} is not the lessee {active.lessee_iin}",
+        )
+    terminated = replace(
+        active, status=EncumbranceStatus.TERMINATED, terminated_height=rule_input.block.height
+    )
+    owner = PartyIdentifier(IdentifierKind.IIN, new_holder_iin)
+    termination = _sheet_entry(
+        application,
+        rule_input,
+        registrar_iin,
+        number=len(found.registration_sheet) + 1,
+        kind=SheetEntryKind.LEASE_ENCUMBRANCE_TERMINATED,
+        basis_sha256=_basis(application, DocumentRole.KTK_LETTER),
+        right_holder=found.holder,
+        legal_basis=PARA_34_1,
+    )
+    ownership = _sheet_entry(
+        application,
+        rule_input,
+        registrar_iin,
+        number=len(found.registration_sheet) + 2,
+        kind=SheetEntryKind.OWNERSHIP_REGISTERED,
+        basis_sha256=_basis(application, DocumentRole.TRANSFER_AGREEMENT),
+        right_holder=owner,
+        legal_basis=PARA_34_2,
+    )
+    write_property(
+        state,
+        replace(
+            found,
+            holder=owner,
+            encumbrances=tuple(terminated if e is active else e for e in found.encumbrances),
+            registration_sheet=(*found.registration_sheet, termination, ownership),
+        ),
+    )
+
+
+def _require_held_by_ktk(found: Property, rule_input: RuleInput) -> None:
+    ktk = PartyIdentifier(IdentifierKind.BIN, rule_input.authorities.ktk_bin)
+    if found.holder != ktk:
+        raise reject(
+            RejectionReason.PROPERTY_NOT_HELD_BY_KTK,
+            f"{found.cadastral_number} is held by {found.holder.identifier_kind.name} "
+            f"{found.holder.identifier}, not KTK",
+        )
+
+
+def _basis(application: Application, role: DocumentRole) -> bytes:
+    document = application.document(role)
+    if document is None:
+        raise RuntimeError(f"application {application.application_id} lacks its {role.name}")
+    return document.sha256
+
+
+def _sheet_entry(
+    application: Application,
+    rule_input: RuleInput,
+    registrar_iin: str,
+    *,
+    number: int,
+    kind: SheetEntryKind,
+    basis_sha256: bytes,
+    right_holder: PartyIdentifier,
+    legal_basis: str,
+) -> RegistrationSheetEntry:
+    return RegistrationSheetEntry(
+        number=number,
+        kind=kind,
+        application_id=application.application_id,
+        transaction_id=rule_input.transaction.transaction_id,
+        height=rule_input.block.height,
+        registered_at=rule_input.block.time,
+        registrar_iin=registrar_iin,
+        basis_document_sha256=basis_sha256,
+        right_holder=right_holder,
+        lessee_iin=application.recipient_iin,
+        legal_basis=legal_basis,
+    )

@@ -1,0 +1,101 @@
+"""Certificate revocation in consensus state (DESIGN.md §2; seed 003 para 18(6)-(7)).
+
+Revocation lives in state "so that every node judges a signature the same way": a registrar
+submits a CRL issued by a CA trusted in state; once committed, its revocations apply to every
+later signature check (transactions and documents). Per issuer the CRL number must increase, and
+a revocation is permanent: a later list that omits a serial does not reinstate it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ledger.certificates import (
+    CertificateInfo,
+    CertificateRejected,
+    InvalidIdentifier,
+    MalformedCertificate,
+    MalformedRevocationList,
+    TrustStore,
+    load_certificate,
+    load_revocation_list,
+    verify_revocation_list,
+)
+from ledger.crl import FrozenRevocations
+from ledger.records import Authorities, IssuerRevocations, RevokedSerial
+from ledger.registry.common import RuleInput, RuleOutcome, require_sole_registrar
+from ledger.rejections import RejectionReason
+from ledger.state import (
+    StateOverlay,
+    StateReader,
+    read_issuer_revocations,
+    write_issuer_revocations,
+)
+from ledger.transactions import reject
+
+MAX_CRL_NUMBER = 2**64 - 1  # RFC 5280 allows 20 octets; state stores a msgpack integer
+
+
+def trusted_authorities(authorities: Authorities) -> tuple[CertificateInfo, ...]:
+    """The CA certificates of genesis. They were checked when genesis was loaded, so failing to
+    read one now is a broken invariant."""
+    found = []
+    for der in authorities.trusted_certificate_authorities:
+        try:
+            found.append(load_certificate(der))
+        except (MalformedCertificate, InvalidIdentifier) as error:
+            raise RuntimeError(f"a trusted CA in state cannot be read: {error}") from error
+    return tuple(found)
+
+
+def load_trust_store(state: StateReader, authorities: Authorities) -> TrustStore:
+    """The trusted CAs with every revocation committed so far."""
+    cas = trusted_authorities(authorities)
+    revoked = {}
+    for authority in sorted(cas, key=lambda ca: ca.fingerprint):
+        known = read_issuer_revocations(state, authority.fingerprint)
+        if known is not None:
+            for entry in known.revoked:
+                revoked[(authority.fingerprint, entry.serial_number)] = entry.revoked_at
+    return TrustStore(cas, FrozenRevocations(sorted(revoked.items())))
+
+
+def apply_revocation_list_update(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
+    require_sole_registrar(rule_input.transaction)
+    data = rule_input.transaction.body.revocation_list_update.crl
+    try:
+        crl = verify_revocation_list(load_revocation_list(data), rule_input.trust)
+    except (MalformedRevocationList, CertificateRejected) as error:
+        raise reject(RejectionReason.CRL_INVALID, str(error)) from None
+    issuer = crl.issuer_fingerprint
+    if issuer is None:
+        raise RuntimeError("verify_revocation_list returned an unverified list")
+    if crl.crl_number > MAX_CRL_NUMBER:
+        raise reject(RejectionReason.CRL_INVALID, f"CRL number {crl.crl_number} is too large")
+    previous = read_issuer_revocations(state, issuer)
+    if previous is not None and crl.crl_number <= previous.crl_number:
+        raise reject(
+            RejectionReason.CRL_NOT_NEWER,
+            f"CRL number {crl.crl_number} of {crl.issuer_name!r} is not above "
+            f"{previous.crl_number}",
+        )
+    merged = {} if previous is None else {e.serial_number: e for e in previous.revoked}
+    for entry in crl.revoked:
+        known = merged.get(entry.serial_number)
+        revoked_at = _whole_milliseconds(entry.revoked_at)
+        if known is None or revoked_at < known.revoked_at:
+            merged[entry.serial_number] = RevokedSerial(f"{entry.serial_number:x}", revoked_at)
+    write_issuer_revocations(
+        state,
+        IssuerRevocations(
+            issuer_fingerprint=issuer,
+            crl_number=crl.crl_number,
+            revoked=tuple(merged[serial] for serial in sorted(merged)),
+        ),
+    )
+    return RuleOutcome(revocations_changed=True)
+
+
+def _whole_milliseconds(moment: datetime) -> datetime:
+    # CRL times are whole seconds (RFC 5280 §5.1.2.6); state stores whole milliseconds.
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)

@@ -1,0 +1,158 @@
+"""The linked pair of Algorithm para 29: termination of the lease encumbrance (on the basis of the
+KTK letter that the lessee paid the whole purchase price) and arising of ownership (on the basis
+of the agreement on transfer into ownership), submitted together and registered atomically.
+
+Para 31: the termination application is signed by KTK, the ownership application by the
+recipient; with the spouse where married (paras 30, 32). The seeds do not name the signers of
+the transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the recipient, the two
+parties to the transfer.
+"""
+
+from __future__ import annotations
+
+from tirkeu_pb import transaction_pb2
+
+from ledger.records import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    DocumentRecord,
+    DocumentRole,
+    Property,
+)
+from ledger.registry.common import (
+    RuleInput,
+    RuleOutcome,
+    marital_status_of,
+    require_application,
+    require_iin,
+    require_pilot_in_force,
+)
+from ledger.registry.documents import (
+    KTK_PARTY,
+    ExpectedSigner,
+    document_record,
+    match_signers,
+    verify_document,
+)
+from ledger.registry.lease import consent_record
+from ledger.registry.parties import require_application_signers
+from ledger.registry.payment import confirmed_payment, with_payment
+from ledger.registry.properties import require_property
+from ledger.rejections import RejectionReason
+from ledger.state import StateOverlay, StateReader, write_application
+from ledger.transactions import reject
+
+
+def apply_termination_ownership_application(
+    state: StateOverlay, rule_input: RuleInput
+) -> RuleOutcome:
+    require_pilot_in_force(rule_input)
+    transaction = rule_input.transaction
+    action = transaction.body.termination_ownership_application
+    lease = require_active_lease(state, action.lease_application_id)
+    lessee_iin = lease.recipient_iin
+    marital_status, spouse_iin = marital_status_of(
+        action.recipient_marital_status, action.spouse_iin, lessee_iin
+    )
+    new_holder_iin = require_iin(action.new_holder_iin, "new_holder_iin")
+    signers = require_application_signers(transaction, lessee_iin, spouse_iin)
+    letter = ktk_letter_record(action, rule_input)
+    agreement = transfer_agreement_record(action, rule_input, lessee_iin, spouse_iin)
+    consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)
+    if new_holder_iin != lessee_iin:
+        raise reject(
+            RejectionReason.OWNERSHIP_NOT_TO_LESSEE,
+            f"new_holder_iin {new_holder_iin} is not the lessee {lessee_iin} (para 34(2))",
+        )
+    submitter_iin = signers.ktk_authorised_person.iin
+    if submitter_iin is None:
+        raise RuntimeError("a KTK employee certificate without an IIN")
+    application = Application(
+        application_id=transaction.transaction_id,
+        kind=ApplicationKind.TERMINATION_AND_OWNERSHIP,
+        status=ApplicationStatus.SUBMITTED,
+        cadastral_number=lease.cadastral_number,
+        recipient_iin=lessee_iin,
+        spouse_iin=spouse_iin,
+        marital_status=marital_status,
+        guarantors=(),
+        ktk_bin=rule_input.authorities.ktk_bin,
+        submitted_by_iin=submitter_iin,
+        submitted_height=rule_input.block.height,
+        submitted_at=rule_input.block.time,
+        documents=(letter, agreement, consent),
+        payment=None,
+        service_deadline=None,
+        attestation=None,
+        decisions=(),
+        lease_application_id=lease.application_id,
+        new_holder_iin=new_holder_iin,
+    )
+    if action.HasField("payment"):
+        application = with_payment(
+            application, confirmed_payment(action.payment, rule_input), rule_input
+        )
+    write_application(state, application)
+    return RuleOutcome(application_id=application.application_id)
+
+
+def require_active_lease(state: StateReader, lease_application_id: str) -> Application:
+    """Para 29: a registered lease application whose encumbrance is still active."""
+    lease = require_application(state, lease_application_id)
+    if lease.kind is not ApplicationKind.LEASE_REGISTRATION:
+        raise reject(
+            RejectionReason.NO_ACTIVE_LEASE, f"{lease_application_id} is not a lease application"
+        )
+    if lease.status is not ApplicationStatus.REGISTERED:
+        raise reject(
+            RejectionReason.NO_ACTIVE_LEASE,
+            f"lease application {lease_application_id} is {lease.status.name}, not REGISTERED",
+        )
+    if not has_active_lease(require_property(state, lease.cadastral_number), lease):
+        raise reject(
+            RejectionReason.NO_ACTIVE_LEASE,
+            f"the lease of {lease_application_id} on {lease.cadastral_number} is not active",
+        )
+    return lease
+
+
+def has_active_lease(found: Property, lease: Application) -> bool:
+    active = found.active_lease()
+    return active is not None and active.application_id == lease.application_id
+
+
+def ktk_letter_record(
+    action: transaction_pb2.TerminationOwnershipApplication, rule_input: RuleInput
+) -> DocumentRecord:
+    """Para 29: "the letter is signed with KTK's EDS"; only KTK signs it."""
+    if not action.HasField("ktk_letter") or not action.ktk_letter.cms:
+        raise reject(RejectionReason.KTK_LETTER_MISSING, "the KTK letter is absent")
+    name = "the KTK letter"
+    invalid = RejectionReason.KTK_LETTER_INVALID
+    verdicts = verify_document(action.ktk_letter, rule_input, name=name, invalid=invalid)
+    ktk = ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin)
+    if not all(ktk.matches(verdict) for verdict in verdicts):
+        raise reject(invalid, f"{name} carries a signature of someone other than KTK")
+    signed = match_signers(verdicts, [ktk], name=name, missing=invalid)
+    return document_record(DocumentRole.KTK_LETTER, action.ktk_letter, signed)
+
+
+def transfer_agreement_record(
+    action: transaction_pb2.TerminationOwnershipApplication,
+    rule_input: RuleInput,
+    lessee_iin: str,
+    spouse_iin: str | None,
+) -> DocumentRecord:
+    if not action.HasField("transfer_agreement") or not action.transfer_agreement.cms:
+        raise reject(RejectionReason.MISSING_DOCUMENT, "the transfer agreement is absent")
+    name = "the transfer agreement"
+    verdicts = verify_document(action.transfer_agreement, rule_input, name=name)
+    expected = [
+        ExpectedSigner("recipient", iin=lessee_iin),
+        ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin),
+    ]
+    if spouse_iin is not None:
+        expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
+    signed = match_signers(verdicts, expected, name=name)
+    return document_record(DocumentRole.TRANSFER_AGREEMENT, action.transfer_agreement, signed)
