@@ -1,0 +1,119 @@
+"""Opening the node's chain: create the genesis state, or resume from disk after checking it.
+
+Block 0 is the genesis state (the records of ``ledger.genesis.genesis_records``), height 1 the
+first block. On resume the node refuses to start when the database was made from another
+genesis file (``GenesisMismatch``) or when the stored state root is not the latest header's
+(``StateRootMismatch``): serving or extending a state the chain does not certify would spread
+the damage to every client and, later, to every peer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from consensus.types import ValidatorId
+from consensus.validators import Validator, ValidatorSet
+from ledger.blocks import GENESIS_PREVIOUS_BLOCK_HASH, CertifyingValidators, apply_state_writes
+from ledger.genesis import Genesis, genesis_records, load_genesis
+from ledger.hashing import sha256
+from ledger.records import unix_ms
+from ledger.smt import EMPTY_ROOT, MemorySmtStore
+from ledger.store import ChainMeta, Store
+
+
+class ChainStartError(Exception):
+    """The node cannot start on this data directory; the message says why."""
+
+
+class GenesisMismatch(ChainStartError):
+    pass
+
+
+class StateRootMismatch(ChainStartError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChainSetup:
+    """What never changes while the node runs: the genesis and the validators' keys."""
+
+    genesis: Genesis
+    genesis_sha256: bytes
+    validators: CertifyingValidators
+
+    @property
+    def chain_id(self) -> str:
+        return self.genesis.chain_id
+
+    @property
+    def validator_set_hash(self) -> bytes:
+        return self.validators.set_hash()
+
+
+def chain_setup(genesis_bytes: bytes) -> ChainSetup:
+    """Raises ledger.genesis.InvalidGenesis for a bad file."""
+    genesis = load_genesis(genesis_bytes)
+    validator_set = ValidatorSet(
+        tuple(Validator(ValidatorId(v.validator_id), v.power) for v in genesis.validators)
+    )
+    certificates = {ValidatorId(v.validator_id): v.certificate for v in genesis.validators}
+    return ChainSetup(
+        genesis=genesis,
+        genesis_sha256=sha256(genesis_bytes),
+        validators=CertifyingValidators(validator_set, certificates),
+    )
+
+
+def genesis_state(setup: ChainSetup) -> tuple[ChainMeta, dict[bytes, bytes], dict[bytes, bytes]]:
+    """The height-0 metadata, state records and state-tree nodes of ``setup``'s genesis."""
+    records = genesis_records(setup.genesis)
+    update = apply_state_writes(MemorySmtStore(), EMPTY_ROOT, dict(records))
+    genesis_time = unix_ms(setup.genesis.genesis_time)
+    meta = ChainMeta(
+        chain_id=setup.chain_id,
+        genesis_sha256=setup.genesis_sha256,
+        genesis_time_unix_ms=genesis_time,
+        height=0,
+        block_hash=GENESIS_PREVIOUS_BLOCK_HASH,
+        state_root=update.root,
+        time_unix_ms=genesis_time,
+    )
+    return meta, records, dict(update.new_nodes)
+
+
+def open_chain(data_dir: Path, setup: ChainSetup) -> Store:
+    """The node's store: a new one holding the genesis state, or the existing one, checked."""
+    store = Store(data_dir / "ledger")
+    try:
+        meta = store.load_meta()
+        if meta is None:
+            store.commit_genesis(*genesis_state(setup))
+        else:
+            check_resumable(store, meta, setup)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def check_resumable(store: Store, meta: ChainMeta, setup: ChainSetup) -> None:
+    if meta.genesis_sha256 != setup.genesis_sha256 or meta.chain_id != setup.chain_id:
+        raise GenesisMismatch(
+            f"{store.path} holds chain {meta.chain_id!r} made from another genesis file "
+            f"(sha256 {meta.genesis_sha256.hex()}, this one {setup.genesis_sha256.hex()})"
+        )
+    if meta.height == 0:
+        expected_root = genesis_state(setup)[0].state_root
+    else:
+        block = store.load_block(meta.height)
+        if block is None or block.block_hash != meta.block_hash:
+            raise StateRootMismatch(f"block {meta.height} is missing or is not the recorded one")
+        expected_root = block.header.state_root
+    if meta.state_root != expected_root:
+        raise StateRootMismatch(
+            f"stored state root {meta.state_root.hex()} is not the root "
+            f"{expected_root.hex()} certified at height {meta.height}"
+        )
+    if meta.state_root != EMPTY_ROOT and store.smt_nodes.get_node(meta.state_root) is None:
+        raise StateRootMismatch(f"the state tree's root node {meta.state_root.hex()} is missing")
