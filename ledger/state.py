@@ -7,6 +7,7 @@ node commits the overlay's writes in one batch (DESIGN.md §5).
 
 Key layout (UTF-8 after an ASCII prefix; the prefixes are disjoint, so ranges never overlap):
     property/<cadastral number>      Property
+    active-encumbrance/<cadastral>   Encumbrance: the property's ACTIVE lease; absent when none
     application/<application id>     Application (id = hex id of the creating transaction)
     transaction/<transaction id>     CommittedTransaction (replay guard, DESIGN.md §3)
     authority/authorities            Authorities (trusted CAs, KTK/State Corporation BINs, ...)
@@ -35,9 +36,13 @@ from ledger.records import (
     save_committed_transaction,
     save_issuer_revocations,
     save_property,
+    save_record,
 )
 
 PROPERTY_PREFIX = b"property/"
+# Exists iff the property has an ACTIVE lease encumbrance, so that "no encumbrance" is provable
+# as the ABSENCE of a key under the state root (registry extracts, ledger/extract.py).
+ACTIVE_ENCUMBRANCE_PREFIX = b"active-encumbrance/"
 APPLICATION_PREFIX = b"application/"
 TRANSACTION_PREFIX = b"transaction/"
 AUTHORITY_PREFIX = b"authority/"
@@ -53,6 +58,10 @@ class StateReader(Protocol):
 
 def property_key(cadastral_number: str) -> bytes:
     return PROPERTY_PREFIX + cadastral_number.encode()
+
+
+def active_encumbrance_key(cadastral_number: str) -> bytes:
+    return ACTIVE_ENCUMBRANCE_PREFIX + cadastral_number.encode()
 
 
 def application_key(application_id: str) -> bytes:
@@ -139,7 +148,15 @@ def read_property(state: StateReader, cadastral_number: str) -> Property | None:
 
 
 def write_property(state: StateOverlay, record: Property) -> None:
+    """The property and, kept in step with it here so that no rule can forget it, the record of
+    its active lease encumbrance (written while ACTIVE, deleted once none is)."""
     state.put(property_key(record.cadastral_number), save_property(record))
+    encumbrance_key = active_encumbrance_key(record.cadastral_number)
+    active = record.active_lease()
+    if active is not None:
+        state.put(encumbrance_key, save_record(active))
+    elif state.get(encumbrance_key) is not None:
+        state.delete(encumbrance_key)
 
 
 def read_application(state: StateReader, application_id: str) -> Application | None:

@@ -18,6 +18,8 @@ Key layout (ASCII prefixes, disjoint; heights and indexes big-endian so byte ord
     notification/<u64 height><u32 index>    serialized Notification
     index/party/<IIN or BIN>/<application>  empty: applications by party (ledger/records.py)
     index/status/<STATUS>/<application>     empty: applications by status
+    signed/<u64 height><u32 round><u8 step> what this validator signed there (node/signing_records)
+    signed-last                             the latest of those (the double-sign guard's input)
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ SMT_PREFIX = b"smt/"
 NOTIFICATION_PREFIX = b"notification/"
 PARTY_INDEX_PREFIX = b"index/party/"
 STATUS_INDEX_PREFIX = b"index/status/"
+SIGNED_PREFIX = b"signed/"
+SIGNED_LAST_KEY = b"signed-last"
 
 
 class StoreUnavailable(Exception):
@@ -140,6 +144,18 @@ class StoreReader:
         data = self._source.get(COMMIT_PREFIX + _height_bytes(height))
         return None if data is None else CommitCertificate.decode(data)
 
+    def load_commit_bytes(self, height: int) -> bytes | None:
+        """The stored certificate exactly as written (auditors judge bytes that may not decode)."""
+        return self._source.get(COMMIT_PREFIX + _height_bytes(height))
+
+    def transaction_ids(self) -> Iterator[str]:
+        """Every id in the committed-transaction index, in key order (for audits)."""
+        keys: Iterator[bytes] = self._source.iterator(
+            prefix=TRANSACTION_PREFIX, include_value=False
+        )
+        for key in keys:
+            yield key[len(TRANSACTION_PREFIX) :].decode(errors="replace")
+
     def load_transaction_location(self, transaction_id: str) -> TransactionLocation | None:
         data = self._source.get(TRANSACTION_PREFIX + transaction_id.encode())
         return None if data is None else load_record(TransactionLocation, data)
@@ -170,6 +186,14 @@ class StoreReader:
     def _index_members(self, prefix: bytes) -> list[str]:
         keys: Iterator[bytes] = self._source.iterator(prefix=prefix, include_value=False)
         return [key[len(prefix) :].decode() for key in keys]
+
+    def load_last_signing_record(self) -> bytes | None:
+        return self._source.get(SIGNED_LAST_KEY)
+
+    def signing_records(self) -> Iterator[bytes]:
+        """Every signing record, in (height, round, step) order."""
+        for _, value in self._source.iterator(prefix=SIGNED_PREFIX):
+            yield value
 
     def state_items(self) -> Iterator[tuple[bytes, bytes]]:
         """Every state record in key order (for audits and full-state root checks)."""
@@ -317,6 +341,15 @@ class Store(StoreReader):
                 batch.delete(STATE_PREFIX + key)
             else:
                 batch.put(STATE_PREFIX + key, value)
+
+    def save_signing_record(self, position: tuple[int, int, int], encoded: bytes) -> None:
+        """Durably record what this validator is about to sign (synced before it leaves the
+        process: the double-sign guard reads it back after a crash)."""
+        height, round_number, step = position
+        key = SIGNED_PREFIX + struct.pack(">QIB", height, round_number, step)
+        with self._db.write_batch(sync=True, transaction=True) as batch:
+            batch.put(key, encoded)
+            batch.put(SIGNED_LAST_KEY, encoded)
 
     def save_rejection(self, transaction_id: str, rejection: Rejection) -> None:
         """Record that this node refused a pending transaction (not consensus state)."""
