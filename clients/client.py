@@ -1,0 +1,340 @@
+"""The Python client of a Tirkeu node: a mutual-TLS channel, typed calls of every Ledger RPC, and
+signed envelopes.
+
+    settings = ConnectionSettings.from_files("127.0.0.1:7050", cert=..., key=..., ca=...)
+    with LedgerClient.connect(settings) as client:
+        body = client.new_body(transaction_builders.property_import(...))
+        envelope = sign_body(body, [SigningIdentity.from_files(key_path, cert_path)])
+        outcome = client.submit(envelope, wait_for_commit=True)
+
+Signing lives in clients/envelopes.py and the errors in clients/client_errors.py; both are
+re-exported here so that callers import one module. Errors from the node come back as named
+ClientError subclasses whose `exit_code` is what `tirkeu` exits with.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from tirkeu_pb import api_pb2 as api
+from tirkeu_pb import api_pb2_grpc as api_grpc
+from tirkeu_pb import transaction_pb2 as pb
+
+from clients.client_errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CONNECTION_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    AccessRefused,
+    AlreadySigned,
+    BadRequest,
+    ClientError,
+    InvalidCredentials,
+    InvalidEnvelopeFile,
+    NodeFailed,
+    NodeUnreachable,
+    NotFound,
+    error_from_rpc,
+    read_file,
+)
+from clients.envelopes import (
+    SigningIdentity,
+    add_signature,
+    decode_body,
+    read_envelope,
+    sign_body,
+    transaction_id,
+    write_envelope,
+)
+from clients.transaction_builders import DEFAULT_EXPIRES_IN_BLOCKS, Action, transaction_body
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CONNECTION_FAILED",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "AccessRefused",
+    "AlreadySigned",
+    "BadRequest",
+    "ClientError",
+    "ConnectionSettings",
+    "InvalidCredentials",
+    "InvalidEnvelopeFile",
+    "LedgerClient",
+    "NodeFailed",
+    "NodeUnreachable",
+    "NotFound",
+    "NotificationStream",
+    "SigningIdentity",
+    "add_signature",
+    "decode_body",
+    "open_channel",
+    "read_envelope",
+    "sign_body",
+    "transaction_id",
+    "write_envelope",
+]
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSettings:
+    """Where the node is, and the mTLS identity to reach it with (PEM bytes)."""
+
+    target: str  # HOST:PORT
+    certificate_chain_pem: bytes = field(repr=False)
+    private_key_pem: bytes = field(repr=False)
+    trusted_authorities_pem: bytes = field(repr=False)
+
+    @classmethod
+    def from_files(cls, target: str, *, cert: Path, key: Path, ca: Path) -> ConnectionSettings:
+        return cls(
+            target=target,
+            certificate_chain_pem=read_file(cert, "client certificate"),
+            private_key_pem=read_file(key, "client private key"),
+            trusted_authorities_pem=read_file(ca, "CA certificate file"),
+        )
+
+
+def open_channel(settings: ConnectionSettings) -> grpc.Channel:
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=settings.trusted_authorities_pem,
+        private_key=settings.private_key_pem,
+        certificate_chain=settings.certificate_chain_pem,
+    )
+    # gRPC's default 4 MiB receive limit is smaller than a full block (GetBlock).
+    options = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ]
+    return grpc.secure_channel(settings.target, credentials, options=options)
+
+
+_Response = TypeVar("_Response", bound=Message)
+
+
+class LedgerClient:
+    """Typed calls of the Ledger service (api.proto) over one channel."""
+
+    def __init__(
+        self, channel: grpc.Channel, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
+        self._channel = channel
+        self._stub = api_grpc.LedgerStub(channel)  # type: ignore[no-untyped-call]
+        self._timeout_seconds = timeout_seconds
+
+    @classmethod
+    def connect(
+        cls, settings: ConnectionSettings, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> LedgerClient:
+        return cls(open_channel(settings), timeout_seconds=timeout_seconds)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> LedgerClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _unary(
+        self,
+        method: Callable[..., Any],
+        request: Message,
+        response_type: type[_Response],
+        timeout_seconds: float | None = None,
+    ) -> _Response:
+        try:
+            response = method(request, timeout=timeout_seconds or self._timeout_seconds)
+        except grpc.RpcError as error:
+            raise error_from_rpc(error) from None
+        if not isinstance(response, response_type):
+            raise TypeError(f"expected {response_type.__name__}, got {type(response).__name__}")
+        return response
+
+    def chain_info(self) -> api.ChainInfo:
+        return self._unary(self._stub.GetChainInfo, api.GetChainInfoRequest(), api.ChainInfo)
+
+    def new_body(
+        self,
+        action: Action,
+        *,
+        expires_in: int = DEFAULT_EXPIRES_IN_BLOCKS,
+        chain_id: str | None = None,
+        nonce: bytes | None = None,
+    ) -> pb.TransactionBody:
+        """A body for this chain, dead `expires_in` blocks after the current height."""
+        info = self.chain_info()
+        return transaction_body(
+            action,
+            chain_id=info.chain_id if chain_id is None else chain_id,
+            expiry_height=info.height + expires_in,
+            nonce=nonce,
+        )
+
+    def submit(
+        self, envelope: pb.Envelope | bytes, *, wait_for_commit: bool = False
+    ) -> api.SubmitTransactionResponse:
+        """The node's verdict: PENDING, COMMITTED at a height, or REJECTED with a named reason.
+
+        With `wait_for_commit`, a transaction still pending when the node's own wait ends is
+        followed with GetTransaction until it is decided or this client's timeout passes.
+        """
+        data = envelope if isinstance(envelope, bytes) else envelope.SerializeToString()
+        request = api.SubmitTransactionRequest(envelope=data, wait_for_commit=wait_for_commit)
+        response = self._unary(self._stub.SubmitTransaction, request, api.SubmitTransactionResponse)
+        if wait_for_commit and response.status == api.PENDING and response.transaction_id:
+            view = self.await_decision(response.transaction_id)
+            response = api.SubmitTransactionResponse(
+                transaction_id=view.transaction_id,
+                status=view.status,
+                rejection=view.rejection,
+                height=view.height,
+            )
+        return response
+
+    def await_decision(self, transaction_id: str) -> api.TransactionStatusView:
+        """Poll until the transaction is no longer pending, within this client's timeout."""
+        deadline = time.monotonic() + self._timeout_seconds
+        while True:
+            view = self.transaction(transaction_id)
+            if view.status != api.PENDING:
+                return view
+            if time.monotonic() > deadline:
+                raise NodeUnreachable(f"transaction {transaction_id} still pending at the deadline")
+            time.sleep(0.1)  # a CLI waiting on a person's behalf; tests use wait_for_commit
+
+    def transaction(self, transaction_id: str) -> api.TransactionStatusView:
+        request = api.GetTransactionRequest(transaction_id=transaction_id)
+        return self._unary(self._stub.GetTransaction, request, api.TransactionStatusView)
+
+    def property(self, cadastral_number: str) -> api.PropertyView:
+        request = api.GetPropertyRequest(cadastral_number=cadastral_number)
+        return self._unary(self._stub.GetProperty, request, api.PropertyView)
+
+    def application(self, application_id: str) -> api.ApplicationView:
+        request = api.GetApplicationRequest(application_id=application_id)
+        return self._unary(self._stub.GetApplication, request, api.ApplicationView)
+
+    def applications(
+        self,
+        *,
+        party_iin: str = "",
+        party_bin: str = "",
+        status: str = "",
+        overdue_only: bool = False,
+        as_of: str = "",
+        limit: int = 0,
+    ) -> list[api.ApplicationView]:
+        request = api.ListApplicationsRequest(
+            party_iin=party_iin,
+            party_bin=party_bin,
+            status=status,
+            overdue_only=overdue_only,
+            as_of=as_of,
+            limit=limit,
+        )
+        response = self._unary(self._stub.ListApplications, request, api.ListApplicationsResponse)
+        return list(response.applications)
+
+    def block(self, height: int = 0) -> api.GetBlockResponse:
+        """The block at `height`; 0 for the latest."""
+        request = api.GetBlockRequest(height=height)
+        return self._unary(self._stub.GetBlock, request, api.GetBlockResponse)
+
+    def property_extract(self, cadastral_number: str) -> api.PropertyExtract:
+        """A registry extract with sparse-Merkle proofs against a committed header."""
+        request = api.GetPropertyExtractRequest(cadastral_number=cadastral_number)
+        return self._unary(self._stub.GetPropertyExtract, request, api.PropertyExtract)
+
+    def notifications(
+        self, from_height: int = 1, *, timeout_seconds: float | None = None
+    ) -> NotificationStream:
+        """Notifications from `from_height` on, then live; iterate, and cancel() when done."""
+        request = api.SubscribeNotificationsRequest(from_height=from_height)
+        call = self._stub.SubscribeNotifications(request, timeout=timeout_seconds)
+        return NotificationStream(call)
+
+    def recent_notifications(
+        self, from_height: int = 1, *, idle_seconds: float = 1.0, limit: int = 0
+    ) -> list[api.Notification]:
+        """The notifications already committed from `from_height` on.
+
+        The stream does not say when its replay of stored blocks ends, so reading stops at the
+        first notification above the height the chain had when the call began, at `limit`, or
+        when the stream has been quiet for `idle_seconds`.
+        """
+        height = self.chain_info().height
+        stream = self.notifications(from_height)
+        collected: list[api.Notification] = []
+        try:
+            for notification in stream.iterate(idle_seconds=idle_seconds):
+                if notification.height > height:
+                    break
+                collected.append(notification)
+                if limit and len(collected) >= limit:
+                    break
+        finally:
+            stream.cancel()
+        return collected
+
+
+class NotificationStream:
+    """A running SubscribeNotifications call."""
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
+
+    def __iter__(self) -> Iterator[api.Notification]:
+        try:
+            for notification in self._call:
+                if not isinstance(notification, api.Notification):
+                    raise TypeError(f"expected a Notification, got {type(notification).__name__}")
+                yield notification
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.CANCELLED:
+                raise error_from_rpc(error) from None
+
+    def iterate(self, *, idle_seconds: float) -> Iterator[api.Notification]:
+        """Like iteration, but ends when no notification arrived for `idle_seconds`."""
+        arrived: queue.Queue[api.Notification | ClientError | None] = queue.Queue()
+
+        def pump() -> None:
+            try:
+                for notification in self:
+                    arrived.put(notification)
+            except ClientError as error:
+                arrived.put(error)
+            arrived.put(None)
+
+        threading.Thread(target=pump, name="notifications", daemon=True).start()
+        while True:
+            try:
+                item = arrived.get(timeout=idle_seconds)
+            except queue.Empty:
+                return
+            if item is None:
+                return
+            if isinstance(item, ClientError):
+                raise item
+            yield item
+
+    def cancel(self) -> None:
+        self._call.cancel()
