@@ -68,7 +68,10 @@ Event = StartHeight | ProposalReceived | VoteReceived | TimeoutFired | ValueRead
 
 @dataclass(frozen=True, slots=True)
 class BroadcastProposal:
-    """Sign and send to every validator, this one included; persist ``record`` first."""
+    """Persist ``record`` (if the guard allows), then sign and send to the other validators.
+
+    The core has already logged the message as sent; do not feed it back to it.
+    """
 
     proposal: Proposal
     record: SigningRecord
@@ -76,12 +79,16 @@ class BroadcastProposal:
 
 @dataclass(frozen=True, slots=True)
 class BroadcastPrevote:
+    """As BroadcastProposal, for a prevote (nil when ``vote.value`` is None)."""
+
     vote: Vote
     record: SigningRecord
 
 
 @dataclass(frozen=True, slots=True)
 class BroadcastPrecommit:
+    """As BroadcastProposal, for a precommit; ``record`` carries the lock it implies."""
+
     vote: Vote
     record: SigningRecord
 

@@ -269,9 +269,11 @@ def build_block(
     validator_set_hash: bytes,
     proposer: ValidatorId,
     last_commit: CommitCertificate | None,
+    evidence: Sequence[bytes] = (),
 ) -> Block:
     """The next block after ``previous``, carrying ``transactions`` already executed to reach
-    ``state_root``. ``last_commit`` certifies ``previous`` (None only after genesis)."""
+    ``state_root``. ``last_commit`` certifies ``previous`` (None only after genesis);
+    ``evidence`` are serialized double-vote proofs (node/evidence.py)."""
     header = BlockHeader(
         chain_id=previous.chain_id,
         height=Height(previous.height + 1),
@@ -283,8 +285,9 @@ def build_block(
         proposer=proposer,
         last_commit_hash=b"" if last_commit is None else last_commit.certificate_hash,
         transaction_count=len(transactions),
+        evidence_hash=evidence_hash(evidence),
     )
-    block = Block(header, tuple(transactions), last_commit)
+    block = Block(header, tuple(transactions), last_commit, tuple(evidence))
     verify_block_contents(block)
     verify_block_link(header, previous)
     return block

@@ -27,6 +27,7 @@ from ledger.certificates import CertificateInfo, sign_ecdsa_p256, verify_ecdsa_p
 from ledger.hashing import DIGEST_SIZE, sha256
 
 VOTE_DOMAIN_TAG = b"tirkeu/vote/v1"
+PROPOSAL_DOMAIN_TAG = b"tirkeu/proposal/v1"
 _VALIDATOR_KEYS_DOMAIN = b"tirkeu/certifying-validators/v1"
 _VOTE_TYPE_CODES = {VoteType.PREVOTE: 1, VoteType.PRECOMMIT: 2}
 _MAX_ROUND = 2**32 - 1
@@ -158,6 +159,30 @@ def vote_sign_bytes(
             encoded_chain_id,
             struct.pack(">BQI", _VOTE_TYPE_CODES[vote_type], height, round_number),
             b"\x00" + bytes(DIGEST_SIZE) if block_hash is None else b"\x01" + block_hash,
+        )
+    )
+
+
+def proposal_sign_bytes(
+    chain_id: str, height: int, round_number: int, valid_round: int, block_hash: bytes
+) -> bytes:
+    """The bytes a proposer signs: tag "tirkeu/proposal/v1" | u16 length + UTF-8 chain id |
+    u64 height | u32 round | i32 valid round (-1: none) | 32-byte block hash. A separate tag, so
+    that a proposal signature can never pass for a vote."""
+    encoded_chain_id = chain_id.encode("utf-8")
+    if not encoded_chain_id or len(encoded_chain_id) > 0xFFFF:
+        raise ValueError("a chain id is 1..65535 bytes of UTF-8")
+    if not 0 <= height <= _MAX_HEIGHT or not 0 <= round_number <= _MAX_ROUND:
+        raise ValueError(f"height {height} or round {round_number} out of range")
+    if not -1 <= valid_round < round_number or len(block_hash) != DIGEST_SIZE:
+        raise ValueError("a valid round is -1..round-1 and a block hash is 32 bytes")
+    return b"".join(
+        (
+            PROPOSAL_DOMAIN_TAG,
+            struct.pack(">H", len(encoded_chain_id)),
+            encoded_chain_id,
+            struct.pack(">QIi", height, round_number, valid_round),
+            block_hash,
         )
     )
 

@@ -22,7 +22,7 @@ from ledger.state import read_application, read_property
 from ledger.store import StoreReader
 from node.extract import ExtractUnavailable, build_property_extract
 from node.identity import Caller, Unauthenticated, identify_caller
-from node.ledger_node import LedgerNode, TransactionState
+from node.ledger_node import LedgerNode, SubmissionUnavailable, TransactionState
 from node.views import application_view, notification_message, property_view, rejection_message
 
 DEFAULT_LIST_LIMIT = 100
@@ -61,7 +61,10 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         self, request: api_pb2.SubmitTransactionRequest, context: grpc.ServicerContext
     ) -> api_pb2.SubmitTransactionResponse:
         self._caller(context)
-        state = self._node.submit(request.envelope, wait_for_commit=request.wait_for_commit)
+        try:
+            state = self._node.submit(request.envelope, wait_for_commit=request.wait_for_commit)
+        except SubmissionUnavailable as error:
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
         response = api_pb2.SubmitTransactionResponse(
             transaction_id=state.transaction_id,
             status=state.status.value,

@@ -32,6 +32,7 @@ from ledger.rejections import Rejection
 from ledger.smt import SmtUpdate
 from ledger.store import BlockCommit, ChainMeta, Store, StoreReader
 from node.chain import ChainSetup
+from node.evidence import InvalidEvidence, verify_evidence
 
 
 class BlockFault(enum.Enum):
@@ -42,6 +43,7 @@ class BlockFault(enum.Enum):
     UNKNOWN_PROPOSER = "the proposer is not a validator"
     TRANSACTION_FAILED = "a transaction of the block does not apply"
     WRONG_STATE_ROOT = "executing the block gives another state root than the header's"
+    INVALID_EVIDENCE = "an evidence item does not prove a double vote"
 
 
 class BlockRejected(Exception):
@@ -103,6 +105,11 @@ def execute_block(
             )
         except InvalidCommitCertificate as error:
             raise BlockRejected(BlockFault.INVALID_LAST_COMMIT, str(error)) from error
+    for item in block.evidence:
+        try:
+            verify_evidence(item, setup.chain_id, setup.validators)
+        except InvalidEvidence as error:
+            raise BlockRejected(BlockFault.INVALID_EVIDENCE, str(error)) from error
     executor = BlockExecutor(reader.state, block_context(setup, header.height, header.time_unix_ms))
     for index, envelope in enumerate(block.transactions):
         outcome = executor.try_apply(envelope)

@@ -1,7 +1,7 @@
 """The node's configuration file (TOML): who the node is, where its data and keys are, limits.
 
     node_id = "registrar-1"
-    role = "validator"                  # "observer" comes with the consensus issue
+    role = "validator"                  # or "observer": follows the chain, forwards submissions
     data_dir = "data"                   # relative paths are relative to this file
     genesis = "genesis.json"
 
@@ -22,10 +22,31 @@
     max_pending_transactions = 10000
     max_message_bytes = 4194304         # gRPC receive limit; above genesis max_transaction_bytes
 
+    [consensus]                         # Tendermint timeouts (consensus/config.py), all optional
+    timeout_propose_ms = 3000
+    timeout_propose_delta_ms = 500
+    timeout_prevote_ms = 1000
+    timeout_prevote_delta_ms = 500
+    timeout_precommit_ms = 1000
+    timeout_precommit_delta_ms = 500
+    regossip_interval_ms = 1000         # re-send this height's own messages this often
+    sync_interval_ms = 1000             # ask peers for their height this often (block sync)
+    max_clock_skew_ms = 5000            # a proposed block time this far ahead is refused
+
+    [[peers]]                           # one per other node; validators talk consensus to
+    id = "registrar-2"                  # validators and announce blocks to observers
+    address = "127.0.0.1:7071"
+    role = "validator"                  # default; "observer" only receives announced blocks
+
+    [metrics]
+    listen = "127.0.0.1:9100"           # Prometheus /metrics; absent: no metrics endpoint
+
     [log]
     level = "info"
 
-A missing or invalid file is an ``InvalidConfig`` naming the field; ``tirkeu-node`` exits 2.
+With one validator and no validator peers, the node runs the solo engine (node/solo_engine.py);
+with more it runs Tendermint (node/tendermint_engine.py). A missing or invalid file is an
+``InvalidConfig`` naming the field; ``tirkeu-node`` exits 2.
 """
 
 from __future__ import annotations
@@ -88,6 +109,26 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PeerConfig:
+    node_id: str
+    address: str  # HOST:PORT of the peer's gRPC port (it may be a proxy in tests)
+    role: NodeRole = NodeRole.VALIDATOR
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusConfig:
+    timeout_propose_ms: int = 3000
+    timeout_propose_delta_ms: int = 500
+    timeout_prevote_ms: int = 1000
+    timeout_prevote_delta_ms: int = 500
+    timeout_precommit_ms: int = 1000
+    timeout_precommit_delta_ms: int = 500
+    regossip_interval_ms: int = 1000
+    sync_interval_ms: int = 1000
+    max_clock_skew_ms: int = 5000
+
+
+@dataclass(frozen=True, slots=True)
 class NodeConfig:
     path: Path
     node_id: str
@@ -99,6 +140,9 @@ class NodeConfig:
     block: BlockConfig
     limits: LimitsConfig
     log_level: str
+    consensus: ConsensusConfig = ConsensusConfig()
+    peers: tuple[PeerConfig, ...] = ()
+    metrics_listen: ListenAddress | None = None
 
 
 def load_config(path: Path) -> NodeConfig:
@@ -116,8 +160,6 @@ def load_config(path: Path) -> NodeConfig:
         role = NodeRole(role_text)
     except ValueError:
         raise InvalidConfig("role", f"{role_text!r} is not 'validator' or 'observer'") from None
-    if role is NodeRole.OBSERVER:
-        raise InvalidConfig("role", "observer nodes come with BFT consensus; not supported yet")
     tls = top.table("tls")
     block = top.table("block", required=False)
     limits = top.table("limits", required=False)
@@ -150,7 +192,44 @@ def load_config(path: Path) -> NodeConfig:
             max_message_bytes=limits.positive("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES),
         ),
         log_level=log_level,
+        consensus=_consensus(top.table("consensus", required=False)),
+        peers=_peers(top.values.get("peers", [])),
+        metrics_listen=_metrics_listen(top.table("metrics", required=False)),
     )
+
+
+def _consensus(table: _Table) -> ConsensusConfig:
+    defaults = ConsensusConfig()
+    values = {
+        name: table.positive(name, getattr(defaults, name), zero=name.endswith("delta_ms"))
+        for name in ConsensusConfig.__dataclass_fields__
+    }
+    return ConsensusConfig(**values)
+
+
+def _peers(entries: object) -> tuple[PeerConfig, ...]:
+    if not isinstance(entries, list):
+        raise InvalidConfig("peers", "expected an array of tables ([[peers]])")
+    peers = []
+    for index, entry in enumerate(entries):
+        table = _Table(entry, f"peers[{index}]")
+        role_text = table.text("role", "validator")
+        try:
+            role = NodeRole(role_text)
+        except ValueError:
+            raise InvalidConfig(table.name("role"), f"{role_text!r} is not a role") from None
+        address = table.text("address")
+        _listen(address, table.name("address"))
+        peers.append(PeerConfig(_nonempty(table.text("id"), table.name("id")), address, role))
+    if len({peer.node_id for peer in peers}) != len(peers):
+        raise InvalidConfig("peers", "a peer id appears twice")
+    return tuple(peers)
+
+
+def _metrics_listen(table: _Table) -> ListenAddress | None:
+    if "listen" not in table.values:
+        return None
+    return _listen(table.text("listen"), "metrics.listen")
 
 
 class _Table:
@@ -192,8 +271,8 @@ def _nonempty(value: str, field: str) -> str:
     return value
 
 
-def _listen(text: str) -> ListenAddress:
+def _listen(text: str, field: str = "api.listen") -> ListenAddress:
     host, separator, port_text = text.rpartition(":")
     if not separator or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise InvalidConfig("api.listen", f"{text!r} is not HOST:PORT")
+        raise InvalidConfig(field, f"{text!r} is not HOST:PORT")
     return ListenAddress(host.strip("[]"), int(port_text))

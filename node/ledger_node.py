@@ -1,7 +1,9 @@
 """The running node: admission of submissions, transaction status, and what follows a commit.
 
 The gRPC service (node/api_service.py) is a thin boundary over this class; the engine
-(node/solo_engine.py) calls ``after_commit`` from its thread after each block is on disk.
+(node/solo_engine.py, node/tendermint_engine.py, node/observer.py) calls ``after_commit`` from
+its thread after each block is on disk. Transactions a client submits are gossiped to the other
+validators (the admission listener); gossiped ones are checked here again and queued quietly.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from node.solo_engine import wall_clock_ms
 
 # wait_for_commit is bounded: a client waiting longer gets PENDING and may ask again.
 WAIT_FOR_COMMIT_SECONDS = 30.0
+
+
+class SubmissionUnavailable(Exception):
+    """An observer could not reach any validator to forward a submission to."""
 
 
 class TransactionStatus(enum.Enum):
@@ -76,11 +82,21 @@ class LedgerNode:
         self._log = log
         self._clock_ms = clock_ms
         self._transaction_arrived: Callable[[], None] = lambda: None
+        self._transaction_admitted: Callable[[PendingTransaction], None] = lambda _: None
+        self._forwarder: Callable[[bytes, bool], TransactionState] | None = None
         self.wait_for_commit_seconds = WAIT_FOR_COMMIT_SECONDS
 
     def set_transaction_listener(self, listener: Callable[[], None]) -> None:
         """The engine's wake-up call for each admitted transaction."""
         self._transaction_arrived = listener
+
+    def set_admission_listener(self, listener: Callable[[PendingTransaction], None]) -> None:
+        """Called with each transaction a client submitted and this node admitted (gossip)."""
+        self._transaction_admitted = listener
+
+    def set_forwarder(self, forwarder: Callable[[bytes, bool], TransactionState]) -> None:
+        """An observer's submissions go to the validators through ``forwarder``."""
+        self._forwarder = forwarder
 
     def meta(self) -> ChainMeta:
         meta = self.store.load_meta()
@@ -91,16 +107,52 @@ class LedgerNode:
     # --- submissions ----------------------------------------------------------------------------
 
     def submit(self, envelope: bytes, *, wait_for_commit: bool) -> TransactionState:
-        """Admit ``envelope`` to the mempool, or say why not (nothing changes on rejection)."""
+        """Admit ``envelope`` to the mempool, or say why not (nothing changes on rejection).
+
+        An observer forwards it to the validators instead and returns their answer."""
+        if self._forwarder is not None:
+            return self._forwarder(envelope, wait_for_commit)
+        admitted = self._admit(envelope)
+        if isinstance(admitted, TransactionState):
+            return admitted
+        self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+        self._transaction_arrived()
+        self._transaction_admitted(admitted)
+        if wait_for_commit:
+            self.signal.wait_until(
+                lambda: self._is_settled(admitted.transaction_id), self.wait_for_commit_seconds
+            )
+        return self.transaction_state(admitted.transaction_id)
+
+    def admit_gossiped(self, envelope: bytes) -> bool:
+        """A transaction a peer validator admitted: check it here too and queue it (no echo)."""
+        admitted = self._admit(envelope, quiet=True)
+        if isinstance(admitted, TransactionState):
+            return False
+        self._transaction_arrived()
+        return True
+
+    def _admit(
+        self, envelope: bytes, *, quiet: bool = False
+    ) -> TransactionState | PendingTransaction:
         limit = self.setup.genesis.limits.max_transaction_bytes
         if len(envelope) > limit:  # before decoding: do not parse what is too large to accept
             detail = f"the envelope has {len(envelope)} bytes, the chain allows {limit}"
-            return self._rejected("", Rejection(RejectionReason.OVERSIZED_TRANSACTION, detail))
+            return self._rejected(
+                "", Rejection(RejectionReason.OVERSIZED_TRANSACTION, detail), quiet=quiet
+            )
         transaction_id = transaction_id_of(envelope)
         if transaction_id is None:
             return self._rejected(
-                "", Rejection(RejectionReason.MALFORMED_ENVELOPE, "not a serialized Envelope")
+                "",
+                Rejection(RejectionReason.MALFORMED_ENVELOPE, "not a serialized Envelope"),
+                quiet=quiet,
             )
+        if quiet and (
+            transaction_id in self.mempool
+            or self.store.load_transaction_location(transaction_id) is not None
+        ):
+            return TransactionState(transaction_id, TransactionStatus.PENDING)
         with self.store.view() as view:
             meta = view.load_meta()
             if meta is None:
@@ -110,19 +162,18 @@ class LedgerNode:
             )
             outcome = check_transaction(view.state, envelope, context)
         if isinstance(outcome, Rejection):
-            return self._rejected(transaction_id, outcome)
-        refused = self.mempool.add(PendingTransaction(transaction_id, envelope))
+            return self._rejected(transaction_id, outcome, quiet=quiet)
+        pending = PendingTransaction(transaction_id, envelope)
+        refused = self.mempool.add(pending)
         if refused is not None:
-            return self._rejected(transaction_id, refused)
-        self._log.info("transaction_accepted", transaction_id=transaction_id)
-        self._transaction_arrived()
-        if wait_for_commit:
-            self.signal.wait_until(
-                lambda: self._is_settled(transaction_id), self.wait_for_commit_seconds
-            )
-        return self.transaction_state(transaction_id)
+            return self._rejected(transaction_id, refused, quiet=quiet)
+        return pending
 
-    def _rejected(self, transaction_id: str, rejection: Rejection) -> TransactionState:
+    def _rejected(
+        self, transaction_id: str, rejection: Rejection, *, quiet: bool = False
+    ) -> TransactionState:
+        if quiet:
+            return TransactionState(transaction_id, TransactionStatus.REJECTED, rejection=rejection)
         self._log.info(
             "submission_rejected",
             transaction_id=transaction_id,

@@ -38,6 +38,8 @@ def assemble_block(
     proposer: ValidatorId,
     now_unix_ms: int,
     pending: Sequence[PendingTransaction],
+    *,
+    evidence: Sequence[bytes] = (),
 ) -> ProposedBlock:
     """The next block with every transaction of ``pending`` that applies, in their order, up
     to the genesis limit per block (the caller passes at most its own limit)."""
@@ -65,5 +67,6 @@ def assemble_block(
         validator_set_hash=setup.validator_set_hash,
         proposer=proposer,
         last_commit=reader.load_commit(meta.height) if meta.height > 0 else None,
+        evidence=evidence,
     )
     return ProposedBlock(ExecutedBlock(block, execution, update), rejections)

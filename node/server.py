@@ -16,12 +16,14 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from tirkeu_pb import api_pb2, api_pb2_grpc
+from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
 
 from node.api_service import LedgerService
 from node.config import ListenAddress
+from node.peer_service import PeerService, add_peer_service
 
 LEDGER_SERVICE_NAME = api_pb2.DESCRIPTOR.services_by_name["Ledger"].full_name
+PEER_SERVICE_NAME = peer_pb2.DESCRIPTOR.services_by_name["Peer"].full_name
 # Room around an envelope in a SubmitTransactionRequest (field tags, lengths, the wait flag).
 REQUEST_OVERHEAD_BYTES = 1024
 MAX_WORKER_THREADS = 32
@@ -65,6 +67,7 @@ def start_server(
     *,
     max_message_bytes: int,
     max_transaction_bytes: int,
+    peer_service: PeerService | None = None,
 ) -> RunningServer:
     """Bind and start; health says NOT_SERVING until the caller calls ``set_serving(True)``."""
     if max_message_bytes < max_transaction_bytes + REQUEST_OVERHEAD_BYTES:
@@ -78,14 +81,19 @@ def start_server(
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
+            # A second node configured on a port in use must fail, not share it silently.
+            ("grpc.so_reuseport", 0),
         ],
     )
     api_pb2_grpc.add_LedgerServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (LEDGER_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    services = [LEDGER_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME]
+    if peer_service is not None:
+        # Same port and TLS as the client API; the service itself admits only node certificates.
+        add_peer_service(server, peer_service)
+        services.append(PEER_SERVICE_NAME)
+    reflection.enable_server_reflection(tuple(services), server)
     credentials = grpc.ssl_server_credentials(
         [(tls.private_key_pem, tls.certificate_chain_pem)],
         root_certificates=tls.trusted_client_roots_pem,

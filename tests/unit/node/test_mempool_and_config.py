@@ -97,7 +97,7 @@ def test_valid_config_resolves_paths_next_to_the_file(tmp_path: Path) -> None:
             "block.empty_block_interval_ms",
         ),
         (("[tls]", "[tls_misspelt]"), "tls"),
-        (('node_id = "registrar-1"', 'node_id = "r"\nrole = "observer"'), "role"),
+        (('node_id = "registrar-1"', 'node_id = "r"\nrole = "auditor"'), "role"),
         (('node_id = "registrar-1"', 'node_id = "r"\n[log]\nlevel = "loud"'), "log.level"),
     ],
 )

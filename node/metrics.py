@@ -1,0 +1,51 @@
+"""Prometheus metrics of one node (prometheus-client), served on ``[metrics] listen``.
+
+    tirkeu_height                         latest committed height
+    tirkeu_round                          consensus round at the current height (validators)
+    tirkeu_commit_latency_seconds         time from a height's start to its commit (histogram)
+    tirkeu_mempool_size                   pending transactions
+    tirkeu_peers_reachable                peers whose last call succeeded
+    tirkeu_missed_signatures_total{validator}
+                                          committed blocks whose certificate lacks that validator
+    tirkeu_blocks_refused_total{fault}    blocks from peers refused (forged or short certificates)
+
+Each node has its own registry (tests run several nodes' code in one process).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from node.config import ListenAddress
+
+
+class NodeMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.height = Gauge("tirkeu_height", "Latest committed height", registry=self.registry)
+        self.round = Gauge("tirkeu_round", "Consensus round", registry=self.registry)
+        self.commit_latency = Histogram(
+            "tirkeu_commit_latency_seconds",
+            "From the start of a height to its commit",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.mempool_size = Gauge(
+            "tirkeu_mempool_size", "Pending transactions", registry=self.registry
+        )
+        self.peers = Gauge("tirkeu_peers_reachable", "Reachable peers", registry=self.registry)
+        self.missed_signatures = Counter(
+            "tirkeu_missed_signatures",
+            "Committed blocks whose certificate lacks the validator's precommit",
+            ["validator"],
+            registry=self.registry,
+        )
+        self.blocks_refused = Counter(
+            "tirkeu_blocks_refused",
+            "Blocks from peers that this node refused",
+            ["fault"],
+            registry=self.registry,
+        )
+
+    def serve(self, listen: ListenAddress) -> None:
+        start_http_server(listen.port, addr=listen.host, registry=self.registry)

@@ -1,0 +1,39 @@
+"""valid(v) of Algorithm 1 for a proposed block: execute it on an overlay of this node's state.
+
+``execute_block`` (node/commit.py) reads the store and writes nothing, so its result is the
+overlay: the block's link, last commit certificate, validator set hash, evidence, transactions
+and state root are all checked there. Added here: the header names the proposal's proposer,
+and the block time is not too far ahead of this node's clock (bounded skew; it must already be
+later than the previous block's, verify_block_link). A validator prevotes nil otherwise.
+"""
+
+from __future__ import annotations
+
+from ledger.blocks import Block, InvalidBlock
+from ledger.store import StoreReader
+from node.chain import ChainSetup
+from node.commit import BlockRejected, ExecutedBlock, execute_block
+
+
+def check_proposed_block(
+    reader: StoreReader,
+    setup: ChainSetup,
+    encoded: bytes,
+    *,
+    proposer: str,
+    now_ms: int,
+    max_skew_ms: int,
+) -> ExecutedBlock | str:
+    """The executed block when it is valid, else why not (a line for the log)."""
+    try:
+        block = Block.decode(encoded)
+    except InvalidBlock as error:
+        return f"the block does not decode: {error}"
+    if block.header.proposer != proposer:
+        return f"the header names proposer {block.header.proposer!r}, the proposal {proposer!r}"
+    if block.header.time_unix_ms > now_ms + max_skew_ms:
+        return f"block time {block.header.time_unix_ms} is more than {max_skew_ms} ms ahead"
+    try:
+        return execute_block(reader, setup, block)
+    except BlockRejected as error:
+        return str(error)
