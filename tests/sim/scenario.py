@@ -1,0 +1,90 @@
+"""A fault plan drawn from the seed: a faulty period, then a heal.
+
+During the faulty period the network has random delay, loss and duplication, partitions
+come and go (a random split, or one node cut off: the current proposer or any node), some
+messages are very late, and honest nodes crash and restart (some right after persisting a
+signature, before sending it). At the heal every partition goes,
+loss stops, crashed nodes restart; from then on the simulator demands progress.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from dataclasses import dataclass
+
+from consensus import ValidatorId
+from tests.sim.network import NetworkConditions
+
+
+class PartitionKind(enum.Enum):
+    SPLIT = "split"  # two random groups
+    ISOLATE_PROPOSER = "isolate_proposer"  # the proposer of the current round, alone
+    ISOLATE_ANY = "isolate_any"  # one random node alone
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionEpisode:
+    start_ms: int
+    end_ms: int
+    kind: PartitionKind
+
+
+@dataclass(frozen=True, slots=True)
+class CrashEpisode:
+    node: ValidatorId
+    crash_ms: int
+    restart_ms: int
+    after_persist: bool  # crash between persisting a signature and sending it
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    heal_ms: int
+    faulty_network: NetworkConditions
+    healed_network: NetworkConditions
+    partitions: tuple[PartitionEpisode, ...]
+    crashes: tuple[CrashEpisode, ...]
+
+
+def plan_faults(rng: random.Random, honest: tuple[ValidatorId, ...]) -> FaultPlan:
+    heal_ms = rng.randint(3_000, 15_000)
+    faulty_network = NetworkConditions(
+        min_delay_ms=rng.randint(1, 20),
+        max_delay_ms=rng.randint(50, 800),
+        loss_probability=rng.choice((0.0, 0.05, 0.1, 0.2, 0.35)),
+        duplicate_probability=rng.choice((0.0, 0.05, 0.2)),
+        slow_probability=rng.choice((0.0, 0.05, 0.15)),
+        slow_max_delay_ms=rng.randint(1_000, 6_000),
+    )
+    healed_network = NetworkConditions(
+        min_delay_ms=rng.randint(1, 20),
+        max_delay_ms=rng.randint(30, 300),
+        loss_probability=0.0,
+        duplicate_probability=rng.choice((0.0, 0.05)),
+    )
+    partitions = []
+    for _ in range(rng.randint(0, 5)):
+        start_ms = rng.randint(0, heal_ms)
+        end_ms = min(heal_ms, start_ms + rng.randint(300, 5_000))
+        partitions.append(PartitionEpisode(start_ms, end_ms, rng.choice(tuple(PartitionKind))))
+    crashes = []
+    for _ in range(rng.randint(0, 5)):
+        crash_ms = rng.randint(0, heal_ms)
+        restart_ms = min(heal_ms, crash_ms + rng.randint(100, 6_000))
+        crashes.append(CrashEpisode(rng.choice(honest), crash_ms, restart_ms, rng.random() < 0.4))
+    return FaultPlan(heal_ms, faulty_network, healed_network, tuple(partitions), tuple(crashes))
+
+
+def split_groups(
+    rng: random.Random, validator_ids: tuple[ValidatorId, ...]
+) -> list[list[ValidatorId]]:
+    """Two non-empty groups, drawn at random."""
+    shuffled = list(validator_ids)
+    rng.shuffle(shuffled)
+    cut = rng.randint(1, len(shuffled) - 1)
+    return [sorted(shuffled[:cut]), sorted(shuffled[cut:])]
+
+
+def isolate(member: ValidatorId, validator_ids: tuple[ValidatorId, ...]) -> list[list[ValidatorId]]:
+    return [[member], [v for v in validator_ids if v != member]]
