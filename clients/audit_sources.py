@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 from tirkeu_pb import api_pb2 as api
 
-from clients.client import ClientError, ConnectionSettings, LedgerClient, NotFound
+from clients.client import ClientError, Closeable, ConnectionSettings, LedgerClient, NotFound
 from ledger.audit import (
     SourceUnusable,
     StoredChainMeta,
@@ -34,7 +33,7 @@ def ledger_directory(data_dir: Path) -> Path:
     return nested if (nested / "CURRENT").is_file() else data_dir
 
 
-class DataDirectorySource:
+class DataDirectorySource(Closeable):
     """A stopped node's database, read from one snapshot. Use as a context manager."""
 
     def __init__(self, data_dir: Path) -> None:
@@ -72,17 +71,6 @@ class DataDirectorySource:
     def close(self) -> None:
         self._view.close()
         self._store.close()
-
-    def __enter__(self) -> DataDirectorySource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- ChainSource ------------------------------------------------------------------------------
 
@@ -139,7 +127,7 @@ class DataDirectorySource:
         return self._view.application_ids_by_status(status)
 
 
-class NodeSource:
+class NodeSource(Closeable):
     """A running node's blocks over gRPC (GetBlock per height; the caller must be allowed to
     read blocks: an auditor, a registrar or a node certificate)."""
 
@@ -155,17 +143,6 @@ class NodeSource:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> NodeSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def description(self) -> str:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import click
 from tirkeu_pb import transaction_pb2 as pb
@@ -90,22 +90,35 @@ def current_state() -> CliState:
     return state
 
 
-def _turn_on_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    state = ctx.find_object(CliState)
-    if value and state is not None:
-        state.json = True
+class JsonSwitch(Protocol):
+    """A CLI group's context object with its JSON switch (CliState; tirkeu-cluster's Output)."""
+
+    json: bool
 
 
-def json_option(function: _F) -> _F:
-    """`--json` on a subcommand, the same as `tirkeu --json ...`."""
-    return click.option(
-        "--json",
-        "json_output",
-        is_flag=True,
-        expose_value=False,
-        callback=_turn_on_json,
-        help="Print one JSON document on stdout.",
-    )(function)
+def json_option_for(holder: type[JsonSwitch]) -> Callable[[_F], _F]:
+    """`--json` on a subcommand, the same as `--json` on its group: it turns on the switch of
+    the group's ``holder`` object."""
+
+    def turn_on(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        found = ctx.find_object(holder)
+        if value and found is not None:
+            found.json = True
+
+    def decorate(function: _F) -> _F:
+        return click.option(
+            "--json",
+            "json_output",
+            is_flag=True,
+            expose_value=False,
+            callback=turn_on,
+            help="Print one JSON document on stdout.",
+        )(function)
+
+    return decorate
+
+
+json_option = json_option_for(CliState)  # `tirkeu SUBCOMMAND --json`
 
 
 def bad_input(message: str) -> NoReturn:

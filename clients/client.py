@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -66,6 +66,7 @@ __all__ = [
     "AlreadySigned",
     "BadRequest",
     "ClientError",
+    "Closeable",
     "ConnectionSettings",
     "InvalidCredentials",
     "InvalidEnvelopeFile",
@@ -124,7 +125,25 @@ def open_channel(settings: ConnectionSettings) -> grpc.Channel:
 _Response = TypeVar("_Response", bound=Message)
 
 
-class LedgerClient:
+class Closeable:
+    """Something holding a channel or a database that a ``with`` block closes on leaving."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class LedgerClient(Closeable):
     """Typed calls of the Ledger service (api.proto) over one channel."""
 
     def __init__(
@@ -142,17 +161,6 @@ class LedgerClient:
 
     def close(self) -> None:
         self._channel.close()
-
-    def __enter__(self) -> LedgerClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _unary(
         self,

@@ -14,13 +14,13 @@ KTK observer. Exit codes: 0 ok, 1 failure, 2 bad input.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
+from clients.cli_state import json_option_for
 from clients.client import ClientError
 from clients.cluster import (
     DEFAULT_BATCH_DELAY_MS,
@@ -42,7 +42,6 @@ from clients.cluster_processes import (
 from clients.pki import PkiInputError
 from ledger.genesis import InvalidGenesis
 
-_F = TypeVar("_F", bound=Callable[..., Any])
 DIRECTORY = click.Path(path_type=Path, file_okay=False)
 
 
@@ -74,21 +73,7 @@ class ClusterGroup(click.Group):
         raise click.exceptions.Exit(code)
 
 
-def _turn_on_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    output = ctx.find_object(Output)
-    if value and output is not None:
-        output.json = True
-
-
-def json_option(function: _F) -> _F:
-    return click.option(
-        "--json",
-        "json_output",
-        is_flag=True,
-        expose_value=False,
-        callback=_turn_on_json,
-        help="Print one JSON document on stdout.",
-    )(function)
+json_option = json_option_for(Output)
 
 
 def output() -> Output:
@@ -200,7 +185,8 @@ def start(directory: Path, deadline_seconds: float) -> None:
 @click.argument("directory", type=DIRECTORY)
 @json_option
 def status(directory: Path) -> None:
-    """Per node: role, height, latest block hash, state root, and whether its process lives."""
+    """Per node: role, height, latest block hash, state root, peers (configured, and how many
+    the node reaches, from its metrics endpoint), and whether its process lives."""
     cluster = load_cluster(directory)
     statuses = [node_status(node) for node in cluster.nodes]
     lines = []
@@ -208,9 +194,11 @@ def status(directory: Path) -> None:
         if item.height is None:
             lines.append(f"{item.node_id} ({item.role}) {item.api}: {item.error}")
         else:
+            peers = "" if item.peers is None else f", {item.peers.text()}"
             lines.append(
                 f"{item.node_id} ({item.role}) {item.api} pid {item.pid}: height {item.height}, "
                 f"block {item.latest_block_hash or '(none yet)'}, state root {item.state_root}"
+                f"{peers}"
             )
     output().emit({"nodes": [item.describe() for item in statuses]}, "\n".join(lines))
     if not all(item.alive and item.height is not None for item in statuses):

@@ -80,6 +80,9 @@ class BlockProblem(enum.Enum):
     WRONG_TRANSACTION_COUNT = "the transaction count does not match the transactions"
     WRONG_LAST_COMMIT = "the last commit is missing, unexpected, or does not match its hash"
     WRONG_EVIDENCE_HASH = "the evidence hash does not match the evidence"
+    # Judged against the validators in force (ledger/block_checks.py), not by the block alone.
+    WRONG_VALIDATOR_SET = "the header names another validator set than the one in force"
+    UNKNOWN_PROPOSER = "the header's proposer is not a validator"
 
 
 class InvalidBlock(Exception):

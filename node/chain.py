@@ -9,16 +9,12 @@ the damage to every client and, later, to every peer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from consensus.types import ValidatorId
-from consensus.validators import Validator, ValidatorSet
-from ledger.blocks import GENESIS_PREVIOUS_BLOCK_HASH, CertifyingValidators, apply_state_writes
-from ledger.genesis import Genesis, genesis_records, load_genesis
-from ledger.hashing import sha256
-from ledger.records import unix_ms
-from ledger.smt import EMPTY_ROOT, MemorySmtStore
+from ledger.audit.anchor import TrustAnchor, trust_anchor
+from ledger.audit.anchor import genesis_state as anchor_genesis_state
+from ledger.blocks import GENESIS_PREVIOUS_BLOCK_HASH
+from ledger.smt import EMPTY_ROOT
 from ledger.store import ChainMeta, Store
 
 
@@ -34,52 +30,25 @@ class StateRootMismatch(ChainStartError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class ChainSetup:
-    """What never changes while the node runs: the genesis and the validators' keys."""
-
-    genesis: Genesis
-    genesis_sha256: bytes
-    validators: CertifyingValidators
-
-    @property
-    def chain_id(self) -> str:
-        return self.genesis.chain_id
-
-    @property
-    def validator_set_hash(self) -> bytes:
-        return self.validators.set_hash()
-
-
-def chain_setup(genesis_bytes: bytes) -> ChainSetup:
-    """Raises ledger.genesis.InvalidGenesis for a bad file."""
-    genesis = load_genesis(genesis_bytes)
-    validator_set = ValidatorSet(
-        tuple(Validator(ValidatorId(v.validator_id), v.power) for v in genesis.validators)
-    )
-    certificates = {ValidatorId(v.validator_id): v.certificate for v in genesis.validators}
-    return ChainSetup(
-        genesis=genesis,
-        genesis_sha256=sha256(genesis_bytes),
-        validators=CertifyingValidators(validator_set, certificates),
-    )
+# What never changes while the node runs: the genesis and the validators' keys. It is exactly
+# what the auditor trusts (ADR 0003), so node and auditor derive it with one pure function.
+ChainSetup = TrustAnchor
+chain_setup = trust_anchor  # raises ledger.genesis.InvalidGenesis for a bad file
 
 
 def genesis_state(setup: ChainSetup) -> tuple[ChainMeta, dict[bytes, bytes], dict[bytes, bytes]]:
     """The height-0 metadata, state records and state-tree nodes of ``setup``'s genesis."""
-    records = genesis_records(setup.genesis)
-    update = apply_state_writes(MemorySmtStore(), EMPTY_ROOT, dict(records))
-    genesis_time = unix_ms(setup.genesis.genesis_time)
+    state = anchor_genesis_state(setup)
     meta = ChainMeta(
         chain_id=setup.chain_id,
         genesis_sha256=setup.genesis_sha256,
-        genesis_time_unix_ms=genesis_time,
+        genesis_time_unix_ms=setup.genesis_time_unix_ms,
         height=0,
         block_hash=GENESIS_PREVIOUS_BLOCK_HASH,
-        state_root=update.root,
-        time_unix_ms=genesis_time,
+        state_root=state.state_root,
+        time_unix_ms=setup.genesis_time_unix_ms,
     )
-    return meta, records, dict(update.new_nodes)
+    return meta, state.records, state.tree.nodes
 
 
 def open_chain(data_dir: Path, setup: ChainSetup) -> Store:

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from consensus.types import Height
+from ledger.block_checks import header_problems
 from ledger.blocks import (
     Block,
+    BlockHeader,
+    BlockProblem,
     CommitCertificate,
     InvalidBlock,
     InvalidCommitCertificate,
     apply_state_writes,
     verify_block_contents,
-    verify_block_link,
     verify_commit_certificate,
 )
 from ledger.execution import BlockContext, BlockExecution, BlockExecutor
@@ -87,13 +89,9 @@ def execute_block(
     header = block.header
     try:
         verify_block_contents(block)
-        verify_block_link(header, meta.tip())
     except InvalidBlock as error:
         raise BlockRejected(BlockFault.INVALID_BLOCK, str(error)) from error
-    if header.validator_set_hash != setup.validator_set_hash:
-        raise BlockRejected(BlockFault.WRONG_VALIDATOR_SET, f"at height {header.height}")
-    if header.proposer not in setup.validators.validator_set:
-        raise BlockRejected(BlockFault.UNKNOWN_PROPOSER, repr(header.proposer))
+    _check_header(header, meta, setup)
     if block.last_commit is not None:
         try:
             verify_commit_certificate(
@@ -123,6 +121,24 @@ def execute_block(
             f"height {header.height}: header {header.state_root.hex()}, got {update.root.hex()}",
         )
     return ExecutedBlock(block, execution, update)
+
+
+_HEADER_FAULTS = {
+    BlockProblem.WRONG_VALIDATOR_SET: BlockFault.WRONG_VALIDATOR_SET,
+    BlockProblem.UNKNOWN_PROPOSER: BlockFault.UNKNOWN_PROPOSER,
+}
+
+
+def _check_header(header: BlockHeader, meta: ChainMeta, setup: ChainSetup) -> None:
+    # The auditor makes the same checks (ledger/block_checks.py); the node refuses on the first.
+    problems = header_problems(header, meta.tip(), setup.validators)
+    if not problems:
+        return
+    first = problems[0]
+    fault = _HEADER_FAULTS.get(first.problem)
+    if fault is None:
+        raise BlockRejected(BlockFault.INVALID_BLOCK, str(first)) from first
+    raise BlockRejected(fault, first.detail)
 
 
 def persist_block(

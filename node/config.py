@@ -57,6 +57,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consensus.config import TimeoutConfig
+
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -116,13 +118,10 @@ class PeerConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsensusConfig:
-    timeout_propose_ms: int = 3000
-    timeout_propose_delta_ms: int = 500
-    timeout_prevote_ms: int = 1000
-    timeout_prevote_delta_ms: int = 500
-    timeout_precommit_ms: int = 1000
-    timeout_precommit_delta_ms: int = 500
+class ConsensusConfig(TimeoutConfig):
+    """[consensus]: the core's timeouts, with their defaults (consensus/config.py, so the file
+    and the core cannot disagree), and the node's own intervals."""
+
     regossip_interval_ms: int = 1000
     sync_interval_ms: int = 1000
     max_clock_skew_ms: int = 5000

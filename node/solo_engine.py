@@ -1,9 +1,10 @@
 """The single-validator engine: decides WHEN to seal a block, signs its own precommit, commits.
 
 With one validator holding all the voting power, a precommit by that validator is a commit
-certificate (more than 2/3 of the power). A Tendermint engine (a later issue) replaces this
-module only: it calls the same ``assemble_block`` to propose, ``execute_block`` to check a
-peer's proposal, and ``persist_block`` with a certificate of 2f + 1 precommits.
+certificate (more than 2/3 of the power). With validator peers the node runs the Tendermint
+engine (node/tendermint_engine.py) instead: it makes and commits blocks with the same
+node/block_sealing.py, checks a peer's proposal with ``execute_block``, and commits with the
+2f + 1 precommits that decided the block instead of one.
 
 Timing (node.toml [block]): when transactions wait, seal after ``batch_delay_ms`` (or at once
 when a block's worth is waiting); when none wait, seal an empty block every
@@ -21,13 +22,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from structlog.typing import FilteringBoundLogger
 
 from consensus.types import Round, ValidatorId
-from ledger.blocks import CommitSignature, build_commit_certificate, sign_precommit
+from ledger.blocks import CommitSignature, sign_precommit
 from ledger.store import Store
+from node.block_sealing import commit_with_precommits, propose_from_mempool
 from node.chain import ChainSetup
-from node.commit import CommittedBlock, persist_block
+from node.commit import CommittedBlock
 from node.config import BlockConfig
 from node.mempool import Mempool
-from node.proposer import assemble_block
 
 COMMIT_ROUND = Round(0)  # one validator never needs a second round
 
@@ -81,27 +82,25 @@ class SoloEngine:
 
     def seal_block(self) -> CommittedBlock:
         """Propose, precommit and commit one block with what is pending now."""
-        limit = min(self._block_config.max_transactions, self._mempool.capacity)
-        proposed = assemble_block(
+        proposed = propose_from_mempool(
             self._store,
             self._setup,
-            self._validator_id,
-            self._clock_ms(),
-            self._mempool.oldest(limit),
+            proposer=self._validator_id,
+            now_unix_ms=self._clock_ms(),
+            mempool=self._mempool,
+            block_config=self._block_config,
         )
         block = proposed.executed.block
         signature = sign_precommit(
             self._signing_key, self._setup.chain_id, block.height, COMMIT_ROUND, block.block_hash
         )
-        certificate = build_commit_certificate(
-            self._setup.validators.validator_set,
-            block.height,
-            COMMIT_ROUND,
-            block.block_hash,
-            [CommitSignature(self._validator_id, signature)],
-        )
-        committed = persist_block(
-            self._store, self._setup, proposed.executed, certificate, proposed.rejections
+        committed = commit_with_precommits(
+            self._store,
+            self._setup,
+            proposed.executed,
+            round_number=COMMIT_ROUND,
+            precommits=[CommitSignature(self._validator_id, signature)],
+            rejections=proposed.rejections,
         )
         self._on_committed(committed)
         return committed

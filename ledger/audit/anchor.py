@@ -2,8 +2,9 @@
 
 From the genesis file alone come the chain id, the validators with their certificates (whose
 keys must sign every commit certificate; genesis validators for now, DESIGN.md §4), the trusted
-CAs, and the genesis state that replay starts from. ``node.chain.chain_setup`` derives the same
-for the node; this pure copy keeps the auditor free of the node's I/O modules.
+CAs, and the genesis state that replay starts from. The node derives its own setup with the same
+functions (``node.chain.chain_setup`` is ``trust_anchor``): what a node starts from is exactly
+what an auditor trusts.
 """
 
 from __future__ import annotations

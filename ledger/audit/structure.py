@@ -19,6 +19,7 @@ from tirkeu_pb import block_pb2
 from consensus.types import Height
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
+from ledger.block_checks import header_problems
 from ledger.blocks import (
     Block,
     BlockHeader,
@@ -28,7 +29,6 @@ from ledger.blocks import (
     InvalidBlock,
     transactions_root,
     verify_block_contents,
-    verify_block_link,
 )
 from ledger.transactions import transaction_id_of
 
@@ -40,6 +40,8 @@ _LINK_DEFECTS = {
         "header.previous_block_hash",
     ),
     BlockProblem.TIME_NOT_INCREASING: (DefectKind.TIME_NOT_INCREASING, "header.time_unix_ms"),
+    BlockProblem.WRONG_VALIDATOR_SET: (DefectKind.WRONG_VALIDATOR_SET, "header.validator_set_hash"),
+    BlockProblem.UNKNOWN_PROPOSER: (DefectKind.UNKNOWN_PROPOSER, "header.proposer"),
 }
 _CONTENT_DEFECTS = {
     BlockProblem.WRONG_TRANSACTIONS_ROOT: (DefectKind.WRONG_TRANSACTIONS_ROOT, "transactions"),
@@ -94,38 +96,25 @@ def check_link(
         time_unix_ms=-1 if previous_time_unix_ms is None else previous_time_unix_ms,
     )
     defects = []
-    try:
-        verify_block_link(header, tip)
-    except InvalidBlock as error:
-        kind, field = _LINK_DEFECTS[error.problem]
-        expected, found = _expected_found(error.problem, header, tip)
-        defects.append(Defect(kind, error.detail, height, field, expected=expected, found=found))
-    if header.validator_set_hash != anchor.validator_set_hash:
+    for problem in header_problems(header, tip, anchor.validators):
+        kind, field = _LINK_DEFECTS[problem.problem]
+        expected, found = _expected_found(problem.problem, header, tip, anchor)
         defects.append(
-            Defect(
-                DefectKind.WRONG_VALIDATOR_SET,
-                "the genesis validators are the set in force",
-                height,
-                "header.validator_set_hash",
-                expected=anchor.validator_set_hash.hex(),
-                found=header.validator_set_hash.hex(),
-            )
-        )
-    if header.proposer not in anchor.validators.validator_set:
-        defects.append(
-            Defect(
-                DefectKind.UNKNOWN_PROPOSER,
-                f"{header.proposer!r} is not a genesis validator",
-                height,
-                "header.proposer",
-                found=header.proposer,
-            )
+            Defect(kind, _detail(problem, header), height, field, expected=expected, found=found)
         )
     return defects
 
 
+def _detail(problem: InvalidBlock, header: BlockHeader) -> str:
+    if problem.problem is BlockProblem.WRONG_VALIDATOR_SET:
+        return "the genesis validators are the set in force"
+    if problem.problem is BlockProblem.UNKNOWN_PROPOSER:
+        return f"{header.proposer!r} is not a genesis validator"
+    return problem.detail
+
+
 def _expected_found(
-    problem: BlockProblem, header: BlockHeader, tip: ChainTip
+    problem: BlockProblem, header: BlockHeader, tip: ChainTip, anchor: TrustAnchor
 ) -> tuple[str | None, str | None]:
     if problem is BlockProblem.WRONG_CHAIN_ID:
         return tip.chain_id, header.chain_id
@@ -133,6 +122,10 @@ def _expected_found(
         return tip.block_hash.hex(), header.previous_block_hash.hex()
     if problem is BlockProblem.TIME_NOT_INCREASING:
         return f"after {tip.time_unix_ms}", str(header.time_unix_ms)
+    if problem is BlockProblem.WRONG_VALIDATOR_SET:
+        return anchor.validator_set_hash.hex(), header.validator_set_hash.hex()
+    if problem is BlockProblem.UNKNOWN_PROPOSER:
+        return None, header.proposer
     return str(tip.height + 1), str(header.height)
 
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 from tirkeu_pb import transaction_pb2
 
 from ledger.records import (
-    Application,
     ApplicationKind,
-    ApplicationStatus,
     DocumentRecord,
     DocumentRole,
     IdentifierKind,
@@ -37,10 +35,10 @@ from ledger.registry.documents import (
     verify_document,
 )
 from ledger.registry.parties import guarantors_of, require_application_signers
-from ledger.registry.payment import confirmed_payment, with_payment
 from ledger.registry.properties import require_cadastral_number, require_property
+from ledger.registry.submission import submit_application
 from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, write_application
+from ledger.state import StateOverlay
 from ledger.transactions import reject
 
 
@@ -58,37 +56,20 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
     require_property(state, cadastral_number)
     contract = contract_record(action, rule_input, recipient_iin, spouse_iin, guarantors)
     consent = consent_record(action.personal_data_consent, rule_input, recipient_iin)
-    submitter_iin = signers.ktk_authorised_person.iin
-    if submitter_iin is None:
-        raise RuntimeError("a KTK employee certificate without an IIN")
-    application = Application(
-        application_id=transaction.transaction_id,
+    return submit_application(
+        state,
+        rule_input,
+        signers,
         kind=ApplicationKind.LEASE_REGISTRATION,
-        status=ApplicationStatus.SUBMITTED,
         cadastral_number=cadastral_number,
         recipient_iin=recipient_iin,
         spouse_iin=spouse_iin,
         marital_status=marital_status,
         guarantors=guarantors,
-        ktk_bin=rule_input.authorities.ktk_bin,
-        submitted_by_iin=submitter_iin,
-        submitted_height=rule_input.block.height,
-        submitted_at=rule_input.block.time,
         documents=(contract, consent),
-        payment=None,
-        service_deadline=None,
-        attestation=None,
-        decisions=(),
-        lease_application_id=None,
-        new_holder_iin=None,
-    )
-    if action.HasField("payment"):
         # Para 22: the fee may be paid before sending; then this block confirms it (para 38).
-        application = with_payment(
-            application, confirmed_payment(action.payment, rule_input), rule_input
-        )
-    write_application(state, application)
-    return RuleOutcome(application_id=application.application_id)
+        payment=action.payment if action.HasField("payment") else None,
+    )
 
 
 def contract_record(

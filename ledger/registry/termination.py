@@ -37,10 +37,10 @@ from ledger.registry.documents import (
 )
 from ledger.registry.lease import consent_record
 from ledger.registry.parties import require_application_signers
-from ledger.registry.payment import confirmed_payment, with_payment
 from ledger.registry.properties import require_property
+from ledger.registry.submission import submit_application
 from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, StateReader, write_application
+from ledger.state import StateOverlay, StateReader
 from ledger.transactions import reject
 
 
@@ -65,36 +65,20 @@ def apply_termination_ownership_application(
             RejectionReason.OWNERSHIP_NOT_TO_LESSEE,
             f"new_holder_iin {new_holder_iin} is not the lessee {lessee_iin} (para 34(2))",
         )
-    submitter_iin = signers.ktk_authorised_person.iin
-    if submitter_iin is None:
-        raise RuntimeError("a KTK employee certificate without an IIN")
-    application = Application(
-        application_id=transaction.transaction_id,
+    return submit_application(
+        state,
+        rule_input,
+        signers,
         kind=ApplicationKind.TERMINATION_AND_OWNERSHIP,
-        status=ApplicationStatus.SUBMITTED,
         cadastral_number=lease.cadastral_number,
         recipient_iin=lessee_iin,
         spouse_iin=spouse_iin,
         marital_status=marital_status,
-        guarantors=(),
-        ktk_bin=rule_input.authorities.ktk_bin,
-        submitted_by_iin=submitter_iin,
-        submitted_height=rule_input.block.height,
-        submitted_at=rule_input.block.time,
         documents=(letter, agreement, consent),
-        payment=None,
-        service_deadline=None,
-        attestation=None,
-        decisions=(),
+        payment=action.payment if action.HasField("payment") else None,
         lease_application_id=lease.application_id,
         new_holder_iin=new_holder_iin,
     )
-    if action.HasField("payment"):
-        application = with_payment(
-            application, confirmed_payment(action.payment, rule_input), rule_input
-        )
-    write_application(state, application)
-    return RuleOutcome(application_id=application.application_id)
 
 
 def require_active_lease(state: StateReader, lease_application_id: str) -> Application:
