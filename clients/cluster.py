@@ -189,6 +189,8 @@ class Cluster:
 
 
 def load_cluster(directory: Path) -> Cluster:
+    # Absolute: a node is started in its own directory, so a relative DIR would not lead back.
+    directory = directory.absolute()
     path = directory / CLUSTER_FILE
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -348,6 +350,9 @@ def _node_config(node: ClusterNode, batch_delay_ms: int) -> str:
             f"batch_delay_ms = {batch_delay_ms}",
             "",
             _consensus_section(),
+            "[metrics]",  # Prometheus; `tirkeu-cluster status` reads the node's peer count here
+            f'listen = "{LOOPBACK}:{free_port()}"',
+            "",
             "[log]",
             'level = "info"',
             "",

@@ -9,17 +9,21 @@ SERVING over mutual TLS, asked with the node's own certificate.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import tomllib
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient, open_channel
 from clients.cluster import Cluster, ClusterError, ClusterNode
@@ -111,12 +115,14 @@ def start_node(
     if pid is None:
         with node.log.open("ab") as log:
             process = subprocess.Popen(
-                [*node_executable(), "--config", str(node.config)],
+                # Absolute: the node runs in its own directory (its config's paths are
+                # relative to the config file, but the config's own path is not).
+                [*node_executable(), "--config", str(node.config.absolute())],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a terminal's Ctrl-C for the CLI does not reach it
-                cwd=node.directory,
+                cwd=node.directory.absolute(),
             )
         pid = process.pid
         node.pid_file.write_text(f"{pid}\n")
@@ -194,6 +200,22 @@ def stop_cluster(cluster: Cluster) -> dict[str, int | None]:
 
 
 @dataclass(frozen=True, slots=True)
+class PeerView:
+    """A node's peers: those its config lists, and how many it reaches (its own metric
+    ``tirkeu_peers_reachable``; None when it has no metrics endpoint or did not answer)."""
+
+    configured: tuple[str, ...]
+    reachable: int | None
+
+    def describe(self) -> dict[str, object]:
+        return {"configured": list(self.configured), "reachable": self.reachable}
+
+    def text(self) -> str:
+        seen = "?" if self.reachable is None else str(self.reachable)
+        return f"peers {seen}/{len(self.configured)} reachable"
+
+
+@dataclass(frozen=True, slots=True)
 class NodeStatus:
     node_id: str
     role: str
@@ -203,6 +225,7 @@ class NodeStatus:
     height: int | None = None
     latest_block_hash: str | None = None
     state_root: str | None = None
+    peers: PeerView | None = None
     error: str | None = None
 
     def describe(self) -> dict[str, object]:
@@ -215,6 +238,7 @@ class NodeStatus:
             "height": self.height,
             "latest_block_hash": self.latest_block_hash,
             "state_root": self.state_root,
+            "peers": None if self.peers is None else self.peers.describe(),
             "error": self.error,
         }
 
@@ -238,4 +262,33 @@ def node_status(node: ClusterNode, timeout_seconds: float = 5.0) -> NodeStatus:
         height=info.height,
         latest_block_hash=info.latest_block_hash.hex(),
         state_root=info.state_root.hex(),
+        peers=peer_view(node, timeout_seconds),
     )
+
+
+def peer_view(node: ClusterNode, timeout_seconds: float = 5.0) -> PeerView:
+    """The peers in the node's config, and the reachable count its metrics endpoint reports."""
+    try:
+        config = tomllib.loads(node.config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return PeerView((), None)
+    peers = config.get("peers", [])
+    configured = tuple(str(peer["id"]) for peer in peers if isinstance(peer, dict) and "id" in peer)
+    metrics = config.get("metrics")
+    listen = metrics.get("listen") if isinstance(metrics, dict) else None
+    if not isinstance(listen, str):
+        return PeerView(configured, None)
+    return PeerView(configured, _reachable_peers(listen, timeout_seconds))
+
+
+def _reachable_peers(listen: str, timeout_seconds: float) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://{listen}/metrics", timeout=timeout_seconds) as answer:
+            exposition = answer.read().decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+    for family in text_string_to_metric_families(exposition):
+        if family.name == "tirkeu_peers_reachable":
+            for sample in family.samples:
+                return None if math.isnan(sample.value) else int(sample.value)
+    return None

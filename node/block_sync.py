@@ -11,7 +11,7 @@ writer. Every certificate is verified against the genesis validator set before e
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -90,6 +90,30 @@ def apply_certified_block(
             detail=error.detail,
         )
         return None
+
+
+def apply_certified_blocks(
+    store: Store,
+    setup: ChainSetup,
+    blocks: Sequence[peer_pb2.CertifiedBlock],
+    *,
+    source: str,
+    log: FilteringBoundLogger,
+    metrics: NodeMetrics,
+    on_committed: Callable[[CommittedBlock], None],
+) -> int:
+    """Apply those of ``blocks`` that are next in turn (each verified); how many were applied."""
+    applied = 0
+    for message in blocks:
+        committed = apply_certified_block(
+            store, setup, message, log=log, metrics=metrics, source=source
+        )
+        if committed is None:
+            continue
+        applied += 1
+        log.info("block_synced", height=committed.meta.height, source=source)
+        on_committed(committed)
+    return applied
 
 
 def _no_rejections() -> dict[str, Rejection]:

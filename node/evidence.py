@@ -9,13 +9,15 @@ alone: both signatures verify with the validator's genesis certificate.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
+from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2
 
-from consensus.types import ValidatorId
+from consensus import ReportConflictingProposal, ReportEquivocation
+from consensus.types import ValidatorId, Vote
 from ledger.commit_certificates import CertifyingValidators
 from node.signed_messages import BadMessage, verify_vote
 
@@ -82,3 +84,33 @@ class EvidencePool:
         with self._lock:
             for item in items:
                 self._pending.pop(item, None)
+
+
+def report_misbehaviour(
+    action: ReportEquivocation | ReportConflictingProposal,
+    signed_votes: Mapping[Vote, peer_pb2.SignedVote],
+    pool: EvidencePool,
+    log: FilteringBoundLogger,
+) -> None:
+    """What the core reported: a double vote becomes evidence (when both signed votes are at
+    hand, which they are for every vote the core heard); two proposals are only logged (a
+    proposal is not a vote: the issue asks for evidence of double votes)."""
+    if isinstance(action, ReportConflictingProposal):
+        log.warning(
+            "conflicting_proposals",
+            proposer=action.proposal_a.proposer,
+            height=action.proposal_a.height,
+            round=action.proposal_a.round,
+        )
+        return
+    log.warning(
+        "equivocation_detected",
+        validator=action.vote_a.validator,
+        height=action.vote_a.height,
+        round=action.vote_a.round,
+        vote_type=action.vote_a.vote_type.value,
+    )
+    vote_a = signed_votes.get(action.vote_a)
+    vote_b = signed_votes.get(action.vote_b)
+    if vote_a is not None and vote_b is not None:
+        pool.add(make_evidence(vote_a, vote_b))

@@ -14,6 +14,8 @@ Each node has its own registry (tests run several nodes' code in one process).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from node.config import ListenAddress
@@ -34,6 +36,7 @@ class NodeMetrics:
             "tirkeu_mempool_size", "Pending transactions", registry=self.registry
         )
         self.peers = Gauge("tirkeu_peers_reachable", "Reachable peers", registry=self.registry)
+        self.peers.set(float("nan"))  # unknown until the node has asked its peers
         self.missed_signatures = Counter(
             "tirkeu_missed_signatures",
             "Committed blocks whose certificate lacks the validator's precommit",
@@ -46,6 +49,11 @@ class NodeMetrics:
             ["fault"],
             registry=self.registry,
         )
+
+    def track_validators(self, validator_ids: Iterable[str]) -> None:
+        """Start every validator's missed-signature count at 0, so that each one shows."""
+        for validator_id in validator_ids:
+            self.missed_signatures.labels(validator=validator_id)
 
     def serve(self, listen: ListenAddress) -> None:
         start_http_server(listen.port, addr=listen.host, registry=self.registry)

@@ -1,14 +1,14 @@
 """The Tendermint engine: drives consensus/ (the pure core) from one thread, with I/O around it.
 
 Everything that touches the core or the store's write path happens on the engine thread, fed
-by one queue: verified consensus messages from the peer service, certified blocks from block
-sync and announcements, and the timers the core schedules (a heap; timers are never cancelled,
-stale ones are ignored by the core). The core is never called concurrently.
+by one queue (node/engine_inbox.py: verified consensus messages, certified blocks from block
+sync and announcements) and the timers the core schedules (node/engine_timers.py).
 
-Signing (DESIGN §4, crash safety): every proposal and vote the core asks for is signed in
-memory, then the double-sign guard (node/signing_records.py) records it durably, and only then
-is it sent. After a restart the core resumes from the last record and the recorded message is
-fed back and re-sent, never re-signed differently.
+Signing (DESIGN §4, crash safety) is the outbox's (node/engine_outbox.py): signed in memory,
+recorded durably by the double-sign guard, only then sent. After a restart the core resumes
+from the last record and the recorded message is fed back and re-sent, never re-signed
+differently. Certificates and commit metrics: node/engine_commit.py; candidate blocks and
+valid(v): node/engine_candidates.py.
 
 Proposal validity, valid(v) of Algorithm 1 (node/proposal_check.py): the block is executed on
 an overlay of this node's state and its header checked before the core hears it is valid.
@@ -16,13 +16,9 @@ an overlay of this node's state and its header checked before the core hears it 
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from structlog.typing import FilteringBoundLogger
@@ -43,62 +39,30 @@ from consensus import (
     ReportEquivocation,
     RequestValue,
     ScheduleTimeout,
-    SigningRecord,
     StartHeight,
-    TimeoutConfig,
-    TimeoutFired,
     ValidatorId,
     ValueReady,
-    Vote,
     VoteReceived,
     resume_point,
 )
-from consensus.types import BlockId, Round
-from ledger.blocks import CommitSignature, build_commit_certificate
-from ledger.rejections import Rejection
+from consensus.types import Round
 from ledger.store import Store
-from node.block_sync import apply_certified_block
+from node.block_sync import apply_certified_blocks
 from node.chain import ChainSetup
-from node.commit import CommittedBlock, ExecutedBlock, persist_block
+from node.commit import CommittedBlock, persist_block
 from node.config import BlockConfig, ConsensusConfig
-from node.evidence import EvidencePool, make_evidence
+from node.engine_candidates import CandidateBlocks
+from node.engine_commit import certificate_of, note_commit
+from node.engine_inbox import EngineInbox, InboxItem, Synced
+from node.engine_outbox import SignedOutbox
+from node.engine_timers import Timers, timeout_config
+from node.evidence import EvidencePool, report_misbehaviour
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
 from node.peer_client import PeerClients
-from node.proposal_check import check_proposed_block
-from node.proposer import assemble_block
-from node.signed_messages import BadMessage, proposal_of, sign_proposal, sign_vote, vote_of
+from node.signed_messages import BadMessage, proposal_of, vote_of
 from node.signing_records import SigningJournal
 from node.solo_engine import wall_clock_ms
-
-
-@dataclass(frozen=True, slots=True)
-class _Synced:
-    source: str
-    blocks: tuple[peer_pb2.CertifiedBlock, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """A block this node proposed or found valid, kept until its height is decided."""
-
-    executed: ExecutedBlock | None  # None: invalid
-    rejections: dict[str, Rejection]
-    encoded: bytes
-
-
-_Item = peer_pb2.ConsensusMessage | _Synced | None
-
-
-def timeout_config(config: ConsensusConfig) -> TimeoutConfig:
-    return TimeoutConfig(
-        timeout_propose_ms=config.timeout_propose_ms,
-        timeout_propose_delta_ms=config.timeout_propose_delta_ms,
-        timeout_prevote_ms=config.timeout_prevote_ms,
-        timeout_prevote_delta_ms=config.timeout_prevote_delta_ms,
-        timeout_precommit_ms=config.timeout_precommit_ms,
-        timeout_precommit_delta_ms=config.timeout_precommit_delta_ms,
-    )
 
 
 class TendermintEngine:
@@ -124,7 +88,6 @@ class TendermintEngine:
         self._setup = setup
         self._mempool = mempool
         self._id = validator_id
-        self._key = signing_key
         self._block_config = block_config
         self._config = consensus_config
         self._peers = peers
@@ -135,17 +98,28 @@ class TendermintEngine:
         self._log = log
         self._clock_ms = clock_ms
         self._core = ConsensusCore(validator_id, timeout_config(consensus_config))
-        self._journal = SigningJournal(store)
-        self._queue: queue.Queue[_Item] = queue.Queue()
-        self._timers: list[tuple[float, int, TimeoutFired]] = []
-        self._sequence = itertools.count()
+        self._outbox = SignedOutbox(
+            journal=SigningJournal(store),
+            signing_key=signing_key,
+            chain_id=setup.chain_id,
+            peers=peers,
+            log=log,
+        )
+        self._inbox = EngineInbox(len(setup.validators.validator_set))
+        self._timers = Timers()
         self._stop = threading.Event()
-        # Per height: candidate blocks by id, signed votes (for certificates and evidence),
-        # this node's own signed messages (re-gossiped), proposals of the next heights.
-        self._candidates: dict[bytes, _Candidate] = {}
-        self._signed_votes: dict[Vote, peer_pb2.SignedVote] = {}
-        self._own_messages: list[peer_pb2.ConsensusMessage] = []
-        self._future: dict[int, list[peer_pb2.ConsensusMessage]] = {}
+        self._blocks = CandidateBlocks(
+            store=store,
+            setup=setup,
+            validator_id=validator_id,
+            mempool=mempool,
+            evidence=evidence,
+            block_config=block_config,
+            max_clock_skew_ms=consensus_config.max_clock_skew_ms,
+            clock_ms=clock_ms,
+            log=log,
+        )
+        metrics.track_validators(setup.validators.validator_set.validator_ids)
         self._value_request: RequestValue | None = None
         self._decided: CommitDecision | None = None
         self._height_started = time.monotonic()
@@ -156,27 +130,24 @@ class TendermintEngine:
     # --- inputs from other threads -------------------------------------------------------------
 
     def consensus_message(self, message: peer_pb2.ConsensusMessage) -> None:
-        self._queue.put(message)
+        self._inbox.put_message(message)
 
     def synced_blocks(self, source: str, blocks: Sequence[peer_pb2.CertifiedBlock]) -> None:
-        self._queue.put(_Synced(source, tuple(blocks)))
+        self._inbox.put_synced(source, blocks)
 
     def transaction_arrived(self) -> None:
-        self._queue.put(None)  # wakes the loop: a waiting proposer may build its block now
+        self._inbox.wake()  # a waiting proposer may build its block now
 
     def stop(self) -> None:
         self._stop.set()
-        self._queue.put(None)
+        self._inbox.wake()
 
     # --- the loop ------------------------------------------------------------------------------
 
     def run(self) -> None:
         self._start_height(resuming=True)
         while not self._stop.is_set():
-            try:
-                item = self._queue.get(timeout=self._wait_seconds())
-            except queue.Empty:
-                item = None
+            item = self._inbox.take(self._wait_seconds())
             if item is not None:
                 self._handle(item)
             self._fire_due_timers()
@@ -186,14 +157,15 @@ class TendermintEngine:
     def _wait_seconds(self) -> float:
         now = time.monotonic()
         deadlines = [self._next_regossip]
-        if self._timers:
-            deadlines.append(self._timers[0][0])
+        timer = self._timers.next_deadline()
+        if timer is not None:
+            deadlines.append(timer)
         if self._value_request is not None:
             deadlines.append(self._value_due())
         return max(0.0, min(deadlines) - now)
 
-    def _handle(self, item: peer_pb2.ConsensusMessage | _Synced) -> None:
-        if isinstance(item, _Synced):
+    def _handle(self, item: InboxItem) -> None:
+        if isinstance(item, Synced):
             self._apply_synced(item)
         elif item.HasField("proposal"):
             self._on_proposal(item)
@@ -230,32 +202,27 @@ class TendermintEngine:
         if meta is None:
             raise RuntimeError("the store holds no chain")
         height = Height(meta.height + 1)
-        self._candidates = {}
-        self._signed_votes = {}
-        self._own_messages = []
+        self._blocks.new_height()
+        self._outbox.new_height()
         self._value_request = None
         self._decided = None
         self._height_started = time.monotonic()
         self._metrics.height.set(meta.height)
-        last = self._journal.last
+        last = self._outbox.last_signed
         record = last.record if last is not None else None
         resume = resume_point(record, height)
         self._step(StartHeight(height, self._setup.validators.validator_set, resume))
         if resuming and resume is not None and last is not None:
             self._log.info("consensus_resumed", height=height, round=resume.round)
             self._replay_own(peer_pb2.ConsensusMessage.FromString(last.message))
-        for message in self._future.pop(height, []):
+        for message in self._inbox.kept_for(height):
             self._handle(message)
-        self._future = {h: m for h, m in self._future.items() if h > height}
 
     def _replay_own(self, message: peer_pb2.ConsensusMessage) -> None:
         """After a restart: feed the recorded message back as received and send it again."""
-        self._own_messages.append(message)
-        self._peers.send_consensus(message)
+        self._outbox.resend(message)
         if message.HasField("vote"):
-            vote = vote_of(message.vote)
-            self._signed_votes[vote] = message.vote
-            self._step(VoteReceived(vote))
+            self._step(VoteReceived(vote_of(message.vote)))
         else:
             self._on_proposal(message)
 
@@ -270,9 +237,7 @@ class TendermintEngine:
         if height == current:
             return False
         if height > current:
-            kept = self._future.setdefault(height, [])
-            if len(kept) < 64 * len(self._setup.validators.validator_set):
-                kept.append(message)
+            self._inbox.keep_for_later(height, message)
             if height > current + 1 or message.HasField("proposal"):
                 self._on_behind()  # peers are ahead: block sync catches up
         return True
@@ -285,28 +250,8 @@ class TendermintEngine:
             proposal = proposal_of(signed)
         except BadMessage:
             return
-        candidate = self._candidates.get(proposal.value)
-        if candidate is None:
-            candidate = self._check_candidate(signed.block, proposal.proposer)
-            self._candidates[proposal.value] = candidate
-        valid = candidate.executed is not None and (
-            candidate.executed.block.block_hash == proposal.value
-        )
+        valid = self._blocks.judge(proposal, signed.block)
         self._step(ProposalReceived(proposal, valid))
-
-    def _check_candidate(self, encoded: bytes, proposer: ValidatorId) -> _Candidate:
-        outcome = check_proposed_block(
-            self._store,
-            self._setup,
-            encoded,
-            proposer=proposer,
-            now_ms=self._clock_ms(),
-            max_skew_ms=self._config.max_clock_skew_ms,
-        )
-        if isinstance(outcome, str):
-            self._log.warning("proposal_invalid", proposer=proposer, detail=outcome)
-            return _Candidate(None, {}, encoded)
-        return _Candidate(outcome, {}, encoded)
 
     def _on_vote(self, message: peer_pb2.ConsensusMessage) -> None:
         signed = message.vote
@@ -319,81 +264,32 @@ class TendermintEngine:
             vote = vote_of(signed)
         except BadMessage:
             return
-        self._signed_votes.setdefault(vote, signed)
+        self._outbox.vote_seen(vote, signed)
         self._step(VoteReceived(vote))
 
     # --- actions -------------------------------------------------------------------------------
 
     def _carry_out(self, action: Action) -> Event | None:
         if isinstance(action, ScheduleTimeout):
-            event = TimeoutFired(action.kind, action.height, action.round)
-            deadline = time.monotonic() + action.duration_ms / 1000
-            heapq.heappush(self._timers, (deadline, next(self._sequence), event))
+            self._timers.schedule(action)
         elif isinstance(action, BroadcastProposal):
             self._broadcast_proposal(action)
         elif isinstance(action, BroadcastPrevote | BroadcastPrecommit):
-            self._broadcast_vote(action.vote, action.record)
+            self._outbox.vote(action.vote, action.record)
         elif isinstance(action, RequestValue):
             self._value_request = action
         elif isinstance(action, CommitDecision):
             self._decided = action  # committed by _step once this step's actions are done
-        elif isinstance(action, ReportEquivocation):
-            self._report_equivocation(action)
-        elif isinstance(action, ReportConflictingProposal):
-            self._log.warning(
-                "conflicting_proposals",
-                proposer=action.proposal_a.proposer,
-                height=action.proposal_a.height,
-                round=action.proposal_a.round,
-            )
+        elif isinstance(action, ReportEquivocation | ReportConflictingProposal):
+            report_misbehaviour(action, self._outbox.signed_votes, self._evidence, self._log)
         return None
 
-    def _send_signed(self, record: SigningRecord, message: peer_pb2.ConsensusMessage) -> bool:
-        verdict = self._journal.authorise(record, message.SerializeToString(deterministic=True))
-        if not verdict.allowed:
-            self._log.warning(
-                "signing_refused",
-                height=record.height,
-                round=record.round,
-                step=record.step.name,
-                verdict=verdict.name,
-            )
-            return False
-        last = self._journal.last
-        if last is not None and last.record == record:
-            # SIGN_AGAIN sends the recorded bytes: what was signed once is what goes out.
-            message = peer_pb2.ConsensusMessage.FromString(last.message)
-        self._own_messages.append(message)
-        self._peers.send_consensus(message)
-        return True
-
     def _broadcast_proposal(self, action: BroadcastProposal) -> None:
-        candidate = self._candidates.get(action.proposal.value)
+        candidate = self._blocks.get(action.proposal.value)
         if candidate is None:
             # The core re-proposes validValue, which this node once judged valid: it has it.
             raise RuntimeError(f"no block {action.proposal.value.hex()} to propose")
-        signed = sign_proposal(self._key, self._setup.chain_id, action.proposal, candidate.encoded)
-        self._send_signed(action.record, peer_pb2.ConsensusMessage(proposal=signed))
-
-    def _broadcast_vote(self, vote: Vote, record: SigningRecord) -> None:
-        signed = sign_vote(self._key, self._setup.chain_id, vote)
-        if self._send_signed(record, peer_pb2.ConsensusMessage(vote=signed)):
-            last = self._journal.last
-            if last is not None:
-                self._signed_votes[vote] = peer_pb2.ConsensusMessage.FromString(last.message).vote
-
-    def _report_equivocation(self, action: ReportEquivocation) -> None:
-        vote_a = self._signed_votes.get(action.vote_a)
-        vote_b = self._signed_votes.get(action.vote_b)
-        self._log.warning(
-            "equivocation_detected",
-            validator=action.vote_a.validator,
-            height=action.vote_a.height,
-            round=action.vote_a.round,
-            vote_type=action.vote_a.vote_type.value,
-        )
-        if vote_a is not None and vote_b is not None:
-            self._evidence.add(make_evidence(vote_a, vote_b))
+        self._outbox.proposal(action.proposal, action.record, candidate.encoded)
 
     # --- proposing -----------------------------------------------------------------------------
 
@@ -412,20 +308,8 @@ class TendermintEngine:
         state = self._core.state
         if (state.height, state.round) != (request.height, request.round):
             return
-        limit = min(self._block_config.max_transactions, self._mempool.capacity)
-        proposed = assemble_block(
-            self._store,
-            self._setup,
-            self._id,
-            self._clock_ms(),
-            self._mempool.oldest(limit),
-            evidence=self._evidence.take(),
-        )
-        block = proposed.executed.block
-        self._candidates[block.block_hash] = _Candidate(
-            proposed.executed, dict(proposed.rejections), block.encode()
-        )
-        self._step(ValueReady(request.height, request.round, BlockId(block.block_hash)))
+        value = self._blocks.assemble()
+        self._step(ValueReady(request.height, request.round, value))
 
     # --- committing ----------------------------------------------------------------------------
 
@@ -433,24 +317,13 @@ class TendermintEngine:
         decision = self._decided
         if decision is None:
             return
-        candidate = self._candidates.get(decision.value)
+        candidate = self._blocks.get(decision.value)
         if candidate is None or candidate.executed is None:
             # Decided a block this node never saw (or found invalid): fetch it with its
             # certificate from peers; the synced block ends this height.
             self._on_behind()
             return
-        signatures = []
-        for vote in decision.precommits:
-            signed = self._signed_votes.get(vote)
-            if signed is not None:
-                signatures.append(CommitSignature(vote.validator, signed.signature))
-        certificate = build_commit_certificate(
-            self._setup.validators.validator_set,
-            decision.height,
-            decision.round,
-            decision.value,
-            signatures,
-        )
+        certificate = certificate_of(self._setup, decision, self._outbox.signed_votes)
         committed = persist_block(
             self._store, self._setup, candidate.executed, certificate, candidate.rejections
         )
@@ -458,11 +331,8 @@ class TendermintEngine:
 
     def _committed(self, committed: CommittedBlock, round_number: Round | None) -> None:
         block = committed.executed.block
-        self._metrics.commit_latency.observe(time.monotonic() - self._height_started)
-        signers = {s.validator_id for s in committed.certificate.signatures}
-        for validator_id in self._setup.validators.validator_set.validator_ids:
-            if validator_id not in signers:
-                self._metrics.missed_signatures.labels(validator=validator_id).inc()
+        latency = time.monotonic() - self._height_started
+        signers = note_commit(self._metrics, self._setup, committed, latency)
         self._evidence.committed(block.evidence)
         self._log.info(
             "block_committed",
@@ -481,23 +351,20 @@ class TendermintEngine:
         self._last_commit_at = time.monotonic()
         self._start_height()
 
-    def _apply_synced(self, synced: _Synced) -> None:
-        applied = 0
-        for message in synced.blocks:
-            committed = apply_certified_block(
-                self._store,
-                self._setup,
-                message,
-                log=self._log,
-                metrics=self._metrics,
-                source=synced.source,
-            )
-            if committed is None:
-                continue
-            applied += 1
-            self._log.info("block_synced", height=committed.meta.height, source=synced.source)
-            self._on_committed(committed)
-            self._evidence.committed(committed.executed.block.evidence)
+    def _apply_synced(self, synced: Synced) -> None:
+        def committed(block: CommittedBlock) -> None:
+            self._on_committed(block)
+            self._evidence.committed(block.executed.block.evidence)
+
+        applied = apply_certified_blocks(
+            self._store,
+            self._setup,
+            synced.blocks,
+            source=synced.source,
+            log=self._log,
+            metrics=self._metrics,
+            on_committed=committed,
+        )
         if applied:
             self._last_commit_at = time.monotonic()
             self._start_height()
@@ -506,9 +373,7 @@ class TendermintEngine:
     # --- timers and re-gossip ------------------------------------------------------------------
 
     def _fire_due_timers(self) -> None:
-        now = time.monotonic()
-        while self._timers and self._timers[0][0] <= now:
-            _, _, event = heapq.heappop(self._timers)
+        while (event := self._timers.pop_due()) is not None:
             if event.height == self._current_height():
                 self._step(event)
 
@@ -519,5 +384,4 @@ class TendermintEngine:
         self._next_regossip = now + self._config.regossip_interval_ms / 1000
         self._metrics.mempool_size.set(len(self._mempool))
         self._metrics.peers.set(self._peers.reachable_count())
-        for message in self._own_messages:
-            self._peers.send_consensus(message)
+        self._outbox.regossip()

@@ -17,7 +17,9 @@ import pytest
 from tirkeu_pb import api_pb2
 
 from clients.transaction_builders import property_import
-from node.signing_records import read_records
+from consensus.signing_guard import SigningStep
+from ledger.store import Store
+from node.signing_records import check_records, read_records
 from tests.integration.cluster_harness import ClusterNode, LocalCluster, heights, wait_for
 from tests.integration.harness import CHAIN_ID
 from tests.pki_fixtures import KTK_BIN
@@ -99,16 +101,42 @@ def _check_stores_agree(cluster: LocalCluster) -> None:
             assert store.load_block(common).header.state_root == block.header.state_root  # type: ignore[union-attr]
             for height in range(1, common + 1):
                 assert store.load_block(height).evidence == ()  # type: ignore[union-attr]
-        for store in stores[: len(cluster.validators)]:
+        recorded: dict[str, dict[tuple[int, int, int], bytes | None]] = {}
+        for node, store in zip(cluster.validators, stores, strict=False):
             positions: dict[tuple[int, int, int], bytes | None] = {}
-            for entry in read_records(store):
+            entries = read_records(store)
+            # Every record, in order, each matching the message it signed (an overwrite with
+            # another block id would not match).
+            assert check_records(entries) == [], f"{node.node_id}: {check_records(entries)}"
+            for entry in entries:
                 position = entry.record.position
                 assert positions.setdefault(position, entry.record.block_id) == (
                     entry.record.block_id
                 ), f"two different messages signed at {position}"
+            recorded[node.node_id] = positions
+        _check_certificates_against_records(stores, common, recorded)
     finally:
         for store in stores:
             store.close()
+
+
+def _check_certificates_against_records(
+    stores: list[Store], common: int, recorded: dict[str, dict[tuple[int, int, int], bytes | None]]
+) -> None:
+    """What the others saw against what each validator recorded, across its runs: every
+    precommit in any node's certificate was signed by its validator after recording it, so
+    the validator's record at that (height, round, PRECOMMIT) names the same block."""
+    for store in stores:
+        for height in range(1, common + 1):
+            certificate = store.load_commit(height)
+            assert certificate is not None
+            position = (height, certificate.round, int(SigningStep.PRECOMMIT))
+            for signature in certificate.signatures:
+                records = recorded[signature.validator_id]
+                assert records.get(position) == certificate.block_hash, (
+                    f"{signature.validator_id} precommitted {certificate.block_hash.hex()} at "
+                    f"{position} but recorded {records.get(position)!r}"
+                )
 
 
 def test_a_killed_validator_catches_up_and_all_nodes_agree(tmp_path: Path) -> None:
