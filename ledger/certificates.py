@@ -12,6 +12,7 @@ that entered consensus state (see ledger/crl.py), never from fetching.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +65,12 @@ IIN_PREFIX = "IIN"
 BIN_PREFIX = "BIN"
 _ATTRIBUTE_NAMES = {NameOID.SERIAL_NUMBER: "serialNumber"}  # RFC 4514 has no short name for it
 MAX_CHAIN_LENGTH = 8  # leaf + intermediates + root; a guard against loops in a bad trust store
+# Parsed certificates and verified chain structures kept in memory. The same few hundred
+# certificates (registrars, KTK staff, recipients, the CAs) sign transaction after transaction;
+# parsing one costs more than verifying its signature. Both caches hold pure functions of the
+# bytes they are keyed by, so they change no result, and nothing that failed is kept.
+CERTIFICATE_CACHE_SIZE = 4096
+CHAIN_CACHE_SIZE = 4096
 
 
 class CertificateKind(enum.Enum):
@@ -109,6 +116,13 @@ def load_certificate(data: bytes) -> CertificateInfo:
     InvalidIdentifier when the subject carries an IIN or BIN with a wrong check digit."""
     if not isinstance(data, bytes):
         raise MalformedCertificate(f"expected bytes, got {type(data).__name__}")
+    # Keyed by the exact bytes (a plain `bytes`, so a subclass's __eq__ cannot alias entries):
+    # a certificate that differs in one byte is parsed afresh. Exceptions are never cached.
+    return _load_certificate_cached(bytes(data))
+
+
+@functools.lru_cache(maxsize=CERTIFICATE_CACHE_SIZE)
+def _load_certificate_cached(data: bytes) -> CertificateInfo:
     if data.lstrip().startswith(b"-----BEGIN"):
         certificates = load_certificates_pem(data)
         if len(certificates) != 1:
@@ -326,7 +340,7 @@ def verify_chain(
     if at.tzinfo is None:
         raise ValueError("verify_chain needs a timezone-aware time")
     _check_leaf(leaf)
-    chain = _build_chain(leaf, trust)
+    chain = _chain_structure(leaf, trust)
     for certificate in chain:
         _check_validity(certificate, at)
     for subject, issuer in itertools.pairwise(chain):
@@ -350,6 +364,25 @@ def _check_leaf(leaf: CertificateInfo) -> None:
             CertificateProblem.WRONG_KEY_USAGE,
             f"{leaf.subject!r} lacks the digitalSignature key usage",
         )
+
+
+_ChainKey = tuple[bytes, tuple[bytes, ...]]  # the leaf's DER, the trusted authorities' DER
+_chain_structures: dict[_ChainKey, tuple[CertificateInfo, ...]] = {}
+
+
+def _chain_structure(leaf: CertificateInfo, trust: TrustStore) -> tuple[CertificateInfo, ...]:
+    """`_build_chain`, remembered. Which issuer signed which certificate, and the issuers'
+    powers, depend only on the certificates' bytes, never on the time or on revocations, which
+    verify_chain checks afresh on every call: a certificate revoked since it was first seen is
+    still refused. Keyed by exact DER bytes (not digests) and by the authorities in order."""
+    key = (leaf.der, tuple(authority.der for authority in trust.authorities))
+    chain = _chain_structures.get(key)
+    if chain is None:
+        chain = _build_chain(leaf, trust)  # raises CertificateRejected: nothing is kept
+        if len(_chain_structures) >= CHAIN_CACHE_SIZE:
+            _chain_structures.clear()  # crude but safe under concurrent callers (GIL-atomic)
+        _chain_structures[key] = chain
+    return (leaf, *chain[1:])
 
 
 def _build_chain(leaf: CertificateInfo, trust: TrustStore) -> tuple[CertificateInfo, ...]:

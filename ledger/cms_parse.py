@@ -10,6 +10,7 @@ with `MalformedCms`, before any value is produced.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,8 @@ SHA256_ALGORITHM = "2.16.840.1.101.3.4.2.1"
 ECDSA_WITH_SHA256_ALGORITHM = "1.2.840.10045.4.3.2"
 # Some producers name the key type, not the signature scheme, in SignerInfo.signatureAlgorithm.
 EC_PUBLIC_KEY_ALGORITHM = "1.2.840.10045.2.1"
+
+NAME_MATCH_CACHE_SIZE = 1024  # (SignerInfo issuer, certificate issuer) pairs remembered
 
 T = TypeVar("T")
 
@@ -194,11 +197,11 @@ def _read_signer(
 
 def _read_identifier(sid: asn1_cms.SignerIdentifier) -> SignerIdentifier:
     if sid.name == "issuer_and_serial_number":
-        issuer = sid.chosen["issuer"]
+        issuer_der = sid.chosen["issuer"].dump()
         return SignerIdentifier(
             kind=SignerIdentifierKind.ISSUER_AND_SERIAL_NUMBER,
-            issuer=str(issuer.human_friendly),
-            issuer_der=issuer.dump(),
+            issuer=_human_friendly(issuer_der),
+            issuer_der=issuer_der,
             serial_number=int(sid.chosen["serial_number"].native),
             subject_key_identifier=None,
         )
@@ -209,6 +212,13 @@ def _read_identifier(sid: asn1_cms.SignerIdentifier) -> SignerIdentifier:
         serial_number=None,
         subject_key_identifier=bytes(sid.chosen.native),
     )
+
+
+@functools.lru_cache(maxsize=NAME_MATCH_CACHE_SIZE)
+def _human_friendly(name_der: bytes) -> str:
+    # Formatting a Name costs a tenth of a lease application's admission; the same few issuer
+    # names recur, so the text is remembered under the Name's exact DER (failures are not).
+    return str(asn1_x509.Name.load(name_der).human_friendly)
 
 
 def _find_certificate(
@@ -229,8 +239,16 @@ def _names_certificate(identifier: SignerIdentifier, certificate: asn1_x509.Cert
         return bytes(key_identifier) == identifier.subject_key_identifier
     if identifier.issuer_der is None or certificate.serial_number != identifier.serial_number:
         return False
-    # asn1crypto compares Names after RFC 5280 §7.1 string preparation, not byte for byte.
-    return bool(certificate.issuer == asn1_x509.Name.load(identifier.issuer_der))
+    return _same_name(identifier.issuer_der, certificate.issuer.dump())
+
+
+@functools.lru_cache(maxsize=NAME_MATCH_CACHE_SIZE)
+def _same_name(first_der: bytes, second_der: bytes) -> bool:
+    """Whether two DER Names are the same name. asn1crypto compares them after RFC 5280 §7.1
+    string preparation, not byte for byte, which is slow (a quarter of a lease application's
+    CMS verification): the verdict is remembered under the two names' exact DER bytes, which
+    are the same few issuer names document after document. An exception is never remembered."""
+    return bool(asn1_x509.Name.load(second_der) == asn1_x509.Name.load(first_der))
 
 
 def _attribute_values(attributes: asn1_cms.CMSAttributes) -> dict[str, list[asn1_core.Asn1Value]]:

@@ -15,6 +15,7 @@ block time is in the context), no randomness, and state is read and written in d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from ledger.calendar import WorkingCalendar
 from ledger.certificates import TrustStore
 from ledger.genesis import ChainLimits, Genesis, PilotWindow
 from ledger.notifications import Notification
-from ledger.records import Authorities, CommittedTransaction, unix_ms
+from ledger.records import Authorities, CommittedTransaction, load_authorities, unix_ms
 from ledger.registry.attestation import apply_registrar_attestation
 from ledger.registry.common import RuleInput, RuleOutcome
 from ledger.registry.decisions import apply_registrar_decision
@@ -33,7 +34,13 @@ from ledger.registry.properties import apply_property_import
 from ledger.registry.revocation import apply_revocation_list_update, load_trust_store
 from ledger.registry.termination import apply_termination_ownership_application
 from ledger.rejections import Rejection, TransactionRejected
-from ledger.state import StateOverlay, StateReader, read_authorities, write_committed_transaction
+from ledger.state import (
+    AUTHORITIES_KEY,
+    StateOverlay,
+    StateReader,
+    read_authorities,
+    write_committed_transaction,
+)
 from ledger.transactions import verify_transaction
 
 _RULES: Mapping[str, Callable[[StateOverlay, RuleInput], RuleOutcome]] = {
@@ -91,7 +98,7 @@ class BlockExecutor:
         self._overlay = StateOverlay(state)
         self._notifications: list[Notification] = []
         self._transaction_ids: list[str] = []
-        self._authorities: Authorities = read_authorities(state)
+        self._authorities: Authorities = _authorities(state)
         self._trust: TrustStore | None = None  # built on first use, rebuilt after a CRL
         self._finished = False
 
@@ -140,6 +147,20 @@ class BlockExecutor:
         if self._trust is None:
             self._trust = load_trust_store(self._overlay, self._authorities)
         return self._trust
+
+
+def _authorities(state: StateReader) -> Authorities:
+    """read_authorities, with the decoding remembered under the record's exact bytes: mempool
+    admission makes an executor for every submission, and the record changes only at genesis."""
+    data = state.get(AUTHORITIES_KEY)
+    if data is None:
+        return read_authorities(state)  # raises MissingStateRecord, naming what is missing
+    return _decode_authorities(data)
+
+
+@functools.lru_cache(maxsize=8)
+def _decode_authorities(data: bytes) -> Authorities:
+    return load_authorities(data)  # a frozen record of tuples: safe to share
 
 
 def check_transaction(

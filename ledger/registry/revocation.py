@@ -8,6 +8,7 @@ a revocation is permanent: a later list that omits a serial does not reinstate i
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from ledger.certificates import (
@@ -22,13 +23,19 @@ from ledger.certificates import (
     verify_revocation_list,
 )
 from ledger.crl import FrozenRevocations
-from ledger.records import Authorities, IssuerRevocations, RevokedSerial
+from ledger.records import (
+    Authorities,
+    IssuerRevocations,
+    RevokedSerial,
+    load_issuer_revocations,
+)
 from ledger.registry.common import RuleInput, RuleOutcome, require_sole_registrar
 from ledger.rejections import RejectionReason
 from ledger.state import (
     StateOverlay,
     StateReader,
     read_issuer_revocations,
+    revocations_key,
     write_issuer_revocations,
 )
 from ledger.transactions import reject
@@ -36,11 +43,18 @@ from ledger.transactions import reject
 MAX_CRL_NUMBER = 2**64 - 1  # RFC 5280 allows 20 octets; state stores a msgpack integer
 
 
+TRUST_STORE_CACHE_SIZE = 64  # distinct (authorities, revocations) states kept in memory
+
+
 def trusted_authorities(authorities: Authorities) -> tuple[CertificateInfo, ...]:
     """The CA certificates of genesis. They were checked when genesis was loaded, so failing to
     read one now is a broken invariant."""
+    return _trusted_authorities(authorities.trusted_certificate_authorities)
+
+
+def _trusted_authorities(ders: tuple[bytes, ...]) -> tuple[CertificateInfo, ...]:
     found = []
-    for der in authorities.trusted_certificate_authorities:
+    for der in ders:
         try:
             found.append(load_certificate(der))
         except (MalformedCertificate, InvalidIdentifier) as error:
@@ -49,15 +63,29 @@ def trusted_authorities(authorities: Authorities) -> tuple[CertificateInfo, ...]
 
 
 def load_trust_store(state: StateReader, authorities: Authorities) -> TrustStore:
-    """The trusted CAs with every revocation committed so far."""
-    cas = trusted_authorities(authorities)
+    """The trusted CAs with every revocation committed so far.
+
+    The store is a pure function of the CA certificates and of the bytes of their revocation
+    records, and is remembered under exactly those bytes: mempool admission, which runs for
+    every submission, reuses it until a committed CRL changes a record (or the CAs change),
+    and then builds a new one. Reading the records themselves is never skipped."""
+    fingerprints = sorted({ca.fingerprint for ca in trusted_authorities(authorities)})
+    records = tuple(
+        (fingerprint, state.get(revocations_key(fingerprint))) for fingerprint in fingerprints
+    )
+    return _trust_store(authorities.trusted_certificate_authorities, records)
+
+
+@functools.lru_cache(maxsize=TRUST_STORE_CACHE_SIZE)
+def _trust_store(
+    ca_ders: tuple[bytes, ...], records: tuple[tuple[str, bytes | None], ...]
+) -> TrustStore:
     revoked = {}
-    for authority in sorted(cas, key=lambda ca: ca.fingerprint):
-        known = read_issuer_revocations(state, authority.fingerprint)
-        if known is not None:
-            for entry in known.revoked:
-                revoked[(authority.fingerprint, entry.serial_number)] = entry.revoked_at
-    return TrustStore(cas, FrozenRevocations(sorted(revoked.items())))
+    for fingerprint, data in records:
+        if data is not None:
+            for entry in load_issuer_revocations(data).revoked:
+                revoked[(fingerprint, entry.serial_number)] = entry.revoked_at
+    return TrustStore(_trusted_authorities(ca_ders), FrozenRevocations(sorted(revoked.items())))
 
 
 def apply_revocation_list_update(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
