@@ -78,6 +78,9 @@ class BenchReport:
     load_average_1min_at_end: float
 
 
+WARM_SIGNATURE_BOUND = "warm-certificate signature-verification bound"
+
+
 def compare(
     bounds: Bounds,
     executor: ExecutorResult,
@@ -110,6 +113,9 @@ def compare(
                 "single-core signature-verification bound",
                 bounds.mix_signature_bound(mix),
             ),
+            # The one the committed rate is held against: this workload's certificates are all
+            # remembered after their first use (bench/bounds.py, docs/benchmarks.md).
+            Comparison(what, committed, WARM_SIGNATURE_BOUND, bounds.mix_warm_signature_bound(mix)),
             Comparison(what, committed, "admission bound", bounds.mix_admission_bound(mix)),
             Comparison(
                 what,
@@ -135,6 +141,9 @@ def report_json(report: BenchReport) -> dict[str, Any]:
     document["comparisons"] = [
         {**dataclasses.asdict(c), "percent": round(c.percent, 1)} for c in report.comparisons
     ]
+    for kind, cost in zip(document["bounds"]["kinds"], report.bounds.kinds, strict=True):
+        kind["warm_ecdsa_verifications"] = cost.warm_ecdsa_verifications
+        kind["warm_signature_bound_per_second"] = cost.warm_signature_bound_per_second
     if report.end_to_end is not None:
         document["end_to_end"]["failed"] = report.end_to_end.failed
         document["end_to_end"]["peak_rss_bytes"] = report.end_to_end.peak_rss_bytes
@@ -148,7 +157,7 @@ def render_table(report: BenchReport) -> str:
         f"{env.load_average_1min:.1f} at start, {report.load_average_1min_at_end:.1f} at end), "
         f"Python {env.python}, {env.openssl}",
         "",
-        *_bounds_lines(report.bounds),
+        *_bounds_lines(report.bounds, report.executor.kind_counts()),
         "",
         *_executor_lines(report.executor),
         "",
@@ -165,25 +174,34 @@ def render_table(report: BenchReport) -> str:
     return "\n".join(lines)
 
 
-def _bounds_lines(bounds: Bounds) -> list[str]:
+def _bounds_lines(bounds: Bounds, mix: dict[str, int]) -> list[str]:
     lines = [
-        "1. Signature-verification bound (one core)",
+        "1. Signature-verification bounds (one core)",
         f"  ECDSA P-256 verify: {bounds.ecdsa.verifications_per_second:,.0f}/s "
         f"({bounds.ecdsa.verifications:,} verifications of a {bounds.ecdsa.message_bytes}-byte "
-        f"body); {bounds.chain_links} more per signer for its certificate chain",
-        f"  {'kind':<24} {'bytes':>6} {'signers':>7} {'ECDSA':>5} {'sig bound/s':>11} "
+        f"body); cold: {bounds.chain_links} more per signer for its certificate chain, warm: "
+        "none (chain remembered)",
+        f"  {'kind':<24} {'bytes':>6} {'signers':>7} {'ECDSA':>5} {'cold/s':>8} {'warm/s':>8} "
         f"{'verify/s':>9} {'admission/s':>11}",
     ]
     for cost in bounds.kinds:
         lines.append(
             f"  {cost.kind:<24} {cost.envelope_bytes:>6,} {cost.signers:>7} "
-            f"{cost.ecdsa_verifications:>5} {cost.signature_bound_per_second:>11,.0f} "
+            f"{cost.ecdsa_verifications:>5} {cost.signature_bound_per_second:>8,.0f} "
+            f"{cost.warm_signature_bound_per_second:>8,.0f} "
             f"{cost.verify_per_second:>9,.0f} {cost.admission_per_second:>11,.0f}"
         )
-    lines.append(
+    lines += [
+        f"  mix of the executor's workload: cold {bounds.mix_signature_bound(mix):,.0f}/s, "
+        f"warm {bounds.mix_warm_signature_bound(mix):,.0f}/s, "
+        f"admission {bounds.mix_admission_bound(mix):,.0f}/s",
+        "  ECDSA, cold/s: every certificate new (signer + chain links); warm/s: one ECDSA per "
+        "signer, chains remembered, as here after each certificate's first use. Below, the "
+        '"single-core signature-verification bound" is the cold one; the committed rate is '
+        "held against the warm one",
         "  verify/s: verify_transaction (envelope, signatures, chains); admission/s: "
-        "check_transaction (that plus the registry rule, CMS documents included)"
-    )
+        "check_transaction (that plus the registry rule, CMS documents included)",
+    ]
     return lines
 
 
