@@ -105,7 +105,8 @@ def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
         try:
             # The node's blocks carry the wall-clock time; the documents predate them.
             signed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
-            factory = WorkloadFactory(target.parties, target.chain_id, signed_at)
+            # Attestations are dated when submitted: after their application (para 23).
+            factory = WorkloadFactory(target.parties, target.chain_id, signed_at, attested_at=None)
             preloaded = 0
             if options.preload_records > 0:
                 progress(f"3/4 preloading {options.preload_records} state records")

@@ -22,9 +22,9 @@ whether another application carried it, and caches nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tirkeu_pb import transaction_pb2 as pb
 
@@ -42,7 +42,14 @@ from clients.transaction_builders import (
 from ledger.hashing import sha256_hex
 from ledger.records import unix_ms
 from tests.pki_fixtures import GUARANTOR_IIN, KTK_BIN, RECIPIENT_IIN
-from tests.registry_fixtures import DocumentSignature, EnvelopeBuilder, Parties, signed_document
+from tests.registry_fixtures import (
+    BLOCK_INTERVAL,
+    FIRST_BLOCK_TIME,
+    DocumentSignature,
+    EnvelopeBuilder,
+    Parties,
+    signed_document,
+)
 
 FEE_TIYN = 1_725_00  # the fee the registry fixtures pay (1,725 tenge)
 # A transaction stays valid for this many blocks: far beyond any run (the node seals an empty
@@ -80,8 +87,20 @@ REGISTRATION_KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class PlannedTransaction:
+    """A transaction to submit: signed in advance, or (an attestation dated by the wall clock
+    when it is submitted) signed when its envelope is asked for."""
+
     kind: TransactionKind
-    envelope: bytes
+    signed: bytes | None
+    sign_now: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def envelope(self) -> bytes:
+        if self.signed is not None:
+            return self.signed
+        if self.sign_now is None:
+            raise RuntimeError(f"a planned {self.kind} has neither an envelope nor a signer")
+        return self.sign_now()
 
 
 Chain = tuple[PlannedTransaction, ...]
@@ -97,11 +116,19 @@ def cadastral_number(number: int) -> str:
 @dataclass
 class WorkloadFactory:
     """Envelopes for ``chain_id``, signed by the test parties; documents dated ``signed_at``
-    (which must be before the blocks that will carry them)."""
+    (which must be before the blocks that will carry them). The videoconference and checks are
+    dated ``attested_at``, which the ledger requires to lie between the application's block and
+    the attestation's block (Algorithm para 23). The default fits the in-memory chain when each
+    kind fills one block (imports, applications, payments, then attestations at
+    FIRST_BLOCK_TIME + 3 minutes). A node's blocks carry the wall-clock time, and no time fixed
+    in advance lies between two of them: with ``attested_at=None`` each attestation is dated and
+    signed by the wall clock when the client asks for its envelope, just before submitting it
+    (after its application has committed)."""
 
     parties: Parties
     chain_id: str
     signed_at: datetime
+    attested_at: datetime | None = FIRST_BLOCK_TIME + 3 * BLOCK_INTERVAL
     _builder: EnvelopeBuilder = field(init=False, repr=False)
     _contract: pb.SignedDocument | None = field(default=None, init=False, repr=False)
     _consent: pb.SignedDocument | None = field(default=None, init=False, repr=False)
@@ -153,9 +180,7 @@ class WorkloadFactory:
             self.property_import(number),
             application,
             self._planned(TransactionKind.PAYMENT_CONFIRMATION, payment, p.ktk_officer),
-            self._planned(
-                TransactionKind.REGISTRAR_ATTESTATION, self.attestation(application_id), p.registrar
-            ),
+            self._planned_attestation(application_id),
             self._planned(TransactionKind.REGISTRAR_DECISION, decision, p.registrar),
         )
 
@@ -170,8 +195,22 @@ class WorkloadFactory:
             personal_data_consent=consent,
         )
 
-    def attestation(self, application_id: str) -> pb.RegistrarAttestation:
-        held_at_unix_ms = unix_ms(self.signed_at + timedelta(hours=4))
+    def _planned_attestation(self, application_id: str) -> PlannedTransaction:
+        kind, registrar = TransactionKind.REGISTRAR_ATTESTATION, self.parties.registrar
+        if self.attested_at is not None:
+            return self._planned(
+                kind, self.attestation(application_id, self.attested_at), registrar
+            )
+
+        def sign_now() -> bytes:
+            now = datetime.now(UTC)
+            held_at = now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+            return self._builder.envelope(self.attestation(application_id, held_at), registrar)
+
+        return PlannedTransaction(kind, None, sign_now)
+
+    def attestation(self, application_id: str, held_at: datetime) -> pb.RegistrarAttestation:
+        held_at_unix_ms = unix_ms(held_at)
         ktk_iin = self.parties.ktk_officer.info.iin
         if ktk_iin is None:
             raise RuntimeError("the KTK officer's test certificate carries no IIN")

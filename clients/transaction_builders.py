@@ -20,10 +20,12 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from tirkeu_pb import transaction_pb2 as pb
 
 from ledger.hashing import sha256
+from ledger.registry.decisions import REGISTRATION_LAW
 
 NONCE_BYTES = 16  # transaction.proto: "16 recommended"
 DEFAULT_EXPIRES_IN_BLOCKS = 1000
-LAW_ON_STATE_REGISTRATION = "On state registration of rights to real estate"
+# The one title the ledger accepts for a suspension or refusal (ledger/registry/decisions.py).
+LAW_ON_STATE_REGISTRATION = REGISTRATION_LAW
 # Algorithm paras 26/35 (suspension) and 27/36 (refusal) name these articles of that Law.
 SUSPENSION_ARTICLE = 27
 REFUSAL_ARTICLE = 31

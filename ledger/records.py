@@ -268,6 +268,21 @@ class DecisionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateLink:
+    """A certificate that signed an application or one of its documents, or a CA above it, by
+    the key under which its issuer revokes it: REGISTER checks again that it is not revoked
+    (seed 003 para 18; Algorithm para 23(c); ADR 0005)."""
+
+    signer: str  # whom the certificate identifies, e.g. "IIN 900101300007" or "CA Test Root"
+    issuer_fingerprint: str  # SHA-256 of the issuing CA's DER, lowercase hex
+    serial_hex: str  # the certificate's serial number in hex (up to 20 octets)
+
+    @property
+    def serial_number(self) -> int:
+        return int(self.serial_hex, 16)
+
+
+@dataclass(frozen=True, slots=True)
 class Application:
     """Everything of api.proto's ApplicationView except `overdue`, which depends on the day."""
 
@@ -290,6 +305,8 @@ class Application:
     decisions: tuple[DecisionRecord, ...]
     lease_application_id: str | None  # TERMINATION_AND_OWNERSHIP only
     new_holder_iin: str | None  # TERMINATION_AND_OWNERSHIP only
+    # Appended last (the storage format is positional): who signed the envelope and documents.
+    signing_certificates: tuple[CertificateLink, ...] = ()
 
     def document(self, role: DocumentRole) -> DocumentRecord | None:
         return next((d for d in self.documents if d.role is role), None)

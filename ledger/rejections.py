@@ -66,7 +66,19 @@ class RejectionReason(enum.Enum):
     )
     PARTICIPANT_ABSENT = "a required participant did not take part in the videoconference (para 21)"
     CHECK_NOT_PASSED = "a required registrar check is missing or failed (paras 23-24, 32-33)"
-    LEGAL_GROUND_REQUIRED = "suspension needs Art. 27, refusal Art. 31, with a reason"
+    ATTESTATION_OUT_OF_TIME = (
+        "a check or the videoconference is dated before the application or after the block "
+        "(para 23: checked when the e-application reaches ЖМБМК АЖ)"
+    )
+    ATTESTATION_STALE = "the attestation predates the application's last suspension (paras 26, 35)"
+    CONFLICT_OF_INTEREST = (
+        "one person acts on two sides: KTK's signer or representative is the recipient or the "
+        "spouse, or the registrar is a party to the application"
+    )
+    LEGAL_GROUND_REQUIRED = (
+        'suspension needs Art. 27, refusal Art. 31 of the Law "On state registration of rights '
+        'to real estate", with a reason'
+    )
     NO_ACTIVE_LEASE = "termination needs an active lease encumbrance (para 29)"
     OWNERSHIP_NOT_TO_LESSEE = "ownership may pass only to the lessee (para 34(2))"
     # Revocation lists.

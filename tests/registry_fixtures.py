@@ -251,6 +251,7 @@ class InMemoryLedger:
         self.state = MappingState(genesis_records(genesis))
         self.height = 0
         self.next_time = first_block_time
+        self.last_block_time: datetime | None = None  # of the latest block, once there is one
         self.notifications: list[Notification] = []
 
     def context(self, time: datetime | None = None) -> BlockContext:
@@ -266,6 +267,7 @@ class InMemoryLedger:
         self.state.apply(execution.writes)
         self.notifications.extend(execution.notifications)
         self.height = context.height
+        self.last_block_time = context.time
         self.next_time = context.time + BLOCK_INTERVAL
         return outcomes
 

@@ -16,7 +16,7 @@ from tirkeu_pb import transaction_pb2
 from ledger.certificates import TrustStore
 from ledger.identifiers import has_valid_check_digit
 from ledger.notifications import Notification
-from ledger.records import Application, Authorities, MaritalStatus
+from ledger.records import Application, Authorities, IdentifierKind, MaritalStatus
 from ledger.rejections import RejectionReason
 from ledger.roles import Role
 from ledger.state import StateReader, read_application
@@ -101,6 +101,33 @@ def require_application(state: StateReader, application_id: str) -> Application:
     if application is None:
         raise reject(RejectionReason.APPLICATION_NOT_FOUND, f"no application {application_id!r}")
     return application
+
+
+def require_registrar_not_party(
+    registrar_iin: str, application: Application, *, attested_spouse_iin: str | None = None
+) -> None:
+    """Paras 21, 23, 25-27 and 34-36 make the registrar the State Corporation's impartial
+    examiner of the parties' signatures, capacity and will; the seeds do not say so in words
+    (ADR 0005), so Tirkeu refuses a registrar who is the recipient, the spouse (declared or
+    attested), a guarantor or KTK's authorised person who submitted the application."""
+    parties = [
+        ("recipient", application.recipient_iin),
+        ("spouse", application.spouse_iin),
+        ("spouse", attested_spouse_iin),
+        ("KTK's authorised person", application.submitted_by_iin),
+    ]
+    parties += [
+        ("guarantor", g.identifier)
+        for g in application.guarantors
+        if g.identifier_kind is IdentifierKind.IIN
+    ]
+    for party, iin in parties:
+        if iin == registrar_iin:
+            raise reject(
+                RejectionReason.CONFLICT_OF_INTEREST,
+                f"registrar IIN {registrar_iin} is the {party} of application "
+                f"{application.application_id} and may not attest or decide it",
+            )
 
 
 def require_pilot_in_force(rule_input: RuleInput) -> None:

@@ -7,7 +7,9 @@
     SUSPENDED --REFUSE----> REFUSED
 
 Anything else is INVALID_STATUS_TRANSITION. The ledger records the legal reference and the
-reason text; it does not invent the grounds of Arts. 27 and 31, which the seeds do not list.
+reason text; it does not invent the grounds of Arts. 27 and 31, which the seeds do not list, but
+the article must be of REGISTRATION_LAW, the Law the Algorithm names. A registrar who is a party
+to the application may not decide it (CONFLICT_OF_INTEREST, ADR 0005).
 Every decision except RESUME notifies (paras 28, 37; see ledger/notifications.py for why).
 """
 
@@ -29,6 +31,7 @@ from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
     require_application,
+    require_registrar_not_party,
     require_sole_registrar,
 )
 from ledger.registry.registration import (
@@ -40,6 +43,9 @@ from ledger.rejections import RejectionReason
 from ledger.state import StateOverlay, write_application
 from ledger.transactions import reject
 
+# Paras 26-27, 35-36: "Article 27 / Article 31 of the Law of the Republic of Kazakhstan 'On
+# state registration of rights to real estate'". The one spelling the ledger accepts.
+REGISTRATION_LAW = "On state registration of rights to real estate"
 SUSPENSION_ARTICLE = 27  # paras 26, 35
 REFUSAL_ARTICLE = 31  # paras 27, 36
 MAX_REASON_LENGTH = 4000
@@ -68,6 +74,12 @@ def apply_registrar_decision(state: StateOverlay, rule_input: RuleInput) -> Rule
         raise reject(RejectionReason.INVALID_FIELD, "decision is not given")
     decision = Decision[transaction_pb2.Decision.Name(action.decision)]
     application = require_application(state, action.application_id)
+    attestation = application.attestation
+    require_registrar_not_party(
+        registrar.iin,
+        application,
+        attested_spouse_iin=None if attestation is None else attestation.recipient_spouse_iin,
+    )
     new_status = TRANSITIONS.get((application.status, decision))
     if new_status is None:
         raise reject(
@@ -76,7 +88,7 @@ def apply_registrar_decision(state: StateOverlay, rule_input: RuleInput) -> Rule
         )
     ground = legal_ground(decision, action)
     if decision is Decision.REGISTER:
-        require_registrable(application)
+        require_registrable(application, rule_input.block.time, rule_input.trust)
         if application.kind is ApplicationKind.LEASE_REGISTRATION:
             register_lease(state, application, rule_input, registrar.iin)
         else:
@@ -127,11 +139,11 @@ def legal_ground(
         )
     article = _REQUIRED_ARTICLES.get(decision)
     if article is not None:
-        if ground is None or ground.article != article:
+        if ground is None or ground.article != article or ground.law != REGISTRATION_LAW:
             raise reject(
                 RejectionReason.LEGAL_GROUND_REQUIRED,
-                f'{decision.name} must cite Art. {article} of the Law "On state registration '
-                f'of rights to real estate"; cites {_cited(ground)}',
+                f'{decision.name} must cite Art. {article} of the Law "{REGISTRATION_LAW}" '
+                f"(paras 26-27, 35-36); cites {_cited(ground)}",
             )
         if not action.reason.strip():
             raise reject(
@@ -141,4 +153,4 @@ def legal_ground(
 
 
 def _cited(ground: LegalGround | None) -> str:
-    return "nothing" if ground is None else f"Art. {ground.article}"
+    return "nothing" if ground is None else f'Art. {ground.article} of "{ground.law}"'

@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from tirkeu_pb import transaction_pb2
 
-from ledger.cms import MalformedCms, SignerVerdict, verify_cms
-from ledger.records import DocumentRecord, DocumentRole, DocumentSigner
+from ledger.certificates import CertificateRejected, load_certificate, verify_chain
+from ledger.cms import MalformedCms, SignedDocument, SignerVerdict, load_cms, verify_cms
+from ledger.records import CertificateLink, DocumentRecord, DocumentRole, DocumentSigner
 from ledger.registry.common import SHA256_SIZE, RuleInput
+from ledger.registry.signing_certificates import chain_links
 from ledger.rejections import RejectionReason
 from ledger.transactions import reject
 
@@ -45,19 +48,34 @@ class SignedBy:
     party: ExpectedSigner
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedDocument:
+    verdicts: tuple[SignerVerdict, ...]  # every signer of the CMS, each valid
+    certificates: tuple[CertificateLink, ...]  # their chains, for REGISTER's revocation check
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedDocument:
+    """A document as the application stores it, with the certificates that signed it."""
+
+    record: DocumentRecord
+    certificates: tuple[CertificateLink, ...]
+
+
 def verify_document(
     document: transaction_pb2.SignedDocument,
     rule_input: RuleInput,
     *,
     name: str,
     invalid: RejectionReason = RejectionReason.DOCUMENT_SIGNATURE_INVALID,
-) -> tuple[SignerVerdict, ...]:
+) -> VerifiedDocument:
     """Every signer of the document's CMS, each verified; `invalid` names any failure."""
     if len(document.sha256) != SHA256_SIZE:
         raise reject(RejectionReason.INVALID_FIELD, f"{name}: sha256 must be 32 bytes")
     try:
+        cms = load_cms(document.cms)
         verification = verify_cms(
-            document.cms,
+            cms,
             trust=rule_input.trust,
             content_sha256=document.sha256,
             revocation_check_time=rule_input.block.time,
@@ -72,7 +90,24 @@ def verify_document(
                 invalid,
                 f"{name}: signer {index} ({verdict.name}): {'; '.join(verdict.details)}",
             )
-    return verification.signers
+    return VerifiedDocument(verification.signers, _signer_links(cms, rule_input, name))
+
+
+def _signer_links(
+    cms: SignedDocument, rule_input: RuleInput, name: str
+) -> tuple[CertificateLink, ...]:
+    """The chains verify_cms built for each (valid) signer: at the signing time, in `trust`."""
+    links: list[CertificateLink] = []
+    for signer in cms.signers:
+        if signer.certificate is None or signer.signing_time is None:
+            raise RuntimeError(f"{name}: a verified CMS signer lacks its certificate or time")
+        try:
+            info = load_certificate(signer.certificate.public_bytes(Encoding.DER))
+            chain = verify_chain(info, rule_input.trust, signer.signing_time)
+        except CertificateRejected as error:
+            raise reject(RejectionReason.DOCUMENT_SIGNATURE_INVALID, f"{name}: {error}") from None
+        links.extend(chain_links(chain))
+    return tuple(links)
 
 
 def match_signers(
@@ -120,9 +155,12 @@ def _signing_time(signed: SignedBy) -> datetime:
 
 
 def document_record(
-    role: DocumentRole, document: transaction_pb2.SignedDocument, signed: Sequence[SignedBy]
-) -> DocumentRecord:
-    return DocumentRecord(
+    role: DocumentRole,
+    document: transaction_pb2.SignedDocument,
+    verified: VerifiedDocument,
+    signed: Sequence[SignedBy],
+) -> RecordedDocument:
+    record = DocumentRecord(
         role=role,
         title=document.title,
         sha256=document.sha256,
@@ -138,6 +176,7 @@ def document_record(
             for s in sorted(signed, key=_signing_time)
         ),
     )
+    return RecordedDocument(record, verified.certificates)
 
 
 def _to_millisecond(moment: datetime) -> datetime:

@@ -14,7 +14,6 @@ from tirkeu_pb import transaction_pb2
 
 from ledger.records import (
     ApplicationKind,
-    DocumentRecord,
     DocumentRole,
     IdentifierKind,
     PartyIdentifier,
@@ -29,6 +28,7 @@ from ledger.registry.common import (
 from ledger.registry.documents import (
     KTK_PARTY,
     ExpectedSigner,
+    RecordedDocument,
     document_record,
     match_signers,
     require_signed_last_by,
@@ -78,13 +78,13 @@ def contract_record(
     recipient_iin: str,
     spouse_iin: str | None,
     guarantors: tuple[PartyIdentifier, ...],
-) -> DocumentRecord:
+) -> RecordedDocument:
     """Paras 17-18: signed by the recipient, each guarantor (an individual by IIN, a legal entity
     by one of its employees) and KTK, KTK last. The spouse may co-sign; nobody else."""
     if not action.HasField("contract") or not action.contract.cms:
         raise reject(RejectionReason.MISSING_DOCUMENT, "the lease-to-own contract is absent")
     name = "the lease-to-own contract"
-    verdicts = verify_document(action.contract, rule_input, name=name)
+    verified = verify_document(action.contract, rule_input, name=name)
     expected = [ExpectedSigner("recipient", iin=recipient_iin)]
     for guarantor in guarantors:
         if guarantor.identifier_kind is IdentifierKind.IIN:
@@ -94,24 +94,26 @@ def contract_record(
     if spouse_iin is not None:
         expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
     expected.append(ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin))
-    signed = match_signers(verdicts, expected, name=name)
+    signed = match_signers(verified.verdicts, expected, name=name)
     require_signed_last_by(signed, KTK_PARTY, name=name)
-    return document_record(DocumentRole.CONTRACT, action.contract, signed)
+    return document_record(DocumentRole.CONTRACT, action.contract, verified, signed)
 
 
 def consent_record(
     consent: transaction_pb2.SignedDocument, rule_input: RuleInput, recipient_iin: str
-) -> DocumentRecord:
+) -> RecordedDocument:
     """Paras 20, 29 and the Appendix: the recipient's consent, signed by the recipient."""
     if not consent.cms:
         raise reject(RejectionReason.MISSING_CONSENT, "the personal-data consent is absent")
     name = "the personal-data consent"
-    verdicts = verify_document(consent, rule_input, name=name)
+    verified = verify_document(consent, rule_input, name=name)
     subject = ExpectedSigner("recipient", iin=recipient_iin)
-    if not all(subject.matches(verdict) for verdict in verdicts):
+    if not all(subject.matches(verdict) for verdict in verified.verdicts):
         raise reject(
             RejectionReason.MISSING_CONSENT,
             f"{name} must be signed by its subject, the recipient {recipient_iin}, alone",
         )
-    signed = match_signers(verdicts, [subject], name=name, missing=RejectionReason.MISSING_CONSENT)
-    return document_record(DocumentRole.PERSONAL_DATA_CONSENT, consent, signed)
+    signed = match_signers(
+        verified.verdicts, [subject], name=name, missing=RejectionReason.MISSING_CONSENT
+    )
+    return document_record(DocumentRole.PERSONAL_DATA_CONSENT, consent, verified, signed)

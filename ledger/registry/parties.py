@@ -38,11 +38,27 @@ def require_application_signers(
             f"{transaction.kind} must be signed by a KTK authorised person (an employee "
             "certificate bound to KTK's BIN)",
         )
+    ktk_person = ktk_people[0]
+    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
     recipient = _individual(transaction, recipient_iin, "recipient")
     spouse = None if spouse_iin is None else _individual(transaction, spouse_iin, "spouse")
-    expected = (ktk_people[0], recipient) if spouse is None else (ktk_people[0], recipient, spouse)
+    expected = (ktk_person, recipient) if spouse is None else (ktk_person, recipient, spouse)
     require_no_other_signers(transaction, expected)
-    return ApplicationSigners(ktk_people[0], recipient, spouse)
+    return ApplicationSigners(ktk_person, recipient, spouse)
+
+
+def _require_not_acting_for_self(
+    ktk_person: Signer, recipient_iin: str, spouse_iin: str | None
+) -> None:
+    """Para 22: the application is confirmed by the EDS of the recipient *and* of KTK's
+    authorised person, two sides of the contract; one natural person may not be both (nor the
+    recipient's spouse, who takes part on the recipient's side, paras 21, 23(b))."""
+    for party, iin in (("recipient", recipient_iin), ("spouse", spouse_iin)):
+        if iin is not None and ktk_person.iin == iin:
+            raise reject(
+                RejectionReason.CONFLICT_OF_INTEREST,
+                f"KTK's authorised person (IIN {iin}) is also the {party} (para 22)",
+            )
 
 
 def _individual(transaction: VerifiedTransaction, iin: str, party: str) -> Signer:

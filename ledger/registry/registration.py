@@ -12,11 +12,14 @@ the ownership, atomically.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
+from ledger.certificates import TrustStore
 from ledger.records import (
     Application,
     AttestationRecord,
     CheckKind,
+    Decision,
     DocumentRole,
     Encumbrance,
     EncumbranceKind,
@@ -29,8 +32,10 @@ from ledger.records import (
     SheetEntryKind,
     SourceDatabase,
 )
+from ledger.registry.attestation import require_attested_in_time
 from ledger.registry.common import RuleInput
 from ledger.registry.properties import require_property
+from ledger.registry.signing_certificates import require_signers_not_revoked
 from ledger.rejections import RejectionReason
 from ledger.state import StateOverlay, read_application, write_property
 from ledger.transactions import reject
@@ -48,9 +53,11 @@ PARA_34_1 = "Algorithm para 34(1)"
 PARA_34_2 = "Algorithm para 34(2)"
 
 
-def require_registrable(application: Application) -> None:
+def require_registrable(application: Application, now: datetime, trust: TrustStore) -> None:
     """Paras 23 and 32, in the order the Algorithm lists them: (a) fee, the videoconference,
-    (b) both spouses, then the recorded checks (c)-(e)."""
+    (b) both spouses, then the recorded checks (c)-(e), dated for this application and made
+    after its last suspension; and (c) again: no signer's certificate is revoked by `now`, the
+    block time, in `trust` (seed 003 para 18)."""
     if application.payment is None:
         raise reject(RejectionReason.FEE_NOT_PAID, "no payment is confirmed (para 23(a))")
     attestation = application.attestation
@@ -58,9 +65,27 @@ def require_registrable(application: Application) -> None:
         raise reject(
             RejectionReason.ATTESTATION_MISSING, "no registrar attestation (paras 21, 23, 30)"
         )
+    _require_after_last_suspension(application, attestation)
+    require_attested_in_time(application, attestation, now)
     _require_videoconference(application, attestation)
     _require_spouse(application, attestation)
     _require_checks(attestation)
+    require_signers_not_revoked(application, trust, now)
+
+
+def _require_after_last_suspension(
+    application: Application, attestation: AttestationRecord
+) -> None:
+    """Paras 26, 35: a suspension means something is to be cured; the checks and videoconference
+    made before it do not show that it was. An attestation counts only from a block after the
+    last SUSPEND (one in the same block is not known to follow it, so it does not count)."""
+    suspended = [d.height for d in application.decisions if d.decision is Decision.SUSPEND]
+    if suspended and attestation.height <= max(suspended):
+        raise reject(
+            RejectionReason.ATTESTATION_STALE,
+            f"the attestation at height {attestation.height} is not after the suspension at "
+            f"height {max(suspended)}; the registrar must attest again (paras 26, 35)",
+        )
 
 
 def _require_videoconference(application: Application, attestation: AttestationRecord) -> None:

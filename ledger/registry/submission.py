@@ -15,13 +15,14 @@ from ledger.records import (
     Application,
     ApplicationKind,
     ApplicationStatus,
-    DocumentRecord,
     MaritalStatus,
     PartyIdentifier,
 )
 from ledger.registry.common import RuleInput, RuleOutcome
+from ledger.registry.documents import RecordedDocument
 from ledger.registry.parties import ApplicationSigners
 from ledger.registry.payment import confirmed_payment, with_payment
+from ledger.registry.signing_certificates import distinct_links, envelope_links
 from ledger.state import StateOverlay, write_application
 
 
@@ -35,7 +36,7 @@ def submit_application(
     recipient_iin: str,
     spouse_iin: str | None,
     marital_status: MaritalStatus,
-    documents: tuple[DocumentRecord, ...],
+    documents: tuple[RecordedDocument, ...],
     payment: transaction_pb2.PaymentDocument | None,
     guarantors: tuple[PartyIdentifier, ...] = (),
     lease_application_id: str | None = None,
@@ -46,6 +47,12 @@ def submit_application(
     if submitter_iin is None:
         # An EMPLOYEE certificate names both an IIN and a BIN (ledger/certificates.py).
         raise RuntimeError("a KTK employee certificate without an IIN")
+    block = rule_input.block
+    # Kept so that REGISTER judges revocation again (ADR 0005, signing_certificates.py).
+    signing_certificates = distinct_links(
+        envelope_links(rule_input.transaction.signers, rule_input.trust, block.time),
+        *(document.certificates for document in documents),
+    )
     application = Application(
         application_id=rule_input.transaction.transaction_id,
         kind=kind,
@@ -57,15 +64,16 @@ def submit_application(
         guarantors=guarantors,
         ktk_bin=rule_input.authorities.ktk_bin,
         submitted_by_iin=submitter_iin,
-        submitted_height=rule_input.block.height,
-        submitted_at=rule_input.block.time,
-        documents=documents,
+        submitted_height=block.height,
+        submitted_at=block.time,
+        documents=tuple(document.record for document in documents),
         payment=None,
         service_deadline=None,
         attestation=None,
         decisions=(),
         lease_application_id=lease_application_id,
         new_holder_iin=new_holder_iin,
+        signing_certificates=signing_certificates,
     )
     if payment is not None:
         application = with_payment(application, confirmed_payment(payment, rule_input), rule_input)

@@ -16,7 +16,6 @@ from ledger.records import (
     Application,
     ApplicationKind,
     ApplicationStatus,
-    DocumentRecord,
     DocumentRole,
     Property,
 )
@@ -31,6 +30,7 @@ from ledger.registry.common import (
 from ledger.registry.documents import (
     KTK_PARTY,
     ExpectedSigner,
+    RecordedDocument,
     document_record,
     match_signers,
     verify_document,
@@ -108,18 +108,18 @@ def has_active_lease(found: Property, lease: Application) -> bool:
 
 def ktk_letter_record(
     action: transaction_pb2.TerminationOwnershipApplication, rule_input: RuleInput
-) -> DocumentRecord:
+) -> RecordedDocument:
     """Para 29: "the letter is signed with KTK's EDS"; only KTK signs it."""
     if not action.HasField("ktk_letter") or not action.ktk_letter.cms:
         raise reject(RejectionReason.KTK_LETTER_MISSING, "the KTK letter is absent")
     name = "the KTK letter"
     invalid = RejectionReason.KTK_LETTER_INVALID
-    verdicts = verify_document(action.ktk_letter, rule_input, name=name, invalid=invalid)
+    verified = verify_document(action.ktk_letter, rule_input, name=name, invalid=invalid)
     ktk = ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin)
-    if not all(ktk.matches(verdict) for verdict in verdicts):
+    if not all(ktk.matches(verdict) for verdict in verified.verdicts):
         raise reject(invalid, f"{name} carries a signature of someone other than KTK")
-    signed = match_signers(verdicts, [ktk], name=name, missing=invalid)
-    return document_record(DocumentRole.KTK_LETTER, action.ktk_letter, signed)
+    signed = match_signers(verified.verdicts, [ktk], name=name, missing=invalid)
+    return document_record(DocumentRole.KTK_LETTER, action.ktk_letter, verified, signed)
 
 
 def transfer_agreement_record(
@@ -127,16 +127,18 @@ def transfer_agreement_record(
     rule_input: RuleInput,
     lessee_iin: str,
     spouse_iin: str | None,
-) -> DocumentRecord:
+) -> RecordedDocument:
     if not action.HasField("transfer_agreement") or not action.transfer_agreement.cms:
         raise reject(RejectionReason.MISSING_DOCUMENT, "the transfer agreement is absent")
     name = "the transfer agreement"
-    verdicts = verify_document(action.transfer_agreement, rule_input, name=name)
+    verified = verify_document(action.transfer_agreement, rule_input, name=name)
     expected = [
         ExpectedSigner("recipient", iin=lessee_iin),
         ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin),
     ]
     if spouse_iin is not None:
         expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
-    signed = match_signers(verdicts, expected, name=name)
-    return document_record(DocumentRole.TRANSFER_AGREEMENT, action.transfer_agreement, signed)
+    signed = match_signers(verified.verdicts, expected, name=name)
+    return document_record(
+        DocumentRole.TRANSFER_AGREEMENT, action.transfer_agreement, verified, signed
+    )

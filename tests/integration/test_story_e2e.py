@@ -108,6 +108,10 @@ def test_the_lease_to_own_story(story: Story) -> None:
     )  # fmt: skip
     story.decide(lease_id, "resume")
     assert client.application(lease_id).status == "SUBMITTED"
+    register = builders.registrar_decision(application_id=lease_id, decision="register")
+    stale = story.submit(story.envelope(register, p.registrar))
+    assert stale.rejection.reason == "ATTESTATION_STALE"  # paras 26, 35: attest after resuming
+    story.commit(story.attestation(lease_id), p.registrar)
     register_id = story.decide(lease_id, "register")
     lease = client.application(lease_id)
     registration = lease.decisions[-1]

@@ -156,13 +156,13 @@ def build_story_chain(data_dir: Path, *, until_height: int = 10) -> StoryChain:
         chain.lease_application_id = lease_id
         seal(story.envelope(second, p.registrar), lease)
         seal(story.envelope(story.payment_confirmation(lease_id), p.ktk_officer))
-        seal(story.envelope(story.attestation(lease_id), p.registrar))
+        seal(story.envelope(story.attestation(lease_id, at=writer.time), p.registrar))
         seal(story.envelope(story.decision(lease_id, pb.REGISTER), p.registrar))
         seal()
         pair = story.envelope(story.termination(lease_id), p.ktk_officer, p.recipient)
         pair_id = envelope_transaction_id(pair)
         seal(pair)
-        seal(story.envelope(story.attestation(pair_id), p.registrar))
+        seal(story.envelope(story.attestation(pair_id, at=writer.time), p.registrar))
         seal(story.envelope(story.decision(pair_id, pb.REGISTER), p.registrar))
         seal()
     return chain

@@ -18,6 +18,7 @@ from clients.pki import IssuedCertificate
 from ledger.audit.anchor import trust_anchor
 from ledger.extract import extract_document, extract_from_message, verify_extract
 from ledger.identifiers import complete_with_check_digit
+from ledger.records import from_unix_ms
 from node.api_service import LedgerService
 from node.config import ListenAddress
 from node.server import RunningServer, TlsMaterial, start_server
@@ -95,7 +96,10 @@ def _lease_submitted_and_paid(api: Api) -> str:
         story.lease_application(), parties.ktk_officer, parties.recipient
     )
     api.submit_and_seal(story.payment_confirmation(application_id), parties.ktk_officer)
-    api.submit_and_seal(story.attestation(application_id), parties.registrar)
+    latest = api.in_process.store.load_meta()
+    assert latest is not None
+    held_at = from_unix_ms(latest.time_unix_ms)  # after the submission (para 23)
+    api.submit_and_seal(story.attestation(application_id, at=held_at), parties.registrar)
     return application_id
 
 

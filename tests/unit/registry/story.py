@@ -161,7 +161,12 @@ class Story:
         participants: Sequence[pb.VideoconferenceParticipant] | None = None,
         checks: Sequence[pb.Check] | None = None,
         confirmed: bool = True,
+        at: datetime | None = None,
     ) -> pb.RegistrarAttestation:
+        """Held, and every check queried, `at` (default: the time of this story's latest block,
+        which is after the application's submission and before the attestation's block, as
+        para 23 requires)."""
+        held_at = self.now() if at is None else at
         if participants is None:
             participants = [
                 pb.VideoconferenceParticipant(
@@ -174,17 +179,30 @@ class Story:
         return pb.RegistrarAttestation(
             application_id=application_id,
             videoconference=pb.Videoconference(
-                held_at_unix_ms=unix_ms(at(200)),
+                held_at_unix_ms=unix_ms(held_at),
                 participants=participants,
                 signatures_authentic=confirmed,
                 legal_capacity_confirmed=confirmed,
                 will_conforms_to_expression=confirmed,
             ),
-            checks=passed_checks() if checks is None else checks,
+            checks=self.checks(at=held_at) if checks is None else checks,
             recipient_civil_status=pb.CivilStatus(
                 married=married, spouse_iin=SPOUSE_IIN if married else ""
             ),
         )
+
+    def now(self) -> datetime:
+        """The time of this story's latest block: an attestation made then fits para 23."""
+        if self.ledger.last_block_time is None:
+            raise ValueError("this story's ledger has no block yet: give the attestation's time")
+        return self.ledger.last_block_time
+
+    def checks(
+        self, *, leave_out: Sequence[tuple[int, int]] = (), at: datetime | None = None
+    ) -> list[pb.Check]:
+        """Every check of paras 23-24, passed, queried `at` (default: now())."""
+        queried_at = self.now() if at is None else at
+        return passed_checks(queried_at_unix_ms=unix_ms(queried_at), leave_out=leave_out)
 
     def decision(
         self,
@@ -257,8 +275,10 @@ class Story:
         return lease_id, pair_id
 
 
-def passed_checks(*, leave_out: Sequence[tuple[int, int]] = ()) -> list[pb.Check]:
-    """Every check of paras 23-24 from its database, passed."""
+def passed_checks(
+    *, queried_at_unix_ms: int, leave_out: Sequence[tuple[int, int]] = ()
+) -> list[pb.Check]:
+    """Every check of paras 23-24 from its database, passed, queried at the given time."""
     pairs = [
         (pb.FEE_PAID, pb.PAYMENT_SYSTEM),
         (pb.SPOUSES_PARTICIPATE, pb.CIVIL_STATUS_REGISTRY),
@@ -268,7 +288,13 @@ def passed_checks(*, leave_out: Sequence[tuple[int, int]] = ()) -> list[pb.Check
         (pb.NOT_ON_TERRORISM_FINANCING_LIST, pb.TERRORISM_FINANCING_LIST),
     ]
     return [
-        pb.Check(kind=kind, source=source, passed=True, detail="ok", queried_at_unix_ms=1)
+        pb.Check(
+            kind=kind,
+            source=source,
+            passed=True,
+            detail="ok",
+            queried_at_unix_ms=queried_at_unix_ms,
+        )
         for kind, source in pairs
         if (kind, source) not in leave_out
     ]

@@ -7,7 +7,7 @@ from tirkeu_pb import transaction_pb2 as pb
 from ledger.records import CheckKind, ParticipantRole
 from ledger.rejections import RejectionReason
 from tests.pki_fixtures import RECIPIENT_IIN, SPOUSE_IIN
-from tests.unit.registry.story import Story, passed_checks
+from tests.unit.registry.story import Story
 
 
 def _submitted() -> tuple[Story, str]:
@@ -19,7 +19,7 @@ def _submitted() -> tuple[Story, str]:
 def test_attestation_is_recorded_and_a_later_one_replaces_it_para_23() -> None:
     story, application_id = _submitted()
     registrar = story.parties.registrar
-    story.applied(story.attestation(application_id, checks=passed_checks()[:1]), registrar)
+    story.applied(story.attestation(application_id, checks=story.checks()[:1]), registrar)
     story.applied(story.attestation(application_id), registrar)
     application = story.ledger.application(application_id)
     assert application is not None and application.attestation is not None

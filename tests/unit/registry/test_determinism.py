@@ -45,17 +45,24 @@ def story_envelopes() -> tuple[bytes, tuple[bytes, ...]]:
         story.lease_application(cadastral_number="21:318:023:1245:1/46"), p.ktk_officer, p.recipient
     )
     add(story.payment_confirmation(lease), p.ktk_officer)
-    add(story.attestation(lease), p.registrar)
+    # Applied one a block, a minute apart: envelope i is in block i+1 at FIRST_BLOCK_TIME + i
+    # minutes. Each attestation is dated at the block before its own (para 23).
+    add(story.attestation(lease, at=_minute(4)), p.registrar)
     add(story.decision(lease, pb.SUSPEND, article=27, reason="clarify"), p.registrar)
     add(story.decision(lease, pb.RESUME), p.registrar)
+    add(story.attestation(lease, at=_minute(7)), p.registrar)  # paras 26, 35: attest again
     add(story.decision(lease, pb.REGISTER), p.registrar)
     add(story.decision(other, pb.REFUSE, article=31, reason="refused"), p.registrar)
     add(story.decision(other, pb.REGISTER), p.registrar)  # rejected: refused already
     pair = add(story.termination(lease), p.ktk_officer, p.recipient)
-    add(story.attestation(pair), p.registrar)
+    add(story.attestation(pair, at=_minute(12)), p.registrar)
     add(story.decision(pair, pb.REGISTER), p.registrar)
     genesis_json = json.dumps(make_genesis_document(shared_parties())).encode()
     return genesis_json, tuple(envelopes)
+
+
+def _minute(index: int) -> datetime:
+    return FIRST_BLOCK_TIME + timedelta(minutes=index)
 
 
 def _blocks(envelopes: list[bytes], sizes: list[int]) -> list[tuple[datetime, list[bytes]]]:

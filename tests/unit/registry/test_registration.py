@@ -9,7 +9,7 @@ from tirkeu_pb import transaction_pb2 as pb
 from ledger.records import ApplicationStatus, EncumbranceStatus
 from ledger.rejections import RejectionReason
 from tests.pki_fixtures import OTHER_BIN, RECIPIENT_IIN, SPOUSE_IIN
-from tests.unit.registry.story import CADASTRAL_NUMBER, Story, passed_checks
+from tests.unit.registry.story import CADASTRAL_NUMBER, Story
 
 
 def _register(story: Story, application_id: str) -> pb.RegistrarDecision:
@@ -123,7 +123,7 @@ def test_register_refused_without_each_required_check_paras_23_24(missing: tuple
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register()
-    incomplete = story.attestation(application_id, checks=passed_checks(leave_out=[missing]))
+    incomplete = story.attestation(application_id, checks=story.checks(leave_out=[missing]))
     story.applied(incomplete, registrar)
     story.rejected(RejectionReason.CHECK_NOT_PASSED, _register(story, application_id), registrar)
     story.applied(story.attestation(application_id), registrar)
@@ -134,7 +134,7 @@ def test_register_refused_when_a_check_failed_para_23e() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register()
-    checks = passed_checks()
+    checks = story.checks()
     checks[-1].passed = False
     checks[-1].detail = "participant found on the list"
     story.applied(story.attestation(application_id, checks=checks), registrar)

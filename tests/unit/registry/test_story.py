@@ -30,6 +30,7 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
     suspend = story.decision(lease_id, pb.SUSPEND, article=27, reason="documents to be clarified")
     story.applied(suspend, p.registrar)
     story.applied(story.decision(lease_id, pb.RESUME), p.registrar)
+    story.applied(story.attestation(lease_id), p.registrar)  # paras 26, 35: attested afresh
     story.applied(story.decision(lease_id, pb.REGISTER), p.registrar)
 
     leased = story.ledger.property(CADASTRAL_NUMBER)
