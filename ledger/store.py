@@ -20,6 +20,7 @@ Key layout (ASCII prefixes, disjoint; heights and indexes big-endian so byte ord
     index/status/<STATUS>/<application>     empty: applications by status
     signed/<u64 height><u32 round><u8 step> what this validator signed there (node/signing_records)
     signed-last                             the latest of those (the double-sign guard's input)
+    wal/<u64 height><u64 sequence>          consensus message logged at that height (consensus_wal)
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ PARTY_INDEX_PREFIX = b"index/party/"
 STATUS_INDEX_PREFIX = b"index/status/"
 SIGNED_PREFIX = b"signed/"
 SIGNED_LAST_KEY = b"signed-last"
+WAL_PREFIX = b"wal/"
+WAL_END = b"wal0"  # the first key after every wal/ key
 
 
 class StoreUnavailable(Exception):
@@ -194,6 +197,13 @@ class StoreReader:
         """Every signing record, in (height, round, step) order."""
         for _, value in self._source.iterator(prefix=SIGNED_PREFIX):
             yield value
+
+    def wal_entries(self, from_height: int) -> Iterator[tuple[int, int, bytes]]:
+        """The consensus write-ahead log from ``from_height`` on, in (height, sequence) order."""
+        start = WAL_PREFIX + _height_bytes(from_height)
+        for key, value in self._source.iterator(start=start, stop=WAL_END):
+            height, sequence = struct.unpack(">QQ", key[len(WAL_PREFIX) :])
+            yield height, sequence, value
 
     def state_items(self) -> Iterator[tuple[bytes, bytes]]:
         """Every state record in key order (for audits and full-state root checks)."""
@@ -350,6 +360,17 @@ class Store(StoreReader):
         with self._db.write_batch(sync=True, transaction=True) as batch:
             batch.put(key, encoded)
             batch.put(SIGNED_LAST_KEY, encoded)
+
+    def save_wal_entry(self, height: int, sequence: int, message: bytes, *, sync: bool) -> None:
+        """Append one consensus message to the write-ahead log (node/consensus_wal.py)."""
+        self._db.put(WAL_PREFIX + struct.pack(">QQ", height, sequence), message, sync=sync)
+
+    def prune_wal_below(self, height: int) -> None:
+        """Drop the write-ahead log of heights below ``height`` (decided: never replayed)."""
+        stop = WAL_PREFIX + _height_bytes(height)
+        with self._db.write_batch() as batch:
+            for key in self._db.iterator(start=WAL_PREFIX, stop=stop, include_value=False):
+                batch.delete(key)
 
     def save_rejection(self, transaction_id: str, rejection: Rejection) -> None:
         """Record that this node refused a pending transaction (not consensus state)."""

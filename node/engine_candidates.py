@@ -17,13 +17,13 @@ from consensus import Proposal, ValidatorId
 from consensus.types import BlockId
 from ledger.rejections import Rejection
 from ledger.store import Store
+from node.block_sealing import propose_from_mempool
 from node.chain import ChainSetup
 from node.commit import ExecutedBlock
 from node.config import BlockConfig
 from node.evidence import EvidencePool
 from node.mempool import Mempool
 from node.proposal_check import check_proposed_block
-from node.proposer import assemble_block
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +92,13 @@ class CandidateBlocks:
 
     def assemble(self) -> BlockId:
         """getValue(): a new block of the oldest pending transactions and pending evidence."""
-        limit = min(self._block_config.max_transactions, self._mempool.capacity)
-        proposed = assemble_block(
+        proposed = propose_from_mempool(
             self._store,
             self._setup,
-            self._id,
-            self._clock_ms(),
-            self._mempool.oldest(limit),
+            proposer=self._id,
+            now_unix_ms=self._clock_ms(),
+            mempool=self._mempool,
+            block_config=self._block_config,
             evidence=self._evidence.take(),
         )
         block = proposed.executed.block

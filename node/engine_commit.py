@@ -1,4 +1,5 @@
-"""Ending a height: the commit certificate from the precommits the engine holds, and what a
+"""Ending a height: the decided block persisted with the commit certificate that the
+precommits the engine holds make (node/block_sealing.py, as the solo engine does), and what a
 commit does to the node's metrics (height, commit latency, missed signatures per validator)."""
 
 from __future__ import annotations
@@ -8,27 +9,47 @@ from collections.abc import Mapping
 from tirkeu_pb import peer_pb2
 
 from consensus import CommitDecision, Vote
-from ledger.blocks import CommitCertificate, CommitSignature, build_commit_certificate
+from ledger.blocks import CommitSignature
+from ledger.store import Store
+from node.block_sealing import commit_with_precommits
 from node.chain import ChainSetup
 from node.commit import CommittedBlock
+from node.engine_candidates import CandidateBlocks
 from node.metrics import NodeMetrics
 
 
-def certificate_of(
-    setup: ChainSetup, decision: CommitDecision, signed_votes: Mapping[Vote, peer_pb2.SignedVote]
-) -> CommitCertificate:
-    """The certificate of a decision: the signatures of the precommits that made the quorum."""
+def precommit_signatures(
+    decision: CommitDecision, signed_votes: Mapping[Vote, peer_pb2.SignedVote]
+) -> list[CommitSignature]:
+    """The signatures of the precommits that made the decision's quorum (its certificate)."""
     signatures = []
     for vote in decision.precommits:
         signed = signed_votes.get(vote)
         if signed is not None:
             signatures.append(CommitSignature(vote.validator, signed.signature))
-    return build_commit_certificate(
-        setup.validators.validator_set,
-        decision.height,
-        decision.round,
-        decision.value,
-        signatures,
+    return signatures
+
+
+def commit_decision(
+    store: Store,
+    setup: ChainSetup,
+    decision: CommitDecision,
+    candidates: CandidateBlocks,
+    signed_votes: Mapping[Vote, peer_pb2.SignedVote],
+) -> CommittedBlock | None:
+    """Persist the decided block with its certificate; None when this node does not hold that
+    block (never saw it, found it invalid, or got other bytes for its id): fetch it instead."""
+    candidate = candidates.get(decision.value)
+    executed = None if candidate is None else candidate.executed
+    if candidate is None or executed is None or executed.block.block_hash != decision.value:
+        return None
+    return commit_with_precommits(
+        store,
+        setup,
+        executed,
+        round_number=decision.round,
+        precommits=precommit_signatures(decision, signed_votes),
+        rejections=candidate.rejections,
     )
 
 

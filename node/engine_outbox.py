@@ -6,6 +6,9 @@ journal answers SIGN_AGAIN, the recorded bytes go out again: what was signed onc
 sent, never a re-signed variant. A refused request (regression, lock regression, a conflicting
 record) is logged as ``signing_refused`` and nothing leaves the process.
 
+Every message that goes out is also appended to the consensus write-ahead log
+(node/consensus_wal.py) after the journal recorded it and before it is sent.
+
 The outbox also keeps, for the current height, this node's own messages (re-gossiped until the
 height ends: peers may have missed them) and every signed vote seen (the precommits become the
 commit certificate; two conflicting votes become evidence).
@@ -18,6 +21,7 @@ from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2
 
 from consensus import Proposal, SigningRecord, Vote
+from node.consensus_wal import ConsensusWal
 from node.peer_client import PeerClients
 from node.signed_messages import sign_proposal, sign_vote, vote_of
 from node.signing_records import ConflictingSigningRecord, JournalEntry, SigningJournal
@@ -28,12 +32,14 @@ class SignedOutbox:
         self,
         *,
         journal: SigningJournal,
+        wal: ConsensusWal,
         signing_key: ec.EllipticCurvePrivateKey,
         chain_id: str,
         peers: PeerClients,
         log: FilteringBoundLogger,
     ) -> None:
         self._journal = journal
+        self._wal = wal
         self._key = signing_key
         self._chain_id = chain_id
         self._peers = peers
@@ -53,7 +59,9 @@ class SignedOutbox:
         self.signed_votes.setdefault(vote, signed)
 
     def resend(self, message: peer_pb2.ConsensusMessage) -> None:
-        """After a restart: send the recorded message again (it was signed before the crash)."""
+        """After a restart: send a logged message again (it was signed before the crash)."""
+        if message in self._own_messages:
+            return
         self._own_messages.append(message)
         self._peers.send_consensus(message)
         if message.HasField("vote"):
@@ -94,6 +102,8 @@ class SignedOutbox:
         last = self._journal.last
         if last is not None and last.record == record:
             message = peer_pb2.ConsensusMessage.FromString(last.message)
-        self._own_messages.append(message)
+        self._wal.append(message)
+        if message not in self._own_messages:
+            self._own_messages.append(message)
         self._peers.send_consensus(message)
         return message

@@ -10,19 +10,7 @@ import heapq
 import itertools
 import time
 
-from consensus import ScheduleTimeout, TimeoutConfig, TimeoutFired
-from node.config import ConsensusConfig
-
-
-def timeout_config(config: ConsensusConfig) -> TimeoutConfig:
-    return TimeoutConfig(
-        timeout_propose_ms=config.timeout_propose_ms,
-        timeout_propose_delta_ms=config.timeout_propose_delta_ms,
-        timeout_prevote_ms=config.timeout_prevote_ms,
-        timeout_prevote_delta_ms=config.timeout_prevote_delta_ms,
-        timeout_precommit_ms=config.timeout_precommit_ms,
-        timeout_precommit_delta_ms=config.timeout_precommit_delta_ms,
-    )
+from consensus import ScheduleTimeout, TimeoutFired
 
 
 class Timers:

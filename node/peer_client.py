@@ -4,12 +4,19 @@ Sending never blocks the engine: consensus messages, gossip and announcements go
 per-peer queue and a sender thread delivers them; when a peer is down its queue overflows and
 the oldest messages are dropped (consensus re-gossips its own messages, block sync covers the
 rest). Block sync asks synchronously, with a deadline (``status`` and ``blocks``).
+
+Block fetches are rate-limited per peer: a peer is not asked again for the blocks from the same
+height within ``REFETCH_SECONDS``. Block sync takes the first peer that serves blocks, so
+without this a peer that claims to be ahead and serves blocks this node refuses (a Byzantine
+one listed first) would be the only peer ever asked, and the node would never catch up.
 """
 
 from __future__ import annotations
 
 import collections
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -24,6 +31,7 @@ SEND_TIMEOUT_SECONDS = 2.0
 SYNC_TIMEOUT_SECONDS = 5.0
 MAX_GOSSIP_BATCH = 200
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+REFETCH_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +59,16 @@ def open_peer_channel(address: str, tls: TlsMaterial) -> grpc.Channel:
 
 
 class PeerConnection:
-    def __init__(self, peer: PeerConfig, tls: TlsMaterial, log: FilteringBoundLogger) -> None:
+    def __init__(
+        self,
+        peer: PeerConfig,
+        tls: TlsMaterial,
+        log: FilteringBoundLogger,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.peer = peer
+        self._clock = clock
+        self._last_fetch: tuple[int, float] | None = None  # (from height, when)
         self.channel = open_peer_channel(peer.address, tls)
         self.stub = peer_pb2_grpc.PeerStub(self.channel)  # type: ignore[no-untyped-call]
         self._log = log.bind(peer=peer.node_id)
@@ -118,6 +134,14 @@ class PeerConnection:
         return response
 
     def blocks(self, from_height: int, count: int) -> list[peer_pb2.CertifiedBlock]:
+        """Up to ``count`` certified blocks from ``from_height``; none, without asking, when
+        this peer was asked for the same height less than REFETCH_SECONDS ago."""
+        now = self._clock()
+        if self._last_fetch is not None:
+            height, when = self._last_fetch
+            if height == from_height and now - when < REFETCH_SECONDS:
+                return []  # the next round of block sync asks another peer
+        self._last_fetch = (from_height, now)
         response: peer_pb2.GetBlocksResponse = self.stub.GetBlocks(
             peer_pb2.GetBlocksRequest(from_height=from_height, max_blocks=count),
             timeout=SYNC_TIMEOUT_SECONDS,
@@ -129,9 +153,13 @@ class PeerClients:
     """Connections to every configured peer."""
 
     def __init__(
-        self, peers: tuple[PeerConfig, ...], tls: TlsMaterial, log: FilteringBoundLogger
+        self,
+        peers: tuple[PeerConfig, ...],
+        tls: TlsMaterial,
+        log: FilteringBoundLogger,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.connections = [PeerConnection(peer, tls, log) for peer in peers]
+        self.connections = [PeerConnection(peer, tls, log, clock) for peer in peers]
 
     @property
     def validators(self) -> list[PeerConnection]:

@@ -150,7 +150,11 @@ class NodeRuntime:
         self._node = node
         peer_handler = self._make_engine(setup, keys, store, node)
         service = LedgerService(node, node_id=config.node_id, role=config.role.value)
-        peer_service = None if peer_handler is None else PeerService(peer_handler, setup, self.log)
+        peer_service = (
+            None
+            if peer_handler is None
+            else PeerService(peer_handler, setup, self.log, state=store.state)
+        )
         self._server = start_server(
             service,
             config.listen,
@@ -207,6 +211,7 @@ class NodeRuntime:
             return None
         peers = PeerClients(config.peers, keys.tls, self.log)
         self._peers = peers
+        self.metrics.peers.set_function(peers.reachable_count)  # observers have no engine loop
         if config.role is NodeRole.OBSERVER:
             observer = ObserverEngine(
                 store=store,
@@ -216,7 +221,15 @@ class NodeRuntime:
                 on_behind=self._wake_sync,
                 log=self.log,
             )
-            self._forwarder = SubmissionForwarder(validator_peers, keys.tls, node.signal, self.log)
+            self._forwarder = SubmissionForwarder(
+                validator_peers,
+                keys.tls,
+                node.signal,
+                self.log,
+                local_state=node.transaction_state,
+                store=store,
+                setup=setup,
+            )
             node.set_forwarder(self._forwarder)
             self._engine = observer
             self._sync = self._block_sync(peers, store, observer.synced_blocks)

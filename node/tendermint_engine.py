@@ -5,10 +5,11 @@ by one queue (node/engine_inbox.py: verified consensus messages, certified block
 sync and announcements) and the timers the core schedules (node/engine_timers.py).
 
 Signing (DESIGN §4, crash safety) is the outbox's (node/engine_outbox.py): signed in memory,
-recorded durably by the double-sign guard, only then sent. After a restart the core resumes
-from the last record and the recorded message is fed back and re-sent, never re-signed
-differently. Certificates and commit metrics: node/engine_commit.py; candidate blocks and
-valid(v): node/engine_candidates.py.
+recorded durably by the double-sign guard, only then sent. Every consensus message of this
+height and the next, own or received (verified by the peer service), goes to the write-ahead log
+(node/consensus_wal.py) before the core sees it; after a restart the core resumes from the last
+signing record, the log is fed back in order and own messages are re-sent, never re-signed.
+Commits: node/engine_commit.py; candidate blocks and valid(v): node/engine_candidates.py.
 
 Proposal validity, valid(v) of Algorithm 1 (node/proposal_check.py): the block is executed on
 an overlay of this node's state and its header checked before the core hears it is valid.
@@ -49,13 +50,14 @@ from consensus.types import Round
 from ledger.store import Store
 from node.block_sync import apply_certified_blocks
 from node.chain import ChainSetup
-from node.commit import CommittedBlock, persist_block
+from node.commit import CommittedBlock
 from node.config import BlockConfig, ConsensusConfig
+from node.consensus_wal import ConsensusWal, message_height, message_sender
 from node.engine_candidates import CandidateBlocks
-from node.engine_commit import certificate_of, note_commit
+from node.engine_commit import commit_decision, note_commit
 from node.engine_inbox import EngineInbox, InboxItem, Synced
 from node.engine_outbox import SignedOutbox
-from node.engine_timers import Timers, timeout_config
+from node.engine_timers import Timers
 from node.evidence import EvidencePool, report_misbehaviour
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
@@ -97,9 +99,11 @@ class TendermintEngine:
         self._on_behind = on_behind
         self._log = log
         self._clock_ms = clock_ms
-        self._core = ConsensusCore(validator_id, timeout_config(consensus_config))
+        self._core = ConsensusCore(validator_id, consensus_config)
+        self._wal = ConsensusWal(store)
         self._outbox = SignedOutbox(
             journal=SigningJournal(store),
+            wal=self._wal,
             signing_key=signing_key,
             chain_id=setup.chain_id,
             peers=peers,
@@ -167,10 +171,13 @@ class TendermintEngine:
     def _handle(self, item: InboxItem) -> None:
         if isinstance(item, Synced):
             self._apply_synced(item)
-        elif item.HasField("proposal"):
-            self._on_proposal(item)
-        else:
-            self._on_vote(item)
+            return
+        if 0 <= message_height(item) - self._current_height() <= 1:
+            self._wal.append(item)  # before the core sees it (node/consensus_wal.py)
+        self._dispatch(item)
+
+    def _dispatch(self, message: peer_pb2.ConsensusMessage) -> None:
+        (self._on_proposal if message.HasField("proposal") else self._on_vote)(message)
 
     def _step(self, event: Event) -> None:
         pending: list[Event] = [event]
@@ -202,6 +209,7 @@ class TendermintEngine:
         if meta is None:
             raise RuntimeError("the store holds no chain")
         height = Height(meta.height + 1)
+        self._wal.forget_below(height)
         self._blocks.new_height()
         self._outbox.new_height()
         self._value_request = None
@@ -212,19 +220,28 @@ class TendermintEngine:
         record = last.record if last is not None else None
         resume = resume_point(record, height)
         self._step(StartHeight(height, self._setup.validators.validator_set, resume))
-        if resuming and resume is not None and last is not None:
-            self._log.info("consensus_resumed", height=height, round=resume.round)
-            self._replay_own(peer_pb2.ConsensusMessage.FromString(last.message))
+        if resuming:
+            self._replay_logged(height, last.message if last is not None else None)
         for message in self._inbox.kept_for(height):
             self._handle(message)
 
-    def _replay_own(self, message: peer_pb2.ConsensusMessage) -> None:
-        """After a restart: feed the recorded message back as received and send it again."""
-        self._outbox.resend(message)
-        if message.HasField("vote"):
-            self._step(VoteReceived(vote_of(message.vote)))
-        else:
-            self._on_proposal(message)
+    def _replay_logged(self, height: Height, last_signed: bytes | None) -> None:
+        """After a restart: feed the write-ahead log back as received, re-sending our own."""
+        for later in self._wal.messages_of(height + 1):
+            self._inbox.keep_for_later(height + 1, later)  # before a replayed commit needs them
+        logged = self._wal.to_replay(height, last_signed)
+        if logged:
+            own = sum(1 for message in logged if message_sender(message) == self._id)
+            state = self._core.state
+            self._log.info(
+                "consensus_resumed", height=height, round=state.round, logged=len(logged), own=own
+            )
+        for message in logged:
+            if self._current_height() != height:
+                break  # the replay decided the height and committed
+            if message_sender(message) == self._id:
+                self._outbox.resend(message)  # it may never have left before the crash
+            self._dispatch(message)
 
     # --- messages ------------------------------------------------------------------------------
 
@@ -255,10 +272,7 @@ class TendermintEngine:
 
     def _on_vote(self, message: peer_pb2.ConsensusMessage) -> None:
         signed = message.vote
-        if signed.height < self._current_height():
-            return
-        if signed.height > self._current_height():
-            self._defer_or_drop(signed.height, message)
+        if self._defer_or_drop(signed.height, message):
             return
         try:
             vote = vote_of(signed)
@@ -317,16 +331,12 @@ class TendermintEngine:
         decision = self._decided
         if decision is None:
             return
-        candidate = self._blocks.get(decision.value)
-        if candidate is None or candidate.executed is None:
-            # Decided a block this node never saw (or found invalid): fetch it with its
-            # certificate from peers; the synced block ends this height.
+        signed_votes = self._outbox.signed_votes
+        committed = commit_decision(self._store, self._setup, decision, self._blocks, signed_votes)
+        if committed is None:
+            # A block this node does not hold: block sync fetches it; that ends this height.
             self._on_behind()
             return
-        certificate = certificate_of(self._setup, decision, self._outbox.signed_votes)
-        committed = persist_block(
-            self._store, self._setup, candidate.executed, certificate, candidate.rejections
-        )
         self._committed(committed, decision.round)
 
     def _committed(self, committed: CommittedBlock, round_number: Round | None) -> None:
