@@ -43,6 +43,7 @@ from ledger.smt import SmtNodeReader, SmtUpdate, apply_changes
 
 __all__ = [
     "GENESIS_PREVIOUS_BLOCK_HASH",
+    "MAX_EVIDENCE_PER_BLOCK",
     "VOTE_DOMAIN_TAG",
     "Block",
     "BlockHeader",
@@ -68,6 +69,9 @@ __all__ = [
 ]
 
 GENESIS_PREVIOUS_BLOCK_HASH = bytes(DIGEST_SIZE)
+# At most this many evidence items per block (ledger/block_checks.py): a flood of evidence must
+# not crowd out transactions, nor cost every validator unbounded signature checks.
+MAX_EVIDENCE_PER_BLOCK = 16
 
 
 class BlockProblem(enum.Enum):
@@ -83,6 +87,10 @@ class BlockProblem(enum.Enum):
     # Judged against the validators in force (ledger/block_checks.py), not by the block alone.
     WRONG_VALIDATOR_SET = "the header names another validator set than the one in force"
     UNKNOWN_PROPOSER = "the header's proposer is not a validator"
+    # Judged against the chain's limits (ledger/block_checks.py, ``body_problems``).
+    TOO_MANY_TRANSACTIONS = "the block carries more transactions than genesis allows per block"
+    TOO_MUCH_EVIDENCE = "the block carries more evidence items than a block may"
+    DUPLICATE_EVIDENCE = "the block carries one evidence item twice"
 
 
 class InvalidBlock(Exception):

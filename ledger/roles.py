@@ -63,3 +63,15 @@ def is_validator(certificate: CertificateInfo, authorities: Authorities) -> bool
 def validator_fingerprint(certificate_der: bytes) -> str:
     # Same definition as CertificateInfo.fingerprint: SHA-256 of the DER, lowercase hex.
     return sha256_hex(certificate_der)
+
+
+def is_chain_node(certificate: CertificateInfo, authorities: Authorities) -> bool:
+    """A node of this chain, which may read everything (review finding #6): a genesis
+    validator, or KTK's observer node, i.e. a node certificate bound to KTK's BIN (the CA
+    vouches for the BIN as it does on employee certificates). Any other node certificate,
+    however well it chains, reads nothing beyond what any authenticated caller may."""
+    if certificate.kind is not CertificateKind.NODE:
+        return False
+    if is_validator(certificate, authorities):
+        return True
+    return certificate.bin is not None and certificate.bin == authorities.ktk_bin

@@ -8,6 +8,8 @@ signatures, so any authenticated caller may submit.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import cast
@@ -29,20 +31,59 @@ DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
 # How often an idle notification stream checks that its client is still there.
 STREAM_IDLE_CHECK_SECONDS = 1.0
+# Each open stream holds a worker thread (node/server.py): a few per certificate, and few in
+# all, well below the client share of the pool, so streams cannot crowd out other calls.
+MAX_STREAMS_PER_CALLER = 4
+MAX_STREAMS_TOTAL = 16
+# Stored notifications are read this many blocks at a time, never the whole history at once.
+NOTIFICATION_WINDOW_BLOCKS = 16
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class StreamSlots:
+    """Open notification streams, per caller (certificate fingerprint) and in total."""
+
+    def __init__(self, per_caller: int, total: int) -> None:
+        self._per_caller = per_caller
+        self._total = total
+        self._open: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def take(self, caller: str) -> str | None:
+        """None when a slot was taken for ``caller``, else why not."""
+        with self._lock:
+            if self._open[caller] >= self._per_caller:
+                return f"at most {self._per_caller} notification streams per certificate"
+            if self._open.total() >= self._total:
+                return f"the node serves at most {self._total} notification streams"
+            self._open[caller] += 1
+            return None
+
+    def give_back(self, caller: str) -> None:
+        with self._lock:
+            self._open[caller] -= 1
+            if self._open[caller] <= 0:
+                del self._open[caller]
+
+
 class LedgerService(api_pb2_grpc.LedgerServicer):
     def __init__(
-        self, node: LedgerNode, *, node_id: str, role: str, clock: Callable[[], datetime] = _now
+        self,
+        node: LedgerNode,
+        *,
+        node_id: str,
+        role: str,
+        clock: Callable[[], datetime] = _now,
+        streams: StreamSlots | None = None,
     ) -> None:
         self._node = node
         self._node_id = node_id
         self._role = role
         self._clock = clock
+        self._streams = streams or StreamSlots(MAX_STREAMS_PER_CALLER, MAX_STREAMS_TOTAL)
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         # grpc's auth context maps each property to a list of bytes values (the stubs say bytes).
@@ -216,21 +257,38 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
     def SubscribeNotifications(  # noqa: N802 (gRPC method name)
         self, request: api_pb2.SubscribeNotificationsRequest, context: grpc.ServicerContext
     ) -> Iterator[api_pb2.Notification]:
-        """Stored notifications from ``from_height``, then live; ends when the node stops."""
+        """Stored notifications from ``from_height``, then live; ends when the node stops.
+
+        RESOURCE_EXHAUSTED when the caller or the node already has as many streams open as
+        ``StreamSlots`` allows."""
         caller = self._caller(context)
-        context.send_initial_metadata(())  # tells the client the subscription is in place
+        fingerprint = caller.certificate.fingerprint
+        refusal = self._streams.take(fingerprint)
+        if refusal is not None:
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
+        try:
+            context.send_initial_metadata(())  # tells the client the subscription is in place
+            yield from self._notifications(caller, max(request.from_height, 1), context)
+        finally:
+            self._streams.give_back(fingerprint)
+
+    def _notifications(
+        self, caller: Caller, next_height: int, context: grpc.ServicerContext
+    ) -> Iterator[api_pb2.Notification]:
         signal = self._node.signal
-        next_height = max(request.from_height, 1)
         while context.is_active() and not signal.closed:
-            with self._node.store.view() as view:
-                meta = view.load_meta()
-                latest = meta.height if meta else 0
-                stored = view.load_notifications(next_height, latest)
-            for item in stored:
-                notification = load_notification(item.encoded)
-                if caller.may_read_notification(notification):
-                    yield notification_message(notification, item.index)
-            next_height = max(next_height, latest + 1)
+            latest = self._node.meta().height
+            while next_height <= latest and context.is_active():
+                # A bounded window of blocks per read: a subscription from height 1 never
+                # holds the whole history in memory.
+                last = min(latest, next_height + NOTIFICATION_WINDOW_BLOCKS - 1)
+                with self._node.store.view() as view:
+                    stored = view.load_notifications(next_height, last)
+                for item in stored:
+                    notification = load_notification(item.encoded)
+                    if caller.may_read_notification(notification):
+                        yield notification_message(notification, item.index)
+                next_height = last + 1
             signal.wait_for_height_above(latest, STREAM_IDLE_CHECK_SECONDS)
 
 

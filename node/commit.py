@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from consensus.types import Height
-from ledger.block_checks import header_problems
+from ledger.block_checks import body_problems, header_problems
 from ledger.blocks import (
     Block,
     BlockHeader,
@@ -46,6 +46,7 @@ class BlockFault(enum.Enum):
     TRANSACTION_FAILED = "a transaction of the block does not apply"
     WRONG_STATE_ROOT = "executing the block gives another state root than the header's"
     INVALID_EVIDENCE = "an evidence item does not prove a double vote"
+    OVER_LIMITS = "the block carries more transactions or evidence than a block may"
 
 
 class BlockRejected(Exception):
@@ -91,6 +92,10 @@ def execute_block(
         verify_block_contents(block)
     except InvalidBlock as error:
         raise BlockRejected(BlockFault.INVALID_BLOCK, str(error)) from error
+    # Limits before any signature: an oversized block costs a count, not 2·N verifications.
+    too_big = body_problems(block, setup.genesis.limits.max_block_transactions)
+    if too_big:
+        raise BlockRejected(BlockFault.OVER_LIMITS, str(too_big[0])) from too_big[0]
     _check_header(header, meta, setup)
     if block.last_commit is not None:
         try:

@@ -8,7 +8,9 @@ from ledger/roles.py. Submissions are not judged here: a transaction is authoris
 signatures (the registry rules), whoever carries it.
 
 Read rights (api.proto):
-  - registrars, auditors and nodes read everything;
+  - registrars, auditors and the chain's own nodes read everything: the genesis validators and
+    KTK's observer (a node certificate bound to KTK's BIN; ledger/roles.py ``is_chain_node``).
+    Any other node certificate of a trusted CA reads only what any authenticated caller may;
   - KTK employees read every application KTK is party to, every property, PLATFORM
     notifications;
   - an individual reads their own applications (as recipient, spouse or guarantor), the
@@ -35,10 +37,10 @@ from ledger.certificates import (
 from ledger.notifications import Notification, NotificationChannel
 from ledger.records import Application, Authorities
 from ledger.registry.revocation import load_trust_store
-from ledger.roles import Role, roles_of
+from ledger.roles import Role, is_chain_node, roles_of
 from ledger.state import StateReader, read_authorities
 
-FULL_READERS = frozenset({Role.REGISTRAR, Role.AUDITOR, Role.NODE})
+FULL_READERS = frozenset({Role.REGISTRAR, Role.AUDITOR})
 
 
 class Unauthenticated(Exception):
@@ -50,10 +52,11 @@ class Caller:
     certificate: CertificateInfo
     roles: frozenset[Role]
     ktk_bin: str
+    chain_node: bool = False  # a genesis validator or KTK's observer (ledger/roles.py)
 
     @property
     def reads_everything(self) -> bool:
-        return bool(self.roles & FULL_READERS)
+        return self.chain_node or bool(self.roles & FULL_READERS)
 
     @property
     def is_ktk(self) -> bool:
@@ -125,4 +128,9 @@ def identify_caller(peer_certificates: list[bytes], state: StateReader, at: date
         verify_chain(certificate, load_trust_store(state, authorities), at)
     except CertificateRejected as error:
         raise Unauthenticated(f"client certificate not accepted: {error}") from None
-    return Caller(certificate, roles_of(certificate, authorities), authorities.ktk_bin)
+    return Caller(
+        certificate,
+        roles_of(certificate, authorities),
+        authorities.ktk_bin,
+        chain_node=is_chain_node(certificate, authorities),
+    )

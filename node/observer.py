@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,16 +20,19 @@ import grpc
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
 
+from ledger.execution import check_transaction
 from ledger.rejections import Rejection, RejectionReason
 from ledger.store import Store
+from ledger.transactions import transaction_id_of
 from node.block_sync import apply_certified_block, certified_blocks
 from node.chain import ChainSetup
-from node.commit import CommittedBlock
+from node.commit import CommittedBlock, block_context
 from node.config import PeerConfig
 from node.events import CommitSignal
 from node.ledger_node import SubmissionUnavailable, TransactionState, TransactionStatus
 from node.metrics import NodeMetrics
 from node.peer_client import open_peer_channel
+from node.proposer import next_block_time
 from node.server import TlsMaterial
 
 FORWARD_TIMEOUT_SECONDS = 60.0
@@ -135,8 +139,26 @@ class _Validator:
     channel: grpc.Channel
 
 
+class BadAnswer(Exception):
+    """A validator's answer this observer will not pass on (wrong id, unknown status)."""
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
 class SubmissionForwarder:
-    """Sends a client's envelope to the validators' Ledger API (the first that answers)."""
+    """Sends a client's envelope to the validators' Ledger API and checks what comes back.
+
+    A validator's answer is not passed on blindly (review finding #8):
+      - an answer for another transaction id, or with a status this node does not know, is
+        refused and the next validator asked;
+      - COMMITTED is answered from this node's own verified store once it holds the block
+        (PENDING if it does not hold the transaction there);
+      - REJECTED is re-checked against this node's own state: when this node rejects too, its
+        own reason is the answer; when it would admit the transaction, the next validator is
+        asked, and if every validator rejects, the answer says it is the validator's.
+    Without ``local_state`` / ``store`` (a bare forwarder) those checks are skipped."""
 
     def __init__(
         self,
@@ -144,6 +166,11 @@ class SubmissionForwarder:
         tls: TlsMaterial,
         signal: CommitSignal,
         log: FilteringBoundLogger,
+        *,
+        local_state: Callable[[str], TransactionState] | None = None,
+        store: Store | None = None,
+        setup: ChainSetup | None = None,
+        clock_ms: Callable[[], int] = _now_ms,
     ) -> None:
         self._validators = []
         for peer in validators:
@@ -152,43 +179,106 @@ class SubmissionForwarder:
             self._validators.append(_Validator(peer.node_id, stub, channel))
         self._signal = signal
         self._log = log
+        self._local_state = local_state
+        self._store = store
+        self._setup = setup
+        self._clock_ms = clock_ms
 
     def __call__(self, envelope: bytes, wait_for_commit: bool) -> TransactionState:
+        expected = transaction_id_of(envelope) or ""
         request = api_pb2.SubmitTransactionRequest(
             envelope=envelope, wait_for_commit=wait_for_commit
         )
+        unconfirmed: TransactionState | None = None
         for validator in self._validators:
             try:
                 response: api_pb2.SubmitTransactionResponse = validator.stub.SubmitTransaction(
                     request, timeout=FORWARD_TIMEOUT_SECONDS
                 )
+                state = _state_of(response, expected)
             except grpc.RpcError as error:
                 self._log.warning(
-                    "forward_failed",
-                    validator=validator.node_id,
-                    code=str(error.code()),
+                    "forward_failed", validator=validator.node_id, code=str(error.code())
+                )
+                continue
+            except BadAnswer as error:
+                self._log.warning(
+                    "forward_answer_refused", validator=validator.node_id, detail=str(error)
                 )
                 continue
             self._log.info(
                 "transaction_forwarded",
                 validator=validator.node_id,
-                transaction_id=response.transaction_id,
-                status=api_pb2.TransactionStatus.Name(response.status),
+                transaction_id=state.transaction_id,
+                status=state.status.value,
             )
-            state = _state_of(response)
             if state.status is TransactionStatus.COMMITTED:
-                # Answer once this node has the block too, so the client reads it here.
-                self._signal.wait_for_height_above(state.height - 1, FORWARD_TIMEOUT_SECONDS)
+                return self._committed(state)
+            if state.status is TransactionStatus.REJECTED:
+                confirmed = self._recheck(envelope, state)
+                if confirmed is not None:
+                    return confirmed
+                unconfirmed = unconfirmed or _as_validators(state, validator.node_id)
+                continue
             return state
+        if unconfirmed is not None:
+            return unconfirmed
         raise SubmissionUnavailable("no validator could be reached; try again")
+
+    def _committed(self, state: TransactionState) -> TransactionState:
+        # Answer once this node has the block too, so the client reads it here.
+        self._signal.wait_for_height_above(state.height - 1, FORWARD_TIMEOUT_SECONDS)
+        if self._local_state is None:
+            return state
+        local = self._local_state(state.transaction_id)
+        if local.status is TransactionStatus.COMMITTED:
+            return local
+        # Not (yet) in this node's verified chain: the client may ask again with GetTransaction.
+        return TransactionState(state.transaction_id, TransactionStatus.PENDING)
+
+    def _recheck(self, envelope: bytes, state: TransactionState) -> TransactionState | None:
+        """This node's own rejection of ``envelope``, or None when it would admit it."""
+        if self._store is None or self._setup is None:
+            return state
+        with self._store.view() as view:
+            meta = view.load_meta()
+            if meta is None:
+                raise RuntimeError("the store holds no chain")
+            context = block_context(
+                self._setup, meta.height + 1, next_block_time(meta.time_unix_ms, self._clock_ms())
+            )
+            outcome = check_transaction(view.state, envelope, context)
+        if isinstance(outcome, Rejection):
+            return TransactionState(
+                state.transaction_id, TransactionStatus.REJECTED, rejection=outcome
+            )
+        return None
 
     def close(self) -> None:
         for validator in self._validators:
             validator.channel.close()
 
 
-def _state_of(response: api_pb2.SubmitTransactionResponse) -> TransactionState:
-    status = TransactionStatus(api_pb2.TransactionStatus.Name(response.status))
+def _as_validators(state: TransactionState, validator: str) -> TransactionState:
+    """A rejection this node could not confirm, marked as the validator's answer."""
+    if state.rejection is None:
+        return state
+    rejection = Rejection(
+        state.rejection.reason, f"validator {validator} answered: {state.rejection.detail}"
+    )
+    return TransactionState(state.transaction_id, state.status, rejection=rejection)
+
+
+def _state_of(response: api_pb2.SubmitTransactionResponse, expected_id: str) -> TransactionState:
+    """The validator's answer, or BadAnswer when it is for another transaction or unreadable."""
+    if response.transaction_id != expected_id:
+        raise BadAnswer(
+            f"answered for transaction {response.transaction_id!r}, not {expected_id!r}"
+        )
+    try:
+        status = TransactionStatus(api_pb2.TransactionStatus.Name(response.status))
+    except ValueError:
+        raise BadAnswer(f"unknown status {response.status}") from None
     rejection = None
     if response.HasField("rejection"):
         try:

@@ -4,17 +4,19 @@ It shares the node's mutual-TLS port with the Ledger service, so TLS has already
 the caller's certificate chains to the node's CA bundle. Here the caller is judged again:
   - consensus messages, transaction gossip and block announcements are accepted only from a
     certificate of the genesis validator set (same SHA-256 fingerprint as genesis lists);
-  - status and block fetches (block sync) are accepted from any NODE certificate, so that the
-    KTK observer, which is not a validator, can follow the chain. Blocks are public to nodes:
-    they carry their own proof (the commit certificate), so serving them gives nothing away
-    that a node may not read through the Ledger API anyway.
+  - status and block fetches (block sync) are accepted from a NODE certificate that passes the
+    same identity check as a Ledger API caller (node/identity.py): its chain leads to a CA
+    trusted in consensus state and no CRL in state revokes it (UNAUTHENTICATED otherwise), so
+    a node revoked on the chain stops syncing; the KTK observer, which is not a validator, can
+    follow the chain.
 Signatures of consensus messages are verified here, on the gRPC threads, before anything is
 queued for the engine: the engine thread never spends time on a stranger's garbage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol, cast
 
 import grpc
@@ -23,12 +25,14 @@ from tirkeu_pb import peer_pb2, peer_pb2_grpc
 
 from consensus.types import ValidatorId
 from ledger.certificates import (
-    CertificateKind,
     InvalidIdentifier,
     MalformedCertificate,
     load_certificate,
 )
-from node.chain import ChainSetup
+from ledger.roles import Role
+from ledger.state import StateReader
+from node.chain import ChainSetup, genesis_state
+from node.identity import Unauthenticated, identify_caller
 from node.signed_messages import BadMessage, verify_proposal, verify_vote
 
 MAX_BLOCKS_PER_FETCH = 50
@@ -48,11 +52,28 @@ class PeerHandler(Protocol):
     def certified_blocks(self, from_height: int, count: int) -> list[peer_pb2.CertifiedBlock]: ...
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class PeerService(peer_pb2_grpc.PeerServicer):
-    def __init__(self, handler: PeerHandler, setup: ChainSetup, log: FilteringBoundLogger) -> None:
+    """``state`` is the node's consensus state (trust store and CRLs) that block-sync callers
+    are judged against; without it (tests of the service alone) the genesis state is used."""
+
+    def __init__(
+        self,
+        handler: PeerHandler,
+        setup: ChainSetup,
+        log: FilteringBoundLogger,
+        *,
+        state: StateReader | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
         self._handler = handler
         self._setup = setup
         self._log = log
+        self._state: StateReader = state if state is not None else genesis_state(setup)[1]
+        self._clock = clock
         self._validator_by_fingerprint = {
             info.fingerprint: validator_id
             for validator_id, info in setup.validators.certificates.items()
@@ -78,11 +99,13 @@ class PeerService(peer_pb2_grpc.PeerServicer):
 
     def _node(self, context: grpc.ServicerContext) -> None:
         pem = self._peer_certificate_pem(context)
+        if pem is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "no client certificate")
         try:
-            kind = None if pem is None else load_certificate(pem).kind
-        except (MalformedCertificate, InvalidIdentifier):
-            kind = None
-        if kind is not CertificateKind.NODE:
+            caller = identify_caller([pem], self._state, self._clock())
+        except Unauthenticated as error:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+        if Role.NODE not in caller.roles:
             context.abort(grpc.StatusCode.PERMISSION_DENIED, "only nodes may sync blocks")
 
     # --- calls ---------------------------------------------------------------------------------
