@@ -231,6 +231,7 @@ def free_port(host: str = LOOPBACK) -> int:
 
 
 OBSERVER_ID = "ktk-observer"
+KTK_ORGANISATION = 'АО "Казахстанская жилищная компания"'  # O of the observer's certificate
 MAX_VALIDATORS = 64
 
 
@@ -273,7 +274,8 @@ def init_cluster(
         ktk = ClusterNode(
             OBSERVER_ID, "observer", f"{LOOPBACK}:{free_port()}", directory / OBSERVER_ID
         )
-        _write_node_identity(ca, ktk, moment)
+        # KTK's BIN makes it a node of this chain, which may sync (ledger/roles.py is_chain_node).
+        _write_node_identity(ca, ktk, moment, KTK_ORGANISATION, participants.ktk_bin)
         nodes = (*nodes, ktk)
     genesis = genesis_document(
         chain_id=chain_id,
@@ -313,8 +315,11 @@ def _certificate_authority(directory: Path, existing: Path | None, moment: datet
     )
 
 
-def _write_node_identity(ca: CaDirectory, node: ClusterNode, moment: datetime) -> str:
-    """Issue the node's certificate (recorded in the CA's index); returns its PEM."""
+def _write_node_identity(
+    ca: CaDirectory, node: ClusterNode, moment: datetime, organisation: str = "", bin_: str = ""
+) -> str:
+    """Issue the node's certificate (recorded in the CA's index), with the organisation and BIN
+    of its operator when given; returns its PEM."""
     node.directory.mkdir(mode=0o700)
     with locked(ca.path):
         current = open_ca_directory(ca.path)
@@ -322,6 +327,8 @@ def _write_node_identity(ca: CaDirectory, node: ClusterNode, moment: datetime) -
             current.intermediate,
             node.node_id,
             validity=default_validity(moment, NODE_CERTIFICATE_DAYS),
+            organisation=organisation or None,
+            bin_=bin_ or None,
         )
         record_issued(current, issued)
     write_new_file(node.key, issued.key_pem, 0o600)

@@ -18,11 +18,22 @@ from tirkeu_pb import peer_pb2
 
 from consensus import ReportConflictingProposal, ReportEquivocation
 from consensus.types import ValidatorId, Vote
+
+# One limit for the blocks this node proposes and the blocks every node and the auditor accept
+# (ledger/block_checks.py); re-exported (``__all__``) for the node's callers.
+from ledger.blocks import MAX_EVIDENCE_PER_BLOCK
 from ledger.commit_certificates import CertifyingValidators
 from node.signed_messages import BadMessage, verify_vote
 
-# At most this many evidence items per block: a flood of evidence must not crowd out blocks.
-MAX_EVIDENCE_PER_BLOCK = 16
+__all__ = [
+    "MAX_EVIDENCE_PER_BLOCK",
+    "DoubleVote",
+    "EvidencePool",
+    "InvalidEvidence",
+    "make_evidence",
+    "report_misbehaviour",
+    "verify_evidence",
+]
 
 
 class InvalidEvidence(Exception):

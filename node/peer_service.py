@@ -4,11 +4,14 @@ It shares the node's mutual-TLS port with the Ledger service, so TLS has already
 the caller's certificate chains to the node's CA bundle. Here the caller is judged again:
   - consensus messages, transaction gossip and block announcements are accepted only from a
     certificate of the genesis validator set (same SHA-256 fingerprint as genesis lists);
-  - status and block fetches (block sync) are accepted from a NODE certificate that passes the
-    same identity check as a Ledger API caller (node/identity.py): its chain leads to a CA
-    trusted in consensus state and no CRL in state revokes it (UNAUTHENTICATED otherwise), so
-    a node revoked on the chain stops syncing; the KTK observer, which is not a validator, can
-    follow the chain.
+  - status and block fetches (block sync) are accepted only from the chain's own nodes, the
+    callers that may read every block through the Ledger API too (one rule, ledger/roles.py
+    ``is_chain_node``): a genesis validator, or KTK's observer (a node certificate whose
+    subject carries KTK's BIN). The caller passes the same identity check as a Ledger API
+    caller (node/identity.py): its chain leads to a CA trusted in consensus state and no CRL
+    in state revokes it (UNAUTHENTICATED otherwise), so a node revoked on the chain stops
+    syncing. Any other certificate, even a node certificate of a trusted CA (in production any
+    TLS certificate of the national CA), is PERMISSION_DENIED: blocks carry personal data.
 Signatures of consensus messages are verified here, on the gRPC threads, before anything is
 queued for the engine: the engine thread never spends time on a stranger's garbage.
 """
@@ -29,7 +32,6 @@ from ledger.certificates import (
     MalformedCertificate,
     load_certificate,
 )
-from ledger.roles import Role
 from ledger.state import StateReader
 from node.chain import ChainSetup, genesis_state
 from node.identity import Unauthenticated, identify_caller
@@ -105,8 +107,11 @@ class PeerService(peer_pb2_grpc.PeerServicer):
             caller = identify_caller([pem], self._state, self._clock())
         except Unauthenticated as error:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
-        if Role.NODE not in caller.roles:
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, "only nodes may sync blocks")
+        if not caller.chain_node:
+            context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "only genesis validators and KTK's observer node may sync blocks",
+            )
 
     # --- calls ---------------------------------------------------------------------------------
 

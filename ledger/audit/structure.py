@@ -1,8 +1,9 @@
 """Structural checks of one stored block: its encoding, its link to the certified previous block,
 and its contents against its header, locating the transaction that breaks a transactions root.
 
-The verdicts are ``ledger.blocks``' own (``verify_block_link``, ``verify_block_contents``), the
-checks the node makes before it commits a block. What the auditor adds is the place: a block is
+The verdicts are ``ledger.blocks``' own (``verify_block_link``, ``verify_block_contents``) and
+``ledger.block_checks``' (``header_problems``, ``body_problems``), the checks the node makes
+before it commits a block. What the auditor adds is the place: a block is
 decoded without judging its contents (``Block.decode`` would refuse it whole), and a transaction
 that is in the stored block but not in the certified one is found by the root it breaks.
 """
@@ -19,8 +20,9 @@ from tirkeu_pb import block_pb2
 from consensus.types import Height
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
-from ledger.block_checks import header_problems
+from ledger.block_checks import body_problems, header_problems
 from ledger.blocks import (
+    MAX_EVIDENCE_PER_BLOCK,
     Block,
     BlockHeader,
     BlockProblem,
@@ -219,3 +221,65 @@ def _transactions_defect(header: BlockHeader, transactions: Sequence[bytes]) -> 
 def _content_defect(error: InvalidBlock, height: int) -> Defect:
     kind, field = _CONTENT_DEFECTS[error.problem]
     return Defect(kind, error.detail, height=height, field=field)
+
+
+def check_limits(
+    block: Block, certified_transactions: tuple[bytes, ...] | None, max_block_transactions: int
+) -> list[Defect]:
+    """The block against the chain's size limits, as the node judges a block before it commits
+    it (review finding #3): genesis ``limits.max_block_transactions``, MAX_EVIDENCE_PER_BLOCK
+    and no evidence item twice. Counted on the certified transactions when they are known, so
+    that an inserted transaction (already reported) is not also blamed on the validators."""
+    judged = block
+    if certified_transactions is not None:
+        judged = dataclasses.replace(block, transactions=certified_transactions)
+    height = block.header.height
+    defects: list[Defect] = []
+    for problem in body_problems(judged, max_block_transactions):
+        if problem.problem is BlockProblem.TOO_MANY_TRANSACTIONS:
+            defects.append(
+                Defect(
+                    DefectKind.TOO_MANY_TRANSACTIONS,
+                    "the node refuses a block with more transactions than genesis allows",
+                    height=height,
+                    field="transactions",
+                    expected=f"at most {max_block_transactions}",
+                    found=str(len(judged.transactions)),
+                )
+            )
+        elif problem.problem is BlockProblem.TOO_MUCH_EVIDENCE:
+            defects.append(
+                Defect(
+                    DefectKind.TOO_MUCH_EVIDENCE,
+                    "the node refuses a block with more evidence items than a block may carry",
+                    height=height,
+                    field="evidence",
+                    expected=f"at most {MAX_EVIDENCE_PER_BLOCK}",
+                    found=str(len(judged.evidence)),
+                )
+            )
+        elif problem.problem is BlockProblem.DUPLICATE_EVIDENCE:
+            defects.extend(_duplicate_evidence(height, judged.evidence))
+        else:  # body_problems reports only the three limits above
+            raise RuntimeError(f"unexpected block limit problem {problem.problem.name}")
+    return defects
+
+
+def _duplicate_evidence(height: int, evidence: Sequence[bytes]) -> list[Defect]:
+    """One defect per repeated item, at the repeat, naming the item it repeats."""
+    first_index: dict[bytes, int] = {}
+    defects: list[Defect] = []
+    for index, item in enumerate(evidence):
+        earlier = first_index.setdefault(item, index)
+        if earlier != index:
+            defects.append(
+                Defect(
+                    DefectKind.DUPLICATE_EVIDENCE,
+                    f"the same evidence item as evidence[{earlier}]",
+                    height=height,
+                    field=f"evidence[{index}]",
+                    expected="an evidence item not already in the block",
+                    found=f"a copy of evidence[{earlier}]",
+                )
+            )
+    return defects

@@ -7,7 +7,7 @@ For each height, in order (docs/adr/0003-audit-replay.md):
    commit the next block carries, each checked against the genesis validators;
 3. the block must be the certified one, at its own height, linked to the certified previous
    hash, with contents that match its header (a transaction that is not in the certified block
-   is located);
+   is located), within the chain's block size limits;
 4. the registry rules are replayed on the certified transactions and the state root compared;
 5. offline, the node's indexes and notifications are compared with the blocks and the replay.
 
@@ -35,7 +35,7 @@ from ledger.audit.stored import (
     compare_state,
     replayed_notifications,
 )
-from ledger.audit.structure import check_contents, check_link, decode_stored_block
+from ledger.audit.structure import check_contents, check_limits, check_link, decode_stored_block
 from ledger.blocks import GENESIS_PREVIOUS_BLOCK_HASH, Block, BlockHeader, CommitCertificate
 from ledger.transactions import transaction_id_of
 
@@ -136,6 +136,8 @@ class _ChainAudit:
         contents = check_contents(block)
         self.add(contents.defects)
         certified = contents.certified_transactions
+        limit = self.anchor.genesis.limits.max_block_transactions
+        self.add(check_limits(block, certified, limit))
         authentic = trusted and certified is not None
         # Transactions that are not the certified ones are still executed, to name the one
         # that fails; the state does not advance on them.

@@ -24,7 +24,7 @@ from ledger.genesis import genesis_document
 from ledger.store import Store
 from tests.integration.harness import CHAIN_ID, NodeProcess, NodeSettings
 from tests.integration.proxy import TcpProxy
-from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_CREDIT_BUREAU_BIN,
@@ -51,7 +51,14 @@ class ClusterNode(NodeProcess):
     def __init__(self, workdir: Path, parties: Parties, node_id: str, role: str) -> None:
         self.node_id = node_id
         self.role = role
-        self.identity: IssuedCertificate = parties.authority.issue_node(node_id)
+        # KTK's observer is a node of this chain through KTK's BIN (ledger/roles.py
+        # is_chain_node): without it, validators refuse it block sync.
+        observer = role == "observer"
+        self.identity: IssuedCertificate = parties.authority.issue_node(
+            node_id,
+            organisation=KTK_NAME if observer else None,
+            bin_=KTK_BIN if observer else None,
+        )
         super().__init__(workdir, parties, NodeSettings(empty_block_interval_ms=400))
 
     def _write_files(self) -> None:  # written by configure, once the genesis exists

@@ -18,7 +18,7 @@ from consensus.types import BlockId, Height, Proposal, Round, ValidatorId, Vote,
 from ledger.genesis import genesis_document
 from node.chain import ChainSetup, chain_setup
 from node.signed_messages import sign_proposal, sign_vote
-from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_CREDIT_BUREAU_BIN,
@@ -37,7 +37,7 @@ BLOCK_B = BlockId(bytes([0xB2]) * 32)
 class FourValidators:
     parties: Parties
     keys: dict[ValidatorId, IssuedCertificate]
-    observer: IssuedCertificate  # a node certificate outside the validator set
+    observer: IssuedCertificate  # KTK's observer: a node outside the validator set, KTK's BIN
     setup: ChainSetup
 
     @classmethod
@@ -56,7 +56,8 @@ class FourValidators:
             validators=[(vid, keys[vid].pem.decode(), 1) for vid in VALIDATOR_IDS],
         )
         setup = chain_setup(json.dumps(document).encode())
-        observer = parties.authority.issue_node("ktk-observer")
+        # KTK's observer: a node certificate bound to KTK's BIN (ledger/roles.py is_chain_node).
+        observer = parties.authority.issue_node("ktk-observer", organisation=KTK_NAME, bin_=KTK_BIN)
         return cls(parties, keys, observer, setup)
 
     @property

@@ -1,7 +1,10 @@
 """Who may call the Peer service (node/peer_service.py, peer.proto), through a real gRPC server
 on 127.0.0.1 with mutual TLS: consensus messages, gossip and block announcements only from a
-genesis validator's certificate; status and block fetches from any node certificate; everyone
-else PERMISSION_DENIED. A forged vote from a validator is INVALID_ARGUMENT and never queued."""
+genesis validator's certificate; status and block fetches (blocks carry personal data) only
+from the chain's own nodes, the genesis validators and KTK's observer (a node certificate bound
+to KTK's BIN; ledger/roles.py ``is_chain_node``); everyone else, including any other node
+certificate of the trusted CA, PERMISSION_DENIED. A forged vote from a validator is
+INVALID_ARGUMENT and never queued."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from tirkeu_pb import peer_pb2, peer_pb2_grpc
 from clients.pki import IssuedCertificate
 from consensus.types import VoteType
 from node.peer_service import PeerService, add_peer_service
+from tests.pki_fixtures import OTHER_BIN
 from tests.unit.node.bft_fixtures import VALIDATOR_IDS, FourValidators, RecordingHandler
 
 DEADLINE_SECONDS = 10
@@ -120,7 +124,7 @@ def test_a_genesis_validator_may_make_every_call(served: PeerServer) -> None:
     assert [b.block for b in blocks.blocks] == [b"block-4"]
 
 
-def test_a_node_outside_the_validator_set_may_only_sync(served: PeerServer) -> None:
+def test_ktks_observer_outside_the_validator_set_may_only_sync(served: PeerServer) -> None:
     stub = served.stub(served.chain.observer)
     for name, call in _validator_only_calls(served.chain).items():
         assert _denied(call, stub), name
@@ -131,6 +135,24 @@ def test_a_node_outside_the_validator_set_may_only_sync(served: PeerServer) -> N
         [],
         [],
     )
+    blocks = stub.GetBlocks(peer_pb2.GetBlocksRequest(from_height=4), timeout=DEADLINE_SECONDS)
+    assert [b.block for b in blocks.blocks] == [b"block-4"]
+
+
+@pytest.mark.parametrize("bin_", [None, OTHER_BIN])
+def test_another_node_certificate_of_the_trusted_ca_may_call_nothing(
+    served: PeerServer, bin_: str | None
+) -> None:
+    # In production the trusted CA is the national CA: its TLS certificates for any server,
+    # with or without another organisation's BIN, must not read the chain's blocks.
+    stranger = served.chain.parties.authority.issue_node(
+        "someones-server", organisation=None if bin_ is None else "Other", bin_=bin_
+    )
+    stub = served.stub(stranger)
+    calls = {**_validator_only_calls(served.chain), **_sync_calls()}
+    for name, call in calls.items():
+        assert _denied(call, stub), name
+    assert served.handler.messages == []
 
 
 def test_a_certificate_with_a_validators_name_but_another_key_is_not_that_validator(
@@ -138,7 +160,8 @@ def test_a_certificate_with_a_validators_name_but_another_key_is_not_that_valida
 ) -> None:
     lookalike = served.chain.parties.authority.issue_node(VALIDATOR_IDS[1])
     stub = served.stub(lookalike)
-    for name, call in _validator_only_calls(served.chain).items():
+    calls = {**_validator_only_calls(served.chain), **_sync_calls()}
+    for name, call in calls.items():
         assert _denied(call, stub), name
     assert served.handler.messages == []
 
