@@ -4,6 +4,12 @@ valid(v) of Algorithm 1 (node/proposal_check.py): a proposed block is executed o
 this node's state and its header checked; the outcome is kept per block id until the height is
 decided, so a block re-proposed in a later round is not executed twice, and the executed block
 is what gets persisted once it is decided.
+
+The block bytes a proposal carries are not covered by its signature (that signs the block
+hash), so anyone relaying the proposal can swap or pad them. Before a verdict is drawn or the
+bytes are kept, they must be the signed block (``signed_block_problem``); when they are not,
+the copy is the relayer's fault: it is dropped with no verdict cached, and a correct copy of
+the same signed proposal is still judged.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from structlog.typing import FilteringBoundLogger
+from tirkeu_pb import peer_pb2
 
 from consensus import Proposal, ValidatorId
-from consensus.types import BlockId
+from consensus.types import BlockId, Height, Round
+from ledger.blocks import Block, InvalidBlock
 from ledger.rejections import Rejection
 from ledger.store import Store
 from node.block_sealing import propose_from_mempool
@@ -23,7 +31,26 @@ from node.commit import ExecutedBlock
 from node.config import BlockConfig
 from node.evidence import EvidencePool
 from node.mempool import Mempool
+from node.metrics import NodeMetrics
 from node.proposal_check import check_proposed_block
+
+
+def signed_block_problem(block_hash: bytes, encoded: bytes) -> str | None:
+    """Why ``encoded`` is not the block whose hash the proposer signed; None when it is.
+
+    The header hash (SHA-256 of the canonical header bytes, ledger/blocks.py) must be the
+    signed hash, the body must match the header's commitments (``Block.decode``), and the bytes
+    must be the block's canonical encoding, so no unknown fields can pad it.
+    """
+    try:
+        block = Block.decode(encoded)
+    except InvalidBlock as error:
+        return f"the block does not decode: {error}"
+    if block.block_hash != block_hash:
+        return "the block's header does not hash to the signed block hash"
+    if block.encode() != encoded:
+        return "the block is not canonically encoded"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +74,7 @@ class CandidateBlocks:
         block_config: BlockConfig,
         max_clock_skew_ms: int,
         clock_ms: Callable[[], int],
+        metrics: NodeMetrics,
         log: FilteringBoundLogger,
     ) -> None:
         self._store = store
@@ -57,6 +85,7 @@ class CandidateBlocks:
         self._block_config = block_config
         self._max_skew_ms = max_clock_skew_ms
         self._clock_ms = clock_ms
+        self._metrics = metrics
         self._log = log
         self._by_id: dict[bytes, Candidate] = {}
 
@@ -66,14 +95,47 @@ class CandidateBlocks:
     def get(self, block_id: bytes) -> Candidate | None:
         return self._by_id.get(block_id)
 
-    def judge(self, proposal: Proposal, encoded: bytes) -> bool:
-        """valid(v): whether the proposed block executes and its header hashes to v."""
+    def admissible(self, message: peer_pb2.ConsensusMessage, *, check_block: bool) -> bool:
+        """Whether a message may be judged or kept. A vote may; a proposal must come from the
+        round's proposer (the core drops the others, but only after this node would have
+        executed their blocks) and, with ``check_block``, carry the block it signed. A refusal
+        is counted and logged."""
+        if not message.HasField("proposal"):
+            return True
+        signed = message.proposal
+        validators = self._setup.validators.validator_set
+        if validators.proposer(Height(signed.height), Round(signed.round)) != signed.proposer:
+            self._metrics.consensus_dropped.labels(reason="not_proposer").inc()
+            return False
+        problem = signed_block_problem(signed.block_hash, signed.block) if check_block else None
+        if problem is not None:
+            self._bytes_mismatch(signed.height, signed.round, signed.proposer, problem)
+        return problem is None
+
+    def judge(self, proposal: Proposal, encoded: bytes) -> bool | None:
+        """valid(v): whether the proposed block executes and its header hashes to v; None, with
+        nothing cached, when ``encoded`` is not the signed block (the relayer's doing: a
+        correct copy of the same signed proposal is still judged when it comes)."""
         candidate = self._by_id.get(proposal.value)
         if candidate is None:
+            problem = signed_block_problem(proposal.value, encoded)
+            if problem is not None:
+                self._bytes_mismatch(proposal.height, proposal.round, proposal.proposer, problem)
+                return None
             candidate = self._check(encoded, proposal.proposer)
             self._by_id[proposal.value] = candidate
         return candidate.executed is not None and (
             candidate.executed.block.block_hash == proposal.value
+        )
+
+    def _bytes_mismatch(self, height: int, round_number: int, proposer: str, detail: str) -> None:
+        self._metrics.consensus_dropped.labels(reason="proposal_bytes_mismatch").inc()
+        self._log.warning(
+            "proposal_bytes_mismatch",
+            height=height,
+            round=round_number,
+            proposer=proposer,
+            detail=detail,
         )
 
     def _check(self, encoded: bytes, proposer: ValidatorId) -> Candidate:

@@ -8,6 +8,10 @@
     tirkeu_missed_signatures_total{validator}
                                           committed blocks whose certificate lacks that validator
     tirkeu_blocks_refused_total{fault}    blocks from peers refused (forged or short certificates)
+    tirkeu_consensus_messages_dropped_total{reason}
+                                          consensus messages from peers not held: over a
+                                          validator's share, too far ahead, a full queue,
+                                          proposal_bytes_mismatch (node/engine_inbox.py)
 
 Each node has its own registry (tests run several nodes' code in one process).
 """
@@ -47,6 +51,12 @@ class NodeMetrics:
             "tirkeu_blocks_refused",
             "Blocks from peers that this node refused",
             ["fault"],
+            registry=self.registry,
+        )
+        self.consensus_dropped = Counter(
+            "tirkeu_consensus_messages_dropped",
+            "Consensus messages from peers that this node did not hold",
+            ["reason"],
             registry=self.registry,
         )
 

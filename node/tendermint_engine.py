@@ -13,6 +13,7 @@ Commits: node/engine_commit.py; candidate blocks and valid(v): node/engine_candi
 
 Proposal validity, valid(v) of Algorithm 1 (node/proposal_check.py): the block is executed on
 an overlay of this node's state and its header checked before the core hears it is valid.
+Peer messages are screened (bounds, the proposal's block) before they are logged, kept or judged.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from node.config import BlockConfig, ConsensusConfig
 from node.consensus_wal import ConsensusWal, message_height, message_sender
 from node.engine_candidates import CandidateBlocks
 from node.engine_commit import commit_decision, note_commit
-from node.engine_inbox import EngineInbox, InboxItem, Synced
+from node.engine_inbox import Admission, EngineInbox, InboxItem, Synced
 from node.engine_outbox import SignedOutbox
 from node.engine_timers import Timers
 from node.evidence import EvidencePool, report_misbehaviour
@@ -121,6 +122,7 @@ class TendermintEngine:
             block_config=block_config,
             max_clock_skew_ms=consensus_config.max_clock_skew_ms,
             clock_ms=clock_ms,
+            metrics=metrics,
             log=log,
         )
         metrics.track_validators(setup.validators.validator_set.validator_ids)
@@ -134,7 +136,8 @@ class TendermintEngine:
     # --- inputs from other threads -------------------------------------------------------------
 
     def consensus_message(self, message: peer_pb2.ConsensusMessage) -> None:
-        self._inbox.put_message(message)
+        if not self._inbox.put_message(message):
+            self._metrics.consensus_dropped.labels(reason="queue_full").inc()
 
     def synced_blocks(self, source: str, blocks: Sequence[peer_pb2.CertifiedBlock]) -> None:
         self._inbox.put_synced(source, blocks)
@@ -172,12 +175,28 @@ class TendermintEngine:
         if isinstance(item, Synced):
             self._apply_synced(item)
             return
-        if 0 <= message_height(item) - self._current_height() <= 1:
-            self._wal.append(item)  # before the core sees it (node/consensus_wal.py)
-        self._dispatch(item)
+        admission = self._inbox.screen(item, self._core.state.round)
+        height, current = message_height(item), self._current_height()
+        if height > current + 1 or (height > current and item.HasField("proposal")):
+            self._on_behind()  # peers are ahead: block sync catches up
+        if admission is Admission.CURRENT:
+            self._dispatch(item, log=True)
+        elif admission is Admission.LATER and self._blocks.admissible(item, check_block=True):
+            self._inbox.accept(item)
+            if height == current + 1:
+                self._wal.append(item)
+        elif admission.counted:
+            self._metrics.consensus_dropped.labels(reason=admission.value).inc()
 
-    def _dispatch(self, message: peer_pb2.ConsensusMessage) -> None:
-        (self._on_proposal if message.HasField("proposal") else self._on_vote)(message)
+    def _dispatch(self, message: peer_pb2.ConsensusMessage, *, log: bool = False) -> None:
+        """Hand a current-height message to the core, logged first (node/consensus_wal.py)."""
+        event = self._event_of(message)
+        if event is None:
+            return
+        self._inbox.accept(message)
+        if log:
+            self._wal.append(message)
+        self._step(event)
 
     def _step(self, event: Event) -> None:
         pending: list[Event] = [event]
@@ -209,6 +228,7 @@ class TendermintEngine:
         if meta is None:
             raise RuntimeError("the store holds no chain")
         height = Height(meta.height + 1)
+        kept = self._inbox.enter_height(height)
         self._wal.forget_below(height)
         self._blocks.new_height()
         self._outbox.new_height()
@@ -222,7 +242,7 @@ class TendermintEngine:
         self._step(StartHeight(height, self._setup.validators.validator_set, resume))
         if resuming:
             self._replay_logged(height, last.message if last is not None else None)
-        for message in self._inbox.kept_for(height):
+        for message in kept:
             self._handle(message)
 
     def _replay_logged(self, height: Height, last_signed: bytes | None) -> None:
@@ -248,38 +268,20 @@ class TendermintEngine:
     def _current_height(self) -> int:
         return self._core.state.height
 
-    def _defer_or_drop(self, height: int, message: peer_pb2.ConsensusMessage) -> bool:
-        """True when the message is not for the current height (kept if it is for a later)."""
-        current = self._current_height()
-        if height == current:
-            return False
-        if height > current:
-            self._inbox.keep_for_later(height, message)
-            if height > current + 1 or message.HasField("proposal"):
-                self._on_behind()  # peers are ahead: block sync catches up
-        return True
-
-    def _on_proposal(self, message: peer_pb2.ConsensusMessage) -> None:
-        signed = message.proposal
-        if self._defer_or_drop(signed.height, message):
-            return
+    def _event_of(self, message: peer_pb2.ConsensusMessage) -> Event | None:
+        """The core's event for a message of the current height; None when it is dropped."""
         try:
-            proposal = proposal_of(signed)
+            if message.HasField("vote"):
+                vote = vote_of(message.vote)
+                self._outbox.vote_seen(vote, message.vote)
+                return VoteReceived(vote)
+            proposal = proposal_of(message.proposal)
         except BadMessage:
-            return
-        valid = self._blocks.judge(proposal, signed.block)
-        self._step(ProposalReceived(proposal, valid))
-
-    def _on_vote(self, message: peer_pb2.ConsensusMessage) -> None:
-        signed = message.vote
-        if self._defer_or_drop(signed.height, message):
-            return
-        try:
-            vote = vote_of(signed)
-        except BadMessage:
-            return
-        self._outbox.vote_seen(vote, signed)
-        self._step(VoteReceived(vote))
+            return None
+        if not self._blocks.admissible(message, check_block=False):
+            return None
+        valid = self._blocks.judge(proposal, message.proposal.block)  # checks the block bytes
+        return None if valid is None else ProposalReceived(proposal, valid)
 
     # --- actions -------------------------------------------------------------------------------
 
