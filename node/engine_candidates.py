@@ -117,12 +117,14 @@ class CandidateBlocks:
         nothing cached, when ``encoded`` is not the signed block (the relayer's doing: a
         correct copy of the same signed proposal is still judged when it comes)."""
         candidate = self._by_id.get(proposal.value)
-        if candidate is None:
+        # A re-proposal (valid round >= 0) had 2f+1 prevotes, so it is not held to the lower
+        # block-time bound; a verdict cached for the fresh proposal must not block it.
+        if candidate is None or (candidate.executed is None and proposal.valid_round >= 0):
             problem = signed_block_problem(proposal.value, encoded)
             if problem is not None:
                 self._bytes_mismatch(proposal.height, proposal.round, proposal.proposer, problem)
                 return None
-            candidate = self._check(encoded, proposal.proposer)
+            candidate = self._check(encoded, proposal.proposer, proposal.valid_round)
             self._by_id[proposal.value] = candidate
         return candidate.executed is not None and (
             candidate.executed.block.block_hash == proposal.value
@@ -138,7 +140,7 @@ class CandidateBlocks:
             detail=detail,
         )
 
-    def _check(self, encoded: bytes, proposer: ValidatorId) -> Candidate:
+    def _check(self, encoded: bytes, proposer: ValidatorId, valid_round: int) -> Candidate:
         outcome = check_proposed_block(
             self._store,
             self._setup,
@@ -146,6 +148,7 @@ class CandidateBlocks:
             proposer=proposer,
             now_ms=self._clock_ms(),
             max_skew_ms=self._max_skew_ms,
+            valid_round=valid_round,
         )
         if isinstance(outcome, str):
             self._log.warning("proposal_invalid", proposer=proposer, detail=outcome)
