@@ -43,7 +43,7 @@ _SUPERVISE_SECONDS = 0.2
 )
 @click.pass_context
 def main(context: click.Context, config_path: Path | None) -> None:
-    """Run a Tirkeu ledger node (a validator) from its TOML configuration."""
+    """Run a Tirkeu ledger node (a registrar validator or the KTK observer) from its TOML config."""
     if context.invoked_subcommand is not None:
         return
     if config_path is None:
