@@ -355,6 +355,7 @@ def _node_config(node: ClusterNode, batch_delay_ms: int) -> str:
             "",
             "[block]",
             f"batch_delay_ms = {batch_delay_ms}",
+            "empty_block_interval_ms = 3000  # heartbeat while idle (node default: 60000)",
             "",
             _consensus_section(),
             "[metrics]",  # Prometheus; `tirkeu-cluster status` reads the node's peer count here

@@ -15,7 +15,7 @@
 
     [block]
     batch_delay_ms = 50                 # wait this long for more transactions before sealing
-    empty_block_interval_ms = 5000      # seal an empty block when nothing came for this long
+    empty_block_interval_ms = 60000     # idle: a heartbeat block this long after the last one
     max_transactions = 500              # per block (also bounded by genesis)
 
     [limits]
@@ -91,7 +91,7 @@ class ListenAddress:
 
 
 DEFAULT_BATCH_DELAY_MS = 50
-DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 5000
+DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 60_000  # a registry is idle most of the time
 DEFAULT_MAX_BLOCK_TRANSACTIONS = 500
 DEFAULT_MAX_PENDING_TRANSACTIONS = 10_000
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024

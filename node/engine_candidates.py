@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2
 
-from consensus import Proposal, ValidatorId
+from consensus import Event, Proposal, ProposalReceived, ValidatorId, Vote, VoteReceived
 from consensus.types import BlockId, Height, Round
 from ledger.blocks import Block, InvalidBlock
 from ledger.rejections import Rejection
@@ -33,6 +33,7 @@ from node.evidence import EvidencePool
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
 from node.proposal_check import check_proposed_block
+from node.signed_messages import BadMessage, proposal_of, vote_of
 
 
 def signed_block_problem(block_hash: bytes, encoded: bytes) -> str | None:
@@ -111,6 +112,26 @@ class CandidateBlocks:
         if problem is not None:
             self._bytes_mismatch(signed.height, signed.round, signed.proposer, problem)
         return problem is None
+
+    def event_of(
+        self,
+        message: peer_pb2.ConsensusMessage,
+        vote_seen: Callable[[Vote, peer_pb2.SignedVote], None],
+    ) -> Event | None:
+        """The core's event for a message of the current height; None when it is dropped.
+        A proposal's block is judged here (valid(v)); a vote is handed to ``vote_seen``."""
+        try:
+            if message.HasField("vote"):
+                vote = vote_of(message.vote)
+                vote_seen(vote, message.vote)
+                return VoteReceived(vote)
+            proposal = proposal_of(message.proposal)
+        except BadMessage:
+            return None
+        if not self.admissible(message, check_block=False):
+            return None
+        valid = self.judge(proposal, message.proposal.block)  # checks the block bytes
+        return None if valid is None else ProposalReceived(proposal, valid)
 
     def judge(self, proposal: Proposal, encoded: bytes) -> bool | None:
         """valid(v): whether the proposed block executes and its header hashes to v; None, with

@@ -1,20 +1,25 @@
 """Ending a height: the decided block persisted with the commit certificate that the
 precommits the engine holds make (node/block_sealing.py, as the solo engine does), and what a
-commit does to the node's metrics (height, commit latency, missed signatures per validator)."""
+commit does to the node's metrics (height, commit latency, missed signatures per validator);
+or certified blocks from block sync applied instead."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2
 
 from consensus import CommitDecision, Vote
 from ledger.blocks import CommitSignature
 from ledger.store import Store
 from node.block_sealing import commit_with_precommits
+from node.block_sync import apply_certified_blocks
 from node.chain import ChainSetup
 from node.commit import CommittedBlock
 from node.engine_candidates import CandidateBlocks
+from node.engine_inbox import Synced
+from node.evidence import EvidencePool
 from node.metrics import NodeMetrics
 
 
@@ -54,13 +59,52 @@ def commit_decision(
 
 
 def note_commit(
-    metrics: NodeMetrics, setup: ChainSetup, committed: CommittedBlock, latency_seconds: float
-) -> frozenset[str]:
-    """Record a commit of this node's consensus in the metrics; returns the signers."""
+    metrics: NodeMetrics,
+    setup: ChainSetup,
+    committed: CommittedBlock,
+    latency_seconds: float,
+    log: FilteringBoundLogger,
+) -> None:
+    """Record a commit of this node's consensus in the metrics and the log."""
+    block = committed.executed.block
     metrics.height.set(committed.meta.height)
     metrics.commit_latency.observe(latency_seconds)
     signers = frozenset(s.validator_id for s in committed.certificate.signatures)
     for validator_id in setup.validators.validator_set.validator_ids:
         if validator_id not in signers:
             metrics.missed_signatures.labels(validator=validator_id).inc()
-    return signers
+    log.info(
+        "block_committed",
+        height=block.height,
+        round=committed.certificate.round,
+        block_hash=block.block_hash.hex(),
+        proposer=block.header.proposer,
+        signers=len(signers),
+    )
+
+
+def apply_synced(
+    store: Store,
+    setup: ChainSetup,
+    synced: Synced,
+    *,
+    evidence: EvidencePool,
+    metrics: NodeMetrics,
+    on_committed: Callable[[CommittedBlock], None],
+    log: FilteringBoundLogger,
+) -> int:
+    """Apply certified blocks from block sync or an announcement; how many were applied."""
+
+    def committed(block: CommittedBlock) -> None:
+        on_committed(block)
+        evidence.committed(block.executed.block.evidence)
+
+    return apply_certified_blocks(
+        store,
+        setup,
+        synced.blocks,
+        source=synced.source,
+        log=log,
+        metrics=metrics,
+        on_committed=committed,
+    )

@@ -218,6 +218,11 @@ class EngineInbox:
         later.messages.append(message)
         return True
 
+    def holds_for(self, height: int) -> bool:
+        """Whether a message of ``height`` was kept (a validator has started that height)."""
+        later = self._later.get(height)
+        return later is not None and bool(later.messages)
+
     def kept_count(self) -> int:
         """Messages kept for later heights (what a flood could grow)."""
         return sum(len(later.messages) for later in self._later.values())

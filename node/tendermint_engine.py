@@ -9,7 +9,9 @@ recorded durably by the double-sign guard, only then sent. Every consensus messa
 height and the next, own or received (verified by the peer service), goes to the write-ahead log
 (node/consensus_wal.py) before the core sees it; after a restart the core resumes from the last
 signing record, the log is fed back in order and own messages are re-sent, never re-signed.
-Commits: node/engine_commit.py; candidate blocks and valid(v): node/engine_candidates.py.
+Commits: node/engine_commit.py; candidate blocks and valid(v): node/engine_candidates.py; when
+the next height starts after a commit (no empty blocks while the registry is idle):
+node/engine_idle.py.
 
 Proposal validity, valid(v) of Algorithm 1 (node/proposal_check.py): the block is executed on
 an overlay of this node's state and its header checked before the core hears it is valid.
@@ -35,7 +37,6 @@ from consensus import (
     ConsensusCore,
     Event,
     Height,
-    ProposalReceived,
     RejectedMessage,
     ReportConflictingProposal,
     ReportEquivocation,
@@ -44,18 +45,16 @@ from consensus import (
     StartHeight,
     ValidatorId,
     ValueReady,
-    VoteReceived,
     resume_point,
 )
-from consensus.types import Round
-from ledger.store import Store
-from node.block_sync import apply_certified_blocks
+from ledger.store import ChainMeta, Store
 from node.chain import ChainSetup
 from node.commit import CommittedBlock
 from node.config import BlockConfig, ConsensusConfig
 from node.consensus_wal import ConsensusWal, message_height, message_sender
 from node.engine_candidates import CandidateBlocks
-from node.engine_commit import commit_decision, note_commit
+from node.engine_commit import apply_synced, commit_decision, note_commit
+from node.engine_idle import HeightGate, StartReason, resumes_at_once
 from node.engine_inbox import Admission, EngineInbox, InboxItem, Synced
 from node.engine_outbox import SignedOutbox
 from node.engine_timers import Timers
@@ -63,7 +62,6 @@ from node.evidence import EvidencePool, report_misbehaviour
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
 from node.peer_client import PeerClients
-from node.signed_messages import BadMessage, proposal_of, vote_of
 from node.signing_records import SigningJournal
 from node.solo_engine import wall_clock_ms
 
@@ -129,9 +127,9 @@ class TendermintEngine:
         self._value_request: RequestValue | None = None
         self._decided: CommitDecision | None = None
         self._height_started = time.monotonic()
-        self._last_commit_at = time.monotonic()
         self._next_regossip = time.monotonic()
         self._round_seen: tuple[int, int] = (0, -1)
+        self._gate = HeightGate(mempool, self._inbox, block_config, clock_ms, log)
 
     # --- inputs from other threads -------------------------------------------------------------
 
@@ -143,7 +141,7 @@ class TendermintEngine:
         self._inbox.put_synced(source, blocks)
 
     def transaction_arrived(self) -> None:
-        self._inbox.wake()  # a waiting proposer may build its block now
+        self._inbox.wake()  # a waiting height may start, a waiting proposer build its block
 
     def stop(self) -> None:
         self._stop.set()
@@ -152,45 +150,47 @@ class TendermintEngine:
     # --- the loop ------------------------------------------------------------------------------
 
     def run(self) -> None:
-        self._start_height(resuming=True)
+        self._boot()
         while not self._stop.is_set():
             item = self._inbox.take(self._wait_seconds())
             if item is not None:
                 self._handle(item)
+            self._maybe_start_waiting()
             self._fire_due_timers()
             self._maybe_build_value()
             self._maybe_regossip()
 
     def _wait_seconds(self) -> float:
-        now = time.monotonic()
-        deadlines = [self._next_regossip]
-        timer = self._timers.next_deadline()
-        if timer is not None:
-            deadlines.append(timer)
-        if self._value_request is not None:
-            deadlines.append(self._value_due())
-        return max(0.0, min(deadlines) - now)
+        value = self._value_due() if self._value_request is not None else None
+        heartbeat, timer = self._gate.heartbeat_due(), self._timers.next_deadline()
+        deadlines = [d for d in (self._next_regossip, timer, value, heartbeat) if d is not None]
+        return max(0.0, min(deadlines) - time.monotonic())
 
     def _handle(self, item: InboxItem) -> None:
         if isinstance(item, Synced):
             self._apply_synced(item)
             return
-        admission = self._inbox.screen(item, self._core.state.round)
-        height, current = message_height(item), self._current_height()
+        # Waiting to start a height (node/engine_idle.py): the decided height's messages are
+        # stale (CURRENT to the inbox, dropped here) and the waiting height's are kept and
+        # logged; holding one starts the height (rule (c)).
+        waiting = self._gate.waiting
+        current = self._current_height() if waiting is None else waiting.height
+        admission = self._inbox.screen(item, 0 if waiting else self._core.state.round)
+        height = message_height(item)
         if height > current + 1 or (height > current and item.HasField("proposal")):
             self._on_behind()  # peers are ahead: block sync catches up
-        if admission is Admission.CURRENT:
+        if admission is Admission.CURRENT and waiting is None:
             self._dispatch(item, log=True)
         elif admission is Admission.LATER and self._blocks.admissible(item, check_block=True):
             self._inbox.accept(item)
-            if height == current + 1:
+            if height == (current if waiting else current + 1):
                 self._wal.append(item)
         elif admission.counted:
             self._metrics.consensus_dropped.labels(reason=admission.value).inc()
 
     def _dispatch(self, message: peer_pb2.ConsensusMessage, *, log: bool = False) -> None:
         """Hand a current-height message to the core, logged first (node/consensus_wal.py)."""
-        event = self._event_of(message)
+        event = self._blocks.event_of(message, self._outbox.vote_seen)
         if event is None:
             return
         self._inbox.accept(message)
@@ -223,10 +223,38 @@ class TendermintEngine:
 
     # --- heights -------------------------------------------------------------------------------
 
-    def _start_height(self, *, resuming: bool = False) -> None:
+    def _meta(self) -> ChainMeta:
         meta = self._store.load_meta()
         if meta is None:
             raise RuntimeError("the store holds no chain")
+        return meta
+
+    def _boot(self) -> None:
+        """Resume at once where this validator signed or logged messages; else wait."""
+        height = Height(self._meta().height + 1)
+        if resumes_at_once(self._outbox.last_signed, self._wal, height):
+            self._log.debug("height_started", height=height, reason=StartReason.RESUMING.value)
+            self._start_height(resuming=True)
+        else:
+            self._leave_height()
+
+    def _leave_height(self) -> None:
+        """The stored chain's tip is decided: wait for a reason to start the next height."""
+        meta = self._meta()
+        self._decided = None
+        self._value_request = None
+        self._outbox.new_height()  # nothing of the decided height to re-gossip
+        self._inbox.enter_height(meta.height)  # kept messages of the decided height are stale
+        self._metrics.height.set(meta.height)
+        self._gate.wait_after(meta)
+        self._maybe_start_waiting()
+
+    def _maybe_start_waiting(self) -> None:
+        if self._gate.open():
+            self._start_height()
+
+    def _start_height(self, *, resuming: bool = False) -> None:
+        meta = self._meta()
         height = Height(meta.height + 1)
         kept = self._inbox.enter_height(height)
         self._wal.forget_below(height)
@@ -268,21 +296,6 @@ class TendermintEngine:
     def _current_height(self) -> int:
         return self._core.state.height
 
-    def _event_of(self, message: peer_pb2.ConsensusMessage) -> Event | None:
-        """The core's event for a message of the current height; None when it is dropped."""
-        try:
-            if message.HasField("vote"):
-                vote = vote_of(message.vote)
-                self._outbox.vote_seen(vote, message.vote)
-                return VoteReceived(vote)
-            proposal = proposal_of(message.proposal)
-        except BadMessage:
-            return None
-        if not self._blocks.admissible(message, check_block=False):
-            return None
-        valid = self._blocks.judge(proposal, message.proposal.block)  # checks the block bytes
-        return None if valid is None else ProposalReceived(proposal, valid)
-
     # --- actions -------------------------------------------------------------------------------
 
     def _carry_out(self, action: Action) -> Event | None:
@@ -310,11 +323,9 @@ class TendermintEngine:
     # --- proposing -----------------------------------------------------------------------------
 
     def _value_due(self) -> float:
-        """When the waiting proposer builds: soon with transactions, later without (empty)."""
-        if len(self._mempool) > 0:
-            return self._height_started + self._block_config.batch_delay_ms / 1000
-        idle = min(self._block_config.empty_block_interval_ms, self._config.timeout_propose_ms // 2)
-        return self._last_commit_at + idle / 1000
+        """When the waiting proposer builds: after the batching delay, with or without
+        transactions (when the registry is idle the height itself waits: _leave_height)."""
+        return self._height_started + self._block_config.batch_delay_ms / 1000
 
     def _maybe_build_value(self) -> None:
         request = self._value_request
@@ -339,54 +350,40 @@ class TendermintEngine:
             # A block this node does not hold: block sync fetches it; that ends this height.
             self._on_behind()
             return
-        self._committed(committed, decision.round)
+        self._committed(committed)
 
-    def _committed(self, committed: CommittedBlock, round_number: Round | None) -> None:
+    def _committed(self, committed: CommittedBlock) -> None:
         block = committed.executed.block
         latency = time.monotonic() - self._height_started
-        signers = note_commit(self._metrics, self._setup, committed, latency)
+        note_commit(self._metrics, self._setup, committed, latency, self._log)
         self._evidence.committed(block.evidence)
-        self._log.info(
-            "block_committed",
-            height=block.height,
-            round=round_number,
-            block_hash=block.block_hash.hex(),
-            proposer=block.header.proposer,
-            signers=len(signers),
-        )
         self._on_committed(committed)
         self._peers.announce(
             peer_pb2.CertifiedBlock(
                 block=block.encode(), certificate=committed.certificate.encode()
             )
         )
-        self._last_commit_at = time.monotonic()
-        self._start_height()
+        self._leave_height()
 
     def _apply_synced(self, synced: Synced) -> None:
-        def committed(block: CommittedBlock) -> None:
-            self._on_committed(block)
-            self._evidence.committed(block.executed.block.evidence)
-
-        applied = apply_certified_blocks(
+        applied = apply_synced(
             self._store,
             self._setup,
-            synced.blocks,
-            source=synced.source,
-            log=self._log,
+            synced,
+            evidence=self._evidence,
             metrics=self._metrics,
-            on_committed=committed,
+            on_committed=self._on_committed,
+            log=self._log,
         )
         if applied:
-            self._last_commit_at = time.monotonic()
-            self._start_height()
+            self._leave_height()
             self._on_behind()  # there may be more
 
     # --- timers and re-gossip ------------------------------------------------------------------
 
     def _fire_due_timers(self) -> None:
         while (event := self._timers.pop_due()) is not None:
-            if event.height == self._current_height():
+            if self._gate.waiting is None and event.height == self._current_height():
                 self._step(event)
 
     def _maybe_regossip(self) -> None:

@@ -48,9 +48,17 @@ sync_interval_ms = 300
 class ClusterNode(NodeProcess):
     """One node of a LocalCluster; its files are written by ``configure``."""
 
-    def __init__(self, workdir: Path, parties: Parties, node_id: str, role: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        parties: Parties,
+        node_id: str,
+        role: str,
+        empty_block_interval_ms: int = 400,
+    ) -> None:
         self.node_id = node_id
         self.role = role
+        self.empty_block_interval_ms = empty_block_interval_ms
         # KTK's observer is a node of this chain through KTK's BIN (ledger/roles.py
         # is_chain_node): without it, validators refuse it block sync.
         observer = role == "observer"
@@ -59,7 +67,9 @@ class ClusterNode(NodeProcess):
             organisation=KTK_NAME if observer else None,
             bin_=KTK_BIN if observer else None,
         )
-        super().__init__(workdir, parties, NodeSettings(empty_block_interval_ms=400))
+        super().__init__(
+            workdir, parties, NodeSettings(empty_block_interval_ms=empty_block_interval_ms)
+        )
 
     def _write_files(self) -> None:  # written by configure, once the genesis exists
         return None
@@ -82,7 +92,8 @@ class ClusterNode(NodeProcess):
             'data_dir = "data"\ngenesis = "genesis.json"\n\n'
             '[tls]\ncertificate = "node.cert.pem"\nkey = "node.key.pem"\ntrust = "ca.chain.pem"\n\n'
             f'[api]\nlisten = "{self.address}"\n\n'
-            "[block]\nbatch_delay_ms = 20\nempty_block_interval_ms = 400\n"
+            "[block]\nbatch_delay_ms = 20\n"
+            f"empty_block_interval_ms = {self.empty_block_interval_ms}\n"
             "max_transactions = 200\n\n"
             "[limits]\nmax_pending_transactions = 5000\n"
             f"{CONSENSUS}\n"
@@ -99,11 +110,25 @@ class ClusterNode(NodeProcess):
 
 class LocalCluster:
     def __init__(
-        self, workdir: Path, *, validators: int = 4, observer: bool = True, links: bool = False
+        self,
+        workdir: Path,
+        *,
+        validators: int = 4,
+        observer: bool = True,
+        links: bool = False,
+        empty_block_interval_ms: int = 400,
     ) -> None:
+        """``empty_block_interval_ms``: the idle heartbeat (node/engine_idle.py); short by
+        default, so that tests waiting for heights see blocks without submitting."""
         self.parties = Parties.create()
         self.validators = [
-            ClusterNode(workdir / f"registrar-{i}", self.parties, f"registrar-{i}", "validator")
+            ClusterNode(
+                workdir / f"registrar-{i}",
+                self.parties,
+                f"registrar-{i}",
+                "validator",
+                empty_block_interval_ms,
+            )
             for i in range(1, validators + 1)
         ]
         self.observer = (
