@@ -12,11 +12,12 @@ from tirkeu_pb import peer_pb2
 
 from consensus import CommitDecision, Vote
 from ledger.blocks import CommitSignature
+from ledger.commit_certificates import InvalidCommitCertificate
 from ledger.store import Store
 from node.block_sealing import commit_with_precommits
 from node.block_sync import apply_certified_blocks
 from node.chain import ChainSetup
-from node.commit import CommittedBlock
+from node.commit import BlockRejected, CommittedBlock
 from node.engine_candidates import CandidateBlocks
 from node.engine_inbox import Synced
 from node.evidence import EvidencePool
@@ -41,21 +42,36 @@ def commit_decision(
     decision: CommitDecision,
     candidates: CandidateBlocks,
     signed_votes: Mapping[Vote, peer_pb2.SignedVote],
+    *,
+    log: FilteringBoundLogger,
 ) -> CommittedBlock | None:
     """Persist the decided block with its certificate; None when this node does not hold that
-    block (never saw it, found it invalid, or got other bytes for its id): fetch it instead."""
+    block (never saw it, found it invalid, or got other bytes for its id), or when the signed
+    precommits it holds do not make a valid certificate: fetch the certified block instead."""
     candidate = candidates.get(decision.value)
     executed = None if candidate is None else candidate.executed
     if candidate is None or executed is None or executed.block.block_hash != decision.value:
         return None
-    return commit_with_precommits(
-        store,
-        setup,
-        executed,
-        round_number=decision.round,
-        precommits=precommit_signatures(decision, signed_votes),
-        rejections=candidate.rejections,
-    )
+    try:
+        return commit_with_precommits(
+            store,
+            setup,
+            executed,
+            round_number=decision.round,
+            precommits=precommit_signatures(decision, signed_votes),
+            rejections=candidate.rejections,
+        )
+    except (BlockRejected, InvalidCommitCertificate) as error:
+        # The core decided on votes whose signatures this node does not all hold (or that do not
+        # verify): never persist a block without a valid certificate; block sync brings the
+        # block with the certificate its peers built.
+        log.warning(
+            "commit_certificate_incomplete",
+            height=executed.block.height,
+            round=decision.round,
+            detail=str(error),
+        )
+        return None
 
 
 def note_commit(

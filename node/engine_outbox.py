@@ -4,7 +4,10 @@ DESIGN §4 (crash safety): every proposal and vote the core asks for is signed i
 ``SigningJournal.authorise`` records it durably (synced), and only then is it sent. When the
 journal answers SIGN_AGAIN, the recorded bytes go out again: what was signed once is what is
 sent, never a re-signed variant. A refused request (regression, lock regression, a conflicting
-record) is logged as ``signing_refused`` and nothing leaves the process.
+record) is logged as ``signing_refused``, nothing leaves the process, and ``SigningRefused`` stops
+the engine: the core has already counted its own vote, so going on could lock or decide on a
+quorum the network does not have (the node exits as on any broken invariant; an operator must
+look at its data directory, e.g. one restored from an old backup).
 
 Every message that goes out is also appended to the consensus write-ahead log
 (node/consensus_wal.py) after the journal recorded it and before it is sent.
@@ -25,6 +28,10 @@ from node.consensus_wal import ConsensusWal
 from node.peer_client import PeerClients
 from node.signed_messages import sign_proposal, sign_vote, vote_of
 from node.signing_records import ConflictingSigningRecord, JournalEntry, SigningJournal
+
+
+class SigningRefused(RuntimeError):
+    """The core asked for a signature the double-sign guard refuses: a broken invariant."""
 
 
 class SignedOutbox:
@@ -74,8 +81,7 @@ class SignedOutbox:
     def vote(self, vote: Vote, record: SigningRecord) -> None:
         signed = sign_vote(self._key, self._chain_id, vote)
         sent = self._send(record, peer_pb2.ConsensusMessage(vote=signed))
-        if sent is not None:
-            self.signed_votes[vote] = sent.vote
+        self.signed_votes[vote] = sent.vote
 
     def regossip(self) -> None:
         for message in self._own_messages:
@@ -83,22 +89,25 @@ class SignedOutbox:
 
     def _send(
         self, record: SigningRecord, message: peer_pb2.ConsensusMessage
-    ) -> peer_pb2.ConsensusMessage | None:
-        """The message that went out (the recorded one on SIGN_AGAIN), or None when refused."""
+    ) -> peer_pb2.ConsensusMessage:
+        """The message that went out (the recorded one on SIGN_AGAIN); raises SigningRefused."""
         try:
             verdict = self._journal.authorise(record, message.SerializeToString(deterministic=True))
         except ConflictingSigningRecord as error:
-            self._log.warning("signing_refused", verdict="conflicting_record", detail=str(error))
-            return None
+            self._log.error("signing_refused", verdict="conflicting_record", detail=str(error))
+            raise SigningRefused(str(error)) from error
         if not verdict.allowed:
-            self._log.warning(
+            self._log.error(
                 "signing_refused",
                 height=record.height,
                 round=record.round,
                 step=record.step.name,
                 verdict=verdict.name,
             )
-            return None
+            raise SigningRefused(
+                f"{verdict.name} at height {record.height} round {record.round} "
+                f"step {record.step.name}"
+            )
         last = self._journal.last
         if last is not None and last.record == record:
             message = peer_pb2.ConsensusMessage.FromString(last.message)

@@ -345,7 +345,9 @@ class TendermintEngine:
         if decision is None:
             return
         signed_votes = self._outbox.signed_votes
-        committed = commit_decision(self._store, self._setup, decision, self._blocks, signed_votes)
+        committed = commit_decision(
+            self._store, self._setup, decision, self._blocks, signed_votes, log=self._log
+        )
         if committed is None:
             # A block this node does not hold: block sync fetches it; that ends this height.
             self._on_behind()

@@ -1,4 +1,5 @@
-"""A re-proposal is not held to the lower block-time bound (review finding #4 follow-up).
+"""Review follow-ups in the engine's verdicts: a re-proposal is not held to the lower block-time
+bound (finding #4), and a decision is never persisted without a valid certificate.
 
 A fresh proposal whose block time is more than the allowed skew behind this node's clock is
 refused (prevote nil). The same block re-proposed with a valid round had 2f+1 prevotes in that
@@ -12,13 +13,16 @@ from pathlib import Path
 
 import pytest
 import structlog
+import structlog.testing
 
-from consensus.types import BlockId, Height, Proposal, Round
+from consensus.events import CommitDecision
+from consensus.types import BlockId, Height, Proposal, Round, Vote, VoteType
 from ledger.blocks import Block
 from ledger.records import unix_ms
 from node.chain import open_chain
 from node.config import BlockConfig
 from node.engine_candidates import CandidateBlocks
+from node.engine_commit import commit_decision
 from node.evidence import EvidencePool
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
@@ -78,5 +82,47 @@ def test_a_reproposal_with_a_valid_round_is_judged_again_without_the_lower_bound
         assert candidates.judge(fresh, block.encode()) is False
         reproposal = Proposal(Height(1), Round(1), value, Round(0), PROPOSER)
         assert candidates.judge(reproposal, block.encode()) is True
+    finally:
+        store.close()
+
+
+def test_a_decision_without_enough_signed_precommits_is_not_persisted(
+    chain: FourValidators, tmp_path: Path
+) -> None:
+    """Second review, finding 2: when the precommits behind a decision are not all held with
+    their signatures, the engine never persists a block without a valid certificate and does not
+    die: commit_decision answers None (block sync fetches the certified block) and logs why."""
+    block = _old_block(chain, tmp_path)
+    store = open_chain(tmp_path / "judge", chain.setup)
+    candidates = CandidateBlocks(
+        store=store,
+        setup=chain.setup,
+        validator_id=ENGINE_ID,
+        mempool=Mempool(capacity=10),
+        evidence=EvidencePool(),
+        block_config=BlockConfig(),
+        max_clock_skew_ms=SKEW_MS,
+        clock_ms=lambda: block.header.time_unix_ms,
+        metrics=NodeMetrics(),
+        log=structlog.get_logger(),
+    )
+    value = BlockId(block.block_hash)
+    try:
+        assert candidates.judge(
+            Proposal(Height(1), Round(0), value, Round(-1), PROPOSER), block.encode()
+        )
+        precommits = tuple(
+            Vote(VoteType.PRECOMMIT, Height(1), Round(0), value, validator)
+            for validator in VALIDATOR_IDS[:3]
+        )
+        decision = CommitDecision(Height(1), Round(0), value, precommits)
+        with structlog.testing.capture_logs() as logs:
+            committed = commit_decision(
+                store, chain.setup, decision, candidates, {}, log=structlog.get_logger()
+            )
+        assert committed is None
+        meta = store.load_meta()
+        assert meta is not None and meta.height == 0
+        assert [entry["event"] for entry in logs] == ["commit_certificate_incomplete"]
     finally:
         store.close()
