@@ -74,6 +74,11 @@ class EndToEndResult:
     preloaded_records: int
     state_records: int  # after the run, counted in the stopped node's database
     nodes: tuple[NodeMeasurement, ...]
+    topology: str = "one validator"
+    # Blocks of the run whose commit certificate is of a round > 0 (a proposal or a vote was
+    # late: a consensus timeout fired), and the highest such round.
+    blocks_at_later_rounds: int = 0
+    max_commit_round: int = 0
 
     @property
     def failed(self) -> int:
@@ -193,6 +198,7 @@ def measure_end_to_end(
     blocks = target.height() - first_height
     memory = {node_id: peak_rss_bytes(pid) for node_id, pid in target.process_ids().items()}
     target.stop()
+    rounds = target.commit_rounds(first_height)
     data_dirs = target.data_dirs()
     nodes = tuple(
         NodeMeasurement(node_id, peak, current, directory_bytes(data_dirs[node_id]))
@@ -220,4 +226,7 @@ def measure_end_to_end(
         preloaded_records=preloaded_records,
         state_records=records,
         nodes=nodes,
+        topology=target.description,
+        blocks_at_later_rounds=sum(1 for number in rounds if number > 0),
+        max_commit_round=max(rounds, default=0),
     )

@@ -3,9 +3,8 @@
 ``LedgerTarget`` is all the load generator and the measurements need: start, one mTLS channel
 per client, the processes to measure, their data directories, stop. ``SingleValidator`` is one
 ``tirkeu-node`` started the way the integration tests start it (tests/integration/harness.py:
-test PKI, genesis, node.toml, free port on 127.0.0.1). A local cluster (several validators,
-``tirkeu-cluster``) can implement the same protocol later, spreading clients over validators
-and measuring every process; nothing else in the benchmark would change.
+test PKI, genesis, node.toml, free port on 127.0.0.1). ``bench.cluster_target.ClusterTarget``
+is four validators and the KTK observer behind the same protocol (``scripts/bench --cluster``).
 
 ``preload_properties`` fills a stopped validator's database through the node's own commit path
 (node.solo_engine, in this process: verified execution, state tree, one synced LevelDB batch per
@@ -49,6 +48,11 @@ class LedgerTarget(Protocol):
     @property
     def parties(self) -> Parties: ...
 
+    @property
+    def description(self) -> str:
+        """What runs, for the report ("one validator", "4 validators + KTK observer...")."""
+        ...
+
     def start(self) -> None: ...
 
     def client_channel(self, client: int) -> grpc.Channel:
@@ -60,6 +64,11 @@ class LedgerTarget(Protocol):
     def process_ids(self) -> dict[str, int]: ...
 
     def data_dirs(self) -> dict[str, Path]: ...
+
+    def commit_rounds(self, after_height: int) -> list[int]:
+        """The consensus round of each block above ``after_height`` (its commit certificate);
+        read once stopped."""
+        ...
 
     def stop(self) -> None:
         """Graceful stop of every node (the databases can then be opened and measured)."""
@@ -85,6 +94,10 @@ class SingleValidator:
         return self._node.parties
 
     @property
+    def description(self) -> str:
+        return "one validator"
+
+    @property
     def log_path(self) -> Path:
         return self._node.log_path
 
@@ -107,6 +120,9 @@ class SingleValidator:
 
     def data_dirs(self) -> dict[str, Path]:
         return {VALIDATOR_ID: self._node.data_dir}
+
+    def commit_rounds(self, after_height: int) -> list[int]:
+        return commit_rounds(self._node.data_dir, after_height)
 
     def stop(self) -> None:
         code = self._node.stop()
@@ -218,3 +234,17 @@ def count_state_records(data_dir: Path) -> int:
     """State records in a stopped node's database."""
     with Store(data_dir / LEDGER_DIRECTORY) as store:
         return sum(1 for _ in store.state_items())
+
+
+def commit_rounds(data_dir: Path, after_height: int) -> list[int]:
+    """Rounds of the commit certificates of blocks above ``after_height`` in a stopped node."""
+    with Store(data_dir / LEDGER_DIRECTORY) as store, store.view() as view:
+        meta = view.load_meta()
+        top = 0 if meta is None else meta.height
+        rounds = []
+        for height in range(after_height + 1, top + 1):
+            certificate = view.load_commit(height)
+            if certificate is None:
+                raise RuntimeError(f"{data_dir}: block {height} has no commit certificate")
+            rounds.append(int(certificate.round))
+        return rounds

@@ -223,10 +223,13 @@ def _end_to_end_lines(result: EndToEndResult | None) -> list[str]:
     if result is None:
         return ["3. End-to-end: not run (--no-node)"]
     lines = [
-        f"3. End-to-end, one validator over mTLS gRPC, {result.clients} clients, wait_for_commit",
+        f"3. End-to-end, {result.topology}, over mTLS gRPC, {result.clients} clients, "
+        "wait_for_commit",
         f"  {result.workload}: {result.committed:,} of {result.submitted:,} submitted committed "
         f"({result.planned:,} planned) in {result.seconds:,.1f} s = "
         f"{result.committed_per_second:,.1f} tx/s in {result.blocks} blocks",
+        f"  consensus: {result.blocks_at_later_rounds} of those blocks committed at a round > 0 "
+        f"(highest round {result.max_commit_round}), from the commit certificates",
         f"  {'latency ms':<24} {'count':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}",
         _latency_line("all", result.latency),
         *(_latency_line(kind, summary) for kind, summary in result.latency_by_kind.items()),

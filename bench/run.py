@@ -5,6 +5,7 @@ against (docs/benchmarks.md). Run through ``scripts/bench`` or ``python -m bench
     scripts/bench --quick                 # ~20 s: small samples, small state tree
     scripts/bench --preload-records 100000 --check-targets   # every target at its size
     scripts/bench --json > bench.json
+    scripts/bench --cluster [--quick]     # 4 validators + the KTK observer (bench/cluster_target)
 
 Exit status: 0 when the run completed (targets met or not), 1 when ``--check-targets`` is given
 and a target was missed or not measured, 2 when the benchmark itself could not run.
@@ -28,9 +29,10 @@ from pathlib import Path
 from types import FrameType
 
 from bench.bounds import measure_bounds
+from bench.cluster_target import ClusterTarget, SubmitVia
 from bench.end_to_end import EndToEndResult, measure_end_to_end
 from bench.executor import measure_executor
-from bench.node_target import SingleValidator
+from bench.node_target import LedgerTarget, SingleValidator
 from bench.report import BenchReport, Environment, compare, render_table, report_json
 from bench.state_tree import StateTreeResult, measure_state_tree
 from bench.targets import all_met, evaluate_targets
@@ -57,6 +59,8 @@ class BenchOptions:
     tree_batch_size: int = 100
     preload_records: int = 0
     node: bool = True  # False: in-process measurements only
+    cluster: bool = False  # end to end on 4 validators + the KTK observer instead of one node
+    submit_via: SubmitVia = SubmitVia.OBSERVER  # with cluster: where clients submit
 
 
 DEFAULT_OPTIONS = BenchOptions()
@@ -87,7 +91,11 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
         state_tree = measure_state_tree(options.tree_records, options.tree_batch_size)
     return BenchReport(
         environment=environment,
-        settings={**dataclasses.asdict(options), "workload": options.workload.value},
+        settings={
+            **dataclasses.asdict(options),
+            "workload": options.workload.value,
+            "submit_via": options.submit_via.value,
+        },
         bounds=bounds,
         executor=executor,
         end_to_end=end_to_end,
@@ -99,25 +107,30 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
 
 
 def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
-    """One validator in a temporary directory, always killed and removed afterwards."""
+    """The nodes in a temporary directory, always killed and removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="tirkeu-bench-") as workdir:
-        target = SingleValidator(Path(workdir) / "validator-1")
+        target: LedgerTarget
+        single: SingleValidator | None = None
+        if options.cluster:
+            target = ClusterTarget(Path(workdir) / "cluster", options.submit_via)
+        else:
+            target = single = SingleValidator(Path(workdir) / "validator-1")
         try:
             # The node's blocks carry the wall-clock time; the documents predate them.
             signed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
             # Attestations are dated when submitted: after their application (para 23).
             factory = WorkloadFactory(target.parties, target.chain_id, signed_at, attested_at=None)
             preloaded = 0
-            if options.preload_records > 0:
+            if single is not None and options.preload_records > 0:
                 progress(f"3/4 preloading {options.preload_records} state records")
-                preloaded = target.preload_properties(
+                preloaded = single.preload_properties(
                     options.preload_records,
                     factory,
                     PRELOAD_FIRST_NUMBER,
                     _every_tenth(options.preload_records, progress),
                 )
             chains = factory.chains(options.workload, options.transactions)
-            progress(f"3/4 end-to-end: starting the node, {options.clients} clients")
+            progress(f"3/4 end-to-end: starting {target.description}; {options.clients} clients")
             target.start()
             return measure_end_to_end(
                 target,
@@ -160,6 +173,16 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         "--preload-records", type=int, help="state records in the node before the run (0)"
     )
     parser.add_argument("--no-node", action="store_true", help="skip the end-to-end run")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="end to end on 4 validators + the KTK observer (node-default consensus timeouts)",
+    )
+    parser.add_argument(
+        "--submit-via",
+        choices=[via.value for via in SubmitVia],
+        help="with --cluster: the KTK observer (default) or the validators, round-robin",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 unless every target is met"
@@ -187,6 +210,13 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         options = dataclasses.replace(options, workload=Workload(namespace.workload))
     if namespace.no_node:
         options = dataclasses.replace(options, node=False)
+    if namespace.submit_via is not None and not namespace.cluster:
+        parser.error("--submit-via needs --cluster")
+    if namespace.cluster:
+        if options.preload_records > 0:
+            parser.error("--preload-records is for the single validator, not --cluster")
+        via = SubmitVia(namespace.submit_via or SubmitVia.OBSERVER.value)
+        options = dataclasses.replace(options, cluster=True, submit_via=via)
     return options, namespace
 
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.bounds import Bounds, KindCost, SignatureRate
+from bench.cluster_target import SubmitVia
 from bench.end_to_end import EndToEndResult, LatencySummary, NodeMeasurement, summarize
 from bench.report import render_table, report_json
 from bench.run import BenchOptions, main, parse_options, run_benchmark
@@ -106,6 +107,8 @@ def test_end_to_end_on_a_real_node_commits_every_transaction_and_measures_the_no
     assert result.latency.count == 10
     assert 0 < result.latency.p50_ms <= result.latency.p99_ms <= result.latency.max_ms
     assert result.blocks >= 1
+    assert result.topology == "one validator"
+    assert result.blocks_at_later_rounds == result.max_commit_round == 0  # solo: round 0 only
     assert result.preloaded_records >= 30
     # Two registrations on top of the preload: each writes records of its own.
     assert result.state_records > result.preloaded_records
@@ -115,6 +118,47 @@ def test_end_to_end_on_a_real_node_commits_every_transaction_and_measures_the_no
     statuses = {target.name: target.status for target in report.targets}
     assert statuses["every_transaction_commits"] is TargetStatus.MET
     assert statuses["node_memory"] is TargetStatus.NOT_MEASURED  # far below 100k records
+
+
+@pytest.mark.integration
+def test_end_to_end_on_four_validators_and_the_observer_measures_every_node() -> None:
+    report = run_benchmark(replace(TINY, node=True, cluster=True, tree_records=0))
+
+    result = report.end_to_end
+    assert result is not None
+    assert result.failures == ()
+    assert result.planned == result.submitted == result.committed == 10
+    assert result.committed_by_kind == dict.fromkeys(KIND_NAMES, 2)
+    assert 0 < result.latency.p50_ms <= result.latency.p99_ms <= result.latency.max_ms
+    assert result.topology == "4 validators + KTK observer, clients submit via observer"
+    assert result.blocks >= 1
+    assert 0 <= result.blocks_at_later_rounds <= result.blocks
+    assert (result.max_commit_round > 0) == (result.blocks_at_later_rounds > 0)
+    assert [node.node_id for node in result.nodes] == [
+        "registrar-1",
+        "registrar-2",
+        "registrar-3",
+        "registrar-4",
+        "ktk-observer",
+    ]
+    for node in result.nodes:
+        assert node.peak_rss_bytes >= node.rss_bytes > 0
+        assert node.leveldb_bytes > 0
+    assert result.state_records > 0
+    assert "4 validators + KTK observer" in render_table(report)
+    assert report.settings["cluster"] is True
+
+
+def test_cluster_options_submit_via_the_observer_unless_told_and_refuse_a_preload() -> None:
+    options, _ = parse_options(["--cluster", "--quick"])
+    assert options.cluster and options.submit_via is SubmitVia.OBSERVER
+    options, _ = parse_options(["--cluster", "--submit-via", "validators"])
+    assert options.submit_via is SubmitVia.VALIDATORS
+    assert not parse_options([])[0].cluster
+    with pytest.raises(SystemExit):
+        parse_options(["--submit-via", "validators"])  # only with --cluster
+    with pytest.raises(SystemExit):
+        parse_options(["--cluster", "--preload-records", "10"])
 
 
 def _end_to_end(
