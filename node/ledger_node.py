@@ -25,7 +25,7 @@ from node.chain import ChainSetup
 from node.commit import CommittedBlock, block_context
 from node.events import CommitSignal
 from node.mempool import Mempool, PendingTransaction
-from node.proposer import next_block_time
+from node.proposer import check_at_tip, next_block_time
 from node.solo_engine import wall_clock_ms
 
 # wait_for_commit is bounded: a client waiting longer gets PENDING and may ask again.
@@ -153,14 +153,7 @@ class LedgerNode:
             or self.store.load_transaction_location(transaction_id) is not None
         ):
             return TransactionState(transaction_id, TransactionStatus.PENDING)
-        with self.store.view() as view:
-            meta = view.load_meta()
-            if meta is None:
-                raise RuntimeError("the node's store holds no chain")
-            context = block_context(
-                self.setup, meta.height + 1, next_block_time(meta.time_unix_ms, self._clock_ms())
-            )
-            outcome = check_transaction(view.state, envelope, context)
+        outcome = check_at_tip(self.store, self.setup, envelope, self._clock_ms())
         if isinstance(outcome, Rejection):
             return self._rejected(transaction_id, outcome, quiet=quiet)
         pending = PendingTransaction(transaction_id, envelope)

@@ -20,19 +20,18 @@ import grpc
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
 
-from ledger.execution import check_transaction
 from ledger.rejections import Rejection, RejectionReason
 from ledger.store import Store
 from ledger.transactions import transaction_id_of
 from node.block_sync import apply_certified_block, certified_blocks
 from node.chain import ChainSetup
-from node.commit import CommittedBlock, block_context
+from node.commit import CommittedBlock
 from node.config import PeerConfig
 from node.events import CommitSignal
 from node.ledger_node import SubmissionUnavailable, TransactionState, TransactionStatus
 from node.metrics import NodeMetrics
 from node.peer_client import open_peer_channel
-from node.proposer import next_block_time
+from node.proposer import check_at_tip
 from node.server import TlsMaterial
 
 FORWARD_TIMEOUT_SECONDS = 60.0
@@ -240,14 +239,7 @@ class SubmissionForwarder:
         """This node's own rejection of ``envelope``, or None when it would admit it."""
         if self._store is None or self._setup is None:
             return state
-        with self._store.view() as view:
-            meta = view.load_meta()
-            if meta is None:
-                raise RuntimeError("the store holds no chain")
-            context = block_context(
-                self._setup, meta.height + 1, next_block_time(meta.time_unix_ms, self._clock_ms())
-            )
-            outcome = check_transaction(view.state, envelope, context)
+        outcome = check_at_tip(self._store, self._setup, envelope, self._clock_ms())
         if isinstance(outcome, Rejection):
             return TransactionState(
                 state.transaction_id, TransactionStatus.REJECTED, rejection=outcome

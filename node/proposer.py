@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from consensus.types import ValidatorId
 from ledger.blocks import apply_state_writes, build_block
-from ledger.execution import BlockExecutor
+from ledger.execution import BlockExecutor, check_transaction
 from ledger.rejections import Rejection
-from ledger.store import StoreReader
+from ledger.store import Store, StoreReader
 from node.chain import ChainSetup
 from node.commit import ExecutedBlock, block_context
 from node.mempool import PendingTransaction
@@ -30,6 +30,21 @@ class ProposedBlock:
 def next_block_time(latest_block_time_unix_ms: int, now_unix_ms: int) -> int:
     """Block time follows the clock but never goes back nor repeats (verify_block_link)."""
     return max(now_unix_ms, latest_block_time_unix_ms + 1)
+
+
+def check_at_tip(
+    store: Store, setup: ChainSetup, envelope: bytes, now_unix_ms: int
+) -> str | Rejection:
+    """Admission: ``envelope`` checked against the latest committed state, as it would execute
+    in the next block (its height, and the block time this node would give it)."""
+    with store.view() as view:
+        meta = view.load_meta()
+        if meta is None:
+            raise RuntimeError("the node's store holds no chain")
+        context = block_context(
+            setup, meta.height + 1, next_block_time(meta.time_unix_ms, now_unix_ms)
+        )
+        return check_transaction(view.state, envelope, context)
 
 
 def assemble_block(
