@@ -138,10 +138,7 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
     ) -> api_pb2.PropertyView:
         caller = self._caller(context)
         with self._node.store.view() as view:
-            if not caller.may_read_any_property() and not _concerns_own_application(
-                view, caller, request.cadastral_number
-            ):
-                context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a property you may read")
+            _require_property_reader(view, caller, request.cadastral_number, context)
             record = read_property(view.state, request.cadastral_number)
         if record is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"no property {request.cadastral_number!r}")
@@ -153,10 +150,7 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         """Same read rights as GetProperty; an absent property yields a proof of absence."""
         caller = self._caller(context)
         with self._node.store.view() as view:
-            if not caller.may_read_any_property() and not _concerns_own_application(
-                view, caller, request.cadastral_number
-            ):
-                context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a property you may read")
+            _require_property_reader(view, caller, request.cadastral_number, context)
             try:
                 return build_property_extract(view, request.cadastral_number)
             except ExtractUnavailable as error:
@@ -290,6 +284,17 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
                         yield notification_message(notification, item.index)
                 next_height = last + 1
             signal.wait_for_height_above(latest, STREAM_IDLE_CHECK_SECONDS)
+
+
+def _require_property_reader(
+    view: StoreReader, caller: Caller, cadastral_number: str, context: grpc.ServicerContext
+) -> None:
+    """GetProperty and GetPropertyExtract: any property for full readers and KTK, otherwise
+    only one that an application of the caller concerns."""
+    if not caller.may_read_any_property() and not _concerns_own_application(
+        view, caller, cadastral_number
+    ):
+        context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a property you may read")
 
 
 def _concerns_own_application(view: StoreReader, caller: Caller, cadastral_number: str) -> bool:
