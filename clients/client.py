@@ -7,7 +7,7 @@ signed envelopes.
         envelope = sign_body(body, [SigningIdentity.from_files(key_path, cert_path)])
         outcome = client.submit(envelope, wait_for_commit=True)
 
-Signing lives in clients/envelopes.py and the errors in clients/client_errors.py; both are
+Signing lives in clients/envelopes.py and the errors in clients/errors.py; both are
 re-exported here so that callers import one module. Errors from the node come back as named
 ClientError subclasses whose `exit_code` is what `tirkeu` exits with.
 """
@@ -29,7 +29,16 @@ from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import api_pb2_grpc as api_grpc
 from tirkeu_pb import transaction_pb2 as pb
 
-from clients.client_errors import (
+from clients.envelopes import (
+    SigningIdentity,
+    add_signature,
+    decode_body,
+    read_envelope,
+    sign_body,
+    transaction_id,
+    write_envelope,
+)
+from clients.errors import (
     EXIT_BAD_INPUT,
     EXIT_CONNECTION_FAILED,
     EXIT_OK,
@@ -45,15 +54,6 @@ from clients.client_errors import (
     NotFound,
     error_from_rpc,
     read_file,
-)
-from clients.envelopes import (
-    SigningIdentity,
-    add_signature,
-    decode_body,
-    read_envelope,
-    sign_body,
-    transaction_id,
-    write_envelope,
 )
 from clients.transaction_builders import DEFAULT_EXPIRES_IN_BLOCKS, Action, transaction_body
 

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from google.protobuf.message import DecodeError
 from tirkeu_pb import transaction_pb2 as pb
 
-from clients.client_errors import AlreadySigned, InvalidCredentials, InvalidEnvelopeFile, read_file
-from ledger.certificates import sign_ecdsa_p256
+from clients.errors import AlreadySigned, InvalidCredentials, InvalidEnvelopeFile, read_file
 from ledger.hashing import sha256_hex
+from ledger.identity.signatures import sign_ecdsa_p256
 
 
 @dataclass(frozen=True, slots=True)

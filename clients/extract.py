@@ -1,6 +1,7 @@
 """Client side of registry extracts: fetch one from a node, write extract.json, render a page.
 
-The node's answer is written as it came (``ledger.extract.extract_document``); whether it holds
+The node's answer is written as it came (``ledger.extract.extract.extract_document``); whether it
+holds
 is for ``tirkeu-audit verify-extract`` to say, offline, against the genesis file. The page
 (``render_extract_html``) shows the registration sheet, the holder, the encumbrances, the
 verdict and the proof facts, every value HTML-escaped, with no external assets, so that it can
@@ -19,8 +20,8 @@ from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import api_pb2_grpc as api_grpc
 
 from clients.client import ConnectionSettings, open_channel
-from clients.client_errors import error_from_rpc
-from ledger.extract import ExtractVerdict, extract_document, extract_from_message
+from clients.errors import error_from_rpc
+from ledger.extract.extract import ExtractVerdict, extract_document, extract_from_message
 
 __all__ = ["fetch_extract", "render_extract_html", "write_extract"]
 

@@ -6,12 +6,12 @@ a quorum ("2f + 1") is more than 2/3 of the total power, "f + 1" is more than 1/
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from consensus.types import Height, Round, ValidatorId
-from ledger.hashing import sha256
 
 # Bumped if the hashed encoding below ever changes; part of what is hashed.
 _HASH_DOMAIN = b"tirkeu/validator-set/v1"
@@ -99,4 +99,4 @@ class ValidatorSet:
             parts.append(struct.pack(">I", len(encoded_id)))
             parts.append(encoded_id)
             parts.append(struct.pack(">Q", validator.power))
-        return sha256(b"".join(parts))
+        return hashlib.sha256(b"".join(parts)).digest()

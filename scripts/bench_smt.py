@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the state tree (ledger.smt) with an in-memory node store.
+"""Benchmark of the state tree (ledger.merkle.smt) with an in-memory node store.
 
 Inserts records in batches (a block's worth of state changes each) and, at every power-of-ten
 checkpoint, reports insert throughput, nodes read and written per updated record, and the depth
@@ -19,8 +19,8 @@ import time
 from dataclasses import asdict, dataclass
 
 from ledger.hashing import sha256
-from ledger.smt import EMPTY_ROOT, MemorySmtStore, apply_changes, prove, verify_proof
-from ledger.smt_proof import proof_to_bytes
+from ledger.merkle.smt import EMPTY_ROOT, MemorySmtStore, apply_changes, prove, verify_proof
+from ledger.merkle.smt_proof import proof_to_bytes
 
 PROOF_SAMPLE_SIZE = 200
 

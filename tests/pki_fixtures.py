@@ -8,7 +8,7 @@ for individuals, KTK/State Corporation employees and nodes, with revocation and 
 
 Defaults are chosen so that tests work both at the fixed FIXTURE_NOW and at wall-clock time:
 every certificate is valid from DEFAULT_NOT_BEFORE (2025) to DEFAULT_NOT_AFTER (2045) unless a
-test asks otherwise. Issuance goes through clients/pki.py, the same code as `tirkeu-pki`.
+test asks otherwise. Issuance goes through clients/pki/authority.py, the same code as `tirkeu-pki`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from clients.pki import (
+from clients.pki.authority import (
     IssuedCertificate,
     Revocation,
     Validity,
@@ -29,11 +29,9 @@ from clients.pki import (
     issue_node,
     issue_root,
 )
-from clients.pki import (
-    issue_individual as _issue_individual,
-)
-from ledger.certificates import TrustStore, load_revocation_list, verify_revocation_list
-from ledger.identifiers import Bin, Iin, complete_with_check_digit
+from clients.pki.authority import issue_individual as _issue_individual
+from ledger.identity.identifiers import Bin, Iin, complete_with_check_digit
+from ledger.identity.revocation import TrustStore, load_revocation_list, verify_revocation_list
 
 FIXTURE_NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 DEFAULT_NOT_BEFORE = datetime(2025, 1, 1, tzinfo=UTC)

@@ -9,7 +9,7 @@
 Everything is deterministic: nonces come from a counter, times are passed in, and keys come
 from the test CA (tests/pki_fixtures.py). Envelopes are built with the same code as the `tirkeu`
 client (clients/envelopes.py, clients/transaction_builders.py); documents are signed with
-ledger/cms.py, as `ezsigner` signs them.
+ledger/documents/cms.py, as `ezsigner` signs them.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ from typing import Any
 from tirkeu_pb import transaction_pb2 as pb
 
 from clients.envelopes import SigningIdentity, sign_body
-from clients.pki import IssuedCertificate
+from clients.pki.authority import IssuedCertificate
 from clients.transaction_builders import Action, transaction_body
-from ledger.cms import add_signer, sign_cms
-from ledger.execution import AppliedTransaction, BlockContext, BlockExecutor, check_transaction
-from ledger.genesis import (
+from ledger.chain.genesis import (
     DEFAULT_MAX_EXPIRY_BLOCKS,
     DEFAULT_MAX_TRANSACTION_BYTES,
     Genesis,
@@ -35,12 +33,15 @@ from ledger.genesis import (
     genesis_records,
     load_genesis,
 )
+from ledger.documents.cms import add_signer, sign_cms
+from ledger.execution.executor import AppliedTransaction, BlockExecutor, check_transaction
 from ledger.hashing import sha256, sha256_hex
-from ledger.identifiers import Bin, complete_with_check_digit
-from ledger.notifications import Notification
-from ledger.records import Application, Property
+from ledger.identity.identifiers import Bin, complete_with_check_digit
+from ledger.registry.notifications import Notification
 from ledger.rejections import Rejection
-from ledger.state import MappingState, read_application, read_property
+from ledger.state.access import MappingState, read_application, read_property
+from ledger.state.records import Application, Property
+from ledger.transactions.context import BlockContext
 from tests.pki_fixtures import (
     GUARANTOR_IIN,
     KTK_BIN,

@@ -5,6 +5,8 @@
     report.ok, report.defects  # every defect with its exact place
 
 See docs/adr/0003-audit-replay.md for what is verified and what an auditor trusts.
+
+May import: ledger.execution (the replay runs the node's own executor) and everything below it.
 """
 
 from ledger.audit.anchor import TrustAnchor, trust_anchor

@@ -3,7 +3,7 @@
 From the genesis file alone come the chain id, the validators with their certificates (whose
 keys must sign every commit certificate; genesis validators for now, DESIGN.md §4), the trusted
 CAs, and the genesis state that replay starts from. The node derives its own setup with the same
-functions (``node.chain.chain_setup`` is ``trust_anchor``): what a node starts from is exactly
+functions (``node.chain.open.chain_setup`` is ``trust_anchor``): what a node starts from is exactly
 what an auditor trusts.
 """
 
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from consensus.types import ValidatorId
 from consensus.validators import Validator, ValidatorSet
-from ledger.blocks import CertifyingValidators, apply_state_writes
-from ledger.genesis import Genesis, genesis_records, load_genesis
+from ledger.chain.blocks import CertifyingValidators, apply_state_writes
+from ledger.chain.genesis import Genesis, genesis_records, load_genesis
 from ledger.hashing import sha256
-from ledger.records import unix_ms
-from ledger.smt import EMPTY_ROOT, MemorySmtStore
+from ledger.merkle.smt import EMPTY_ROOT, MemorySmtStore
+from ledger.state.records import unix_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class TrustAnchor:
 
 
 def trust_anchor(genesis_bytes: bytes) -> TrustAnchor:
-    """Raises ledger.genesis.InvalidGenesis, naming the field, for a bad genesis file."""
+    """Raises ledger.chain.genesis.InvalidGenesis, naming the field, for a bad genesis file."""
     genesis = load_genesis(genesis_bytes)
     validator_set = ValidatorSet(
         tuple(Validator(ValidatorId(v.validator_id), v.power) for v in genesis.validators)

@@ -1,6 +1,6 @@
 """Checking one commit certificate and naming each signature that fails.
 
-The verdict is ``ledger.blocks.verify_commit_certificate``'s, the node's own check (one
+The verdict is ``ledger.chain.blocks.verify_commit_certificate``'s, the node's own check (one
 implementation of what "committed" means). When it refuses a certificate for a signature, the
 auditor goes on to name every failing signature by index and validator, since the report must
 locate each defect, not only the first.
@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from consensus.types import Height, ValidatorId, VoteType
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
-from ledger.blocks import (
+from ledger.chain.blocks import (
     CommitCertificate,
     CommitProblem,
     InvalidCommitCertificate,
     verify_commit_certificate,
     vote_sign_bytes,
 )
-from ledger.certificates import verify_ecdsa_p256_signature
 from ledger.hashing import DIGEST_SIZE
+from ledger.identity.signatures import verify_ecdsa_p256_signature
 
 _SIGNATURE_PROBLEMS = (
     CommitProblem.BAD_SIGNATURE,

@@ -31,7 +31,7 @@ class DefectKind(enum.Enum):
     TRANSACTION_NOT_CERTIFIED = "a transaction in the stored block is not in the certified block"
     WRONG_LAST_COMMIT = "the carried last commit does not match the header"
     WRONG_EVIDENCE_HASH = "the evidence does not give the header's evidence hash"
-    # Block contents against the chain's limits (ledger/block_checks.py, ``body_problems``):
+    # Block contents against the chain's limits (ledger/chain/block_checks.py, ``body_problems``):
     # a block the node would refuse, even when the validators certified it.
     TOO_MANY_TRANSACTIONS = "the block carries more transactions than genesis allows per block"
     TOO_MUCH_EVIDENCE = "the block carries more evidence items than a block may"

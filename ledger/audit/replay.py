@@ -1,6 +1,7 @@
 """Replaying the registry rules from genesis, recomputing every state root.
 
-The replay executes each block with ``ledger.execution.BlockExecutor``, the executor the node
+The replay executes each block with ``ledger.execution.executor.BlockExecutor``, the executor the
+node
 uses, on an in-memory copy of the state and its sparse Merkle tree, starting from the genesis
 file's records. Every transaction of a committed block must apply (ADR 0004), so a rejection is
 a defect, and so is a state root other than the header's (ADR 0002: the root after the block).
@@ -18,19 +19,20 @@ from dataclasses import dataclass
 
 from ledger.audit.anchor import TrustAnchor, genesis_state
 from ledger.audit.defects import Defect, DefectKind
-from ledger.blocks import BlockHeader, apply_state_writes
-from ledger.execution import BlockContext, BlockExecution, BlockExecutor
-from ledger.records import from_unix_ms
-from ledger.rejections import Rejection
-from ledger.smt import (
+from ledger.chain.blocks import BlockHeader, apply_state_writes
+from ledger.execution.executor import BlockExecution, BlockExecutor
+from ledger.merkle.smt import (
     EMPTY_ROOT,
     MemorySmtStore,
     SmtInternal,
     SmtStoreInvariantError,
     decode_node,
 )
-from ledger.state import MappingState
-from ledger.transactions import transaction_id_of
+from ledger.rejections import Rejection
+from ledger.state.access import MappingState
+from ledger.state.records import from_unix_ms
+from ledger.transactions.context import BlockContext
+from ledger.transactions.envelope import transaction_id_of
 
 COMPACT_EVERY_BLOCKS = 1000
 

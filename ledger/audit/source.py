@@ -1,5 +1,5 @@
 """Where the audited chain comes from: one interface for a stopped node's data directory and a
-running node over gRPC (clients/audit_sources.py implements both).
+running node over gRPC (clients/cli/audit_sources.py implements both).
 
 ``ChainSource`` gives what every node serves: blocks and the commit certificates that commit
 them, as bytes exactly as stored or sent. ``StoredLedger`` is what only the data directory
@@ -50,7 +50,7 @@ class ChainSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoredChainMeta:
-    """The node's record of where its chain stands (ledger/store.py ChainMeta)."""
+    """The node's record of where its chain stands (ledger/chain/store.py ChainMeta)."""
 
     chain_id: str
     genesis_sha256: bytes

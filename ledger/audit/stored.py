@@ -19,12 +19,12 @@ from ledger.audit.source import (
     TransactionPlace,
     UnreadableRecord,
 )
-from ledger.blocks import BlockHeader
+from ledger.chain.blocks import BlockHeader
 from ledger.hashing import sha256
-from ledger.notifications import Notification, save_notification
-from ledger.records import ApplicationStatus, load_application
-from ledger.smt import MemorySmtStore
-from ledger.state import APPLICATION_PREFIX, MappingState
+from ledger.merkle.smt import MemorySmtStore
+from ledger.registry.notifications import Notification, save_notification
+from ledger.state.access import APPLICATION_PREFIX, MappingState
+from ledger.state.records import ApplicationStatus, load_application
 
 
 def state_key_text(key: bytes) -> str:

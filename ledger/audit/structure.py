@@ -1,8 +1,8 @@
 """Structural checks of one stored block: its encoding, its link to the certified previous block,
 and its contents against its header, locating the transaction that breaks a transactions root.
 
-The verdicts are ``ledger.blocks``' own (``verify_block_link``, ``verify_block_contents``) and
-``ledger.block_checks``' (``header_problems``, ``body_problems``), the checks the node makes
+The verdicts are ``ledger.chain.blocks``' own (``verify_block_link``, ``verify_block_contents``) and
+``ledger.chain.block_checks``' (``header_problems``, ``body_problems``), the checks the node makes
 before it commits a block. What the auditor adds is the place: a block is
 decoded without judging its contents (``Block.decode`` would refuse it whole), and a transaction
 that is in the stored block but not in the certified one is found by the root it breaks.
@@ -20,8 +20,8 @@ from tirkeu_pb import block_pb2
 from consensus.types import Height
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
-from ledger.block_checks import body_problems, header_problems
-from ledger.blocks import (
+from ledger.chain.block_checks import body_problems, header_problems
+from ledger.chain.blocks import (
     MAX_EVIDENCE_PER_BLOCK,
     Block,
     BlockHeader,
@@ -32,7 +32,7 @@ from ledger.blocks import (
     transactions_root,
     verify_block_contents,
 )
-from ledger.transactions import transaction_id_of
+from ledger.transactions.envelope import transaction_id_of
 
 _LINK_DEFECTS = {
     BlockProblem.WRONG_CHAIN_ID: (DefectKind.WRONG_CHAIN_ID, "header.chain_id"),

@@ -36,8 +36,8 @@ from ledger.audit.stored import (
     replayed_notifications,
 )
 from ledger.audit.structure import check_contents, check_limits, check_link, decode_stored_block
-from ledger.blocks import GENESIS_PREVIOUS_BLOCK_HASH, Block, BlockHeader, CommitCertificate
-from ledger.transactions import transaction_id_of
+from ledger.chain.blocks import GENESIS_PREVIOUS_BLOCK_HASH, Block, BlockHeader, CommitCertificate
+from ledger.transactions.envelope import transaction_id_of
 
 ProgressCallback = Callable[[int, int], None]  # (height just verified, tip height)
 

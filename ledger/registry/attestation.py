@@ -22,7 +22,17 @@ from datetime import datetime
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.records import (
+from ledger.registry.common import (
+    RuleInput,
+    RuleOutcome,
+    require_application,
+    require_iin,
+    require_registrar_not_party,
+    require_sole_registrar,
+)
+from ledger.rejections import RejectionReason
+from ledger.state.access import StateOverlay, write_application
+from ledger.state.records import (
     Application,
     AttestationRecord,
     CheckKind,
@@ -33,17 +43,7 @@ from ledger.records import (
     from_unix_ms,
     unix_ms,
 )
-from ledger.registry.common import (
-    RuleInput,
-    RuleOutcome,
-    require_application,
-    require_iin,
-    require_registrar_not_party,
-    require_sole_registrar,
-)
-from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, write_application
-from ledger.transactions import reject
+from ledger.transactions.envelope import reject
 
 MAX_DETAIL_LENGTH = 2000
 # Times outside these cannot be shown as dates (datetime's years 1..9999); shown as numbers.

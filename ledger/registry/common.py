@@ -3,7 +3,7 @@
 A rule is `apply_<action>(state, rule_input) -> RuleOutcome`: it reads and writes the
 transaction's own overlay and raises TransactionRejected (via `reject`) for any violation, so
 the executor can drop the overlay whole. Protobuf action messages are read here, at the
-boundary; what is stored is always a ledger/records.py dataclass.
+boundary; what is stored is always a ledger/state/records.py dataclass.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.certificates import TrustStore
-from ledger.identifiers import has_valid_check_digit
-from ledger.notifications import Notification
-from ledger.records import Application, Authorities, IdentifierKind, MaritalStatus
+from ledger.identity.identifiers import has_valid_check_digit
+from ledger.identity.revocation import TrustStore
+from ledger.identity.roles import Role
+from ledger.registry.notifications import Notification
 from ledger.rejections import RejectionReason
-from ledger.roles import Role
-from ledger.state import StateReader, read_application
-from ledger.transactions import Signer, VerifiedTransaction, reject
+from ledger.state.access import StateReader, read_application
+from ledger.state.records import Application, Authorities, IdentifierKind, MaritalStatus
+from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 
 if TYPE_CHECKING:
-    from ledger.execution import BlockContext
+    from ledger.transactions.context import BlockContext
 
 SHA256_SIZE = 32
 

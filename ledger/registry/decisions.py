@@ -10,7 +10,7 @@ Anything else is INVALID_STATUS_TRANSITION. The ledger records the legal referen
 reason text; it does not invent the grounds of Arts. 27 and 31, which the seeds do not list, but
 the article must be of REGISTRATION_LAW, the Law the Algorithm names. A registrar who is a party
 to the application may not decide it (CONFLICT_OF_INTEREST, ADR 0005).
-Every decision except RESUME notifies (paras 28, 37; see ledger/notifications.py for why).
+Every decision except RESUME notifies (paras 28, 37; see ledger/registry/notifications.py for why).
 """
 
 from __future__ import annotations
@@ -19,14 +19,6 @@ from dataclasses import replace
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.notifications import NotificationEvent, decision_notifications
-from ledger.records import (
-    ApplicationKind,
-    ApplicationStatus,
-    Decision,
-    DecisionRecord,
-    LegalGround,
-)
 from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
@@ -34,14 +26,22 @@ from ledger.registry.common import (
     require_registrar_not_party,
     require_sole_registrar,
 )
+from ledger.registry.notifications import NotificationEvent, decision_notifications
 from ledger.registry.registration import (
     register_lease,
     register_termination_and_ownership,
     require_registrable,
 )
 from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, write_application
-from ledger.transactions import reject
+from ledger.state.access import StateOverlay, write_application
+from ledger.state.records import (
+    ApplicationKind,
+    ApplicationStatus,
+    Decision,
+    DecisionRecord,
+    LegalGround,
+)
+from ledger.transactions.envelope import reject
 
 # Paras 26-27, 35-36: "Article 27 / Article 31 of the Law of the Republic of Kazakhstan 'On
 # state registration of rights to real estate'". The one spelling the ledger accepts.

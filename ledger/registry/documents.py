@@ -15,13 +15,15 @@ from datetime import datetime
 from cryptography.hazmat.primitives.serialization import Encoding
 from tirkeu_pb import transaction_pb2
 
-from ledger.certificates import CertificateRejected, load_certificate, verify_chain
-from ledger.cms import MalformedCms, SignedDocument, SignerVerdict, load_cms, verify_cms
-from ledger.records import CertificateLink, DocumentRecord, DocumentRole, DocumentSigner
+from ledger.documents.cms import MalformedCms, SignedDocument, SignerVerdict, load_cms, verify_cms
+from ledger.identity.certificates import load_certificate
+from ledger.identity.chains import verify_chain
+from ledger.identity.revocation import CertificateRejected
 from ledger.registry.common import SHA256_SIZE, RuleInput
 from ledger.registry.signing_certificates import chain_links
 from ledger.rejections import RejectionReason
-from ledger.transactions import reject
+from ledger.state.records import CertificateLink, DocumentRecord, DocumentRole, DocumentSigner
+from ledger.transactions.envelope import reject
 
 KTK_PARTY = "KTK"
 

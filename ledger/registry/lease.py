@@ -12,12 +12,6 @@ from __future__ import annotations
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.records import (
-    ApplicationKind,
-    DocumentRole,
-    IdentifierKind,
-    PartyIdentifier,
-)
 from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
@@ -38,8 +32,9 @@ from ledger.registry.parties import guarantors_of, require_application_signers
 from ledger.registry.properties import require_cadastral_number, require_property
 from ledger.registry.submission import submit_application
 from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay
-from ledger.transactions import reject
+from ledger.state.access import StateOverlay
+from ledger.state.records import ApplicationKind, DocumentRole, IdentifierKind, PartyIdentifier
+from ledger.transactions.envelope import reject
 
 
 def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:

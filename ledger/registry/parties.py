@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.records import IdentifierKind, PartyIdentifier
+from ledger.identity.roles import Role
 from ledger.registry.common import require_bin, require_iin, require_no_other_signers
 from ledger.rejections import RejectionReason
-from ledger.roles import Role
-from ledger.transactions import Signer, VerifiedTransaction, reject
+from ledger.state.records import IdentifierKind, PartyIdentifier
+from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from tirkeu_pb import transaction_pb2
 
 from ledger.calendar import service_deadline
-from ledger.records import Application, PaymentRecord
+from ledger.identity.roles import Role
 from ledger.registry.common import (
     SHA256_SIZE,
     RuleInput,
@@ -22,9 +22,9 @@ from ledger.registry.common import (
     require_no_other_signers,
 )
 from ledger.rejections import RejectionReason
-from ledger.roles import Role
-from ledger.state import StateOverlay, write_application
-from ledger.transactions import reject
+from ledger.state.access import StateOverlay, write_application
+from ledger.state.records import Application, PaymentRecord
+from ledger.transactions.envelope import reject
 
 
 def confirmed_payment(

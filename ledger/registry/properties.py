@@ -11,7 +11,6 @@ import re
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.records import IdentifierKind, PartyIdentifier, Property, PropertyKind
 from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
@@ -20,8 +19,9 @@ from ledger.registry.common import (
     require_text,
 )
 from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, StateReader, read_property, write_property
-from ledger.transactions import reject
+from ledger.state.access import StateOverlay, StateReader, read_property, write_property
+from ledger.state.records import IdentifierKind, PartyIdentifier, Property, PropertyKind
+from ledger.transactions.envelope import reject
 
 # Region:district:quarter:parcel, then for a unit in a building ":building/unit" or ":unit",
 # e.g. "21:318:023:1245:1/45" (the example of transaction.proto).

@@ -14,8 +14,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ledger.certificates import TrustStore
-from ledger.records import (
+from ledger.identity.revocation import TrustStore
+from ledger.registry.attestation import require_attested_in_time
+from ledger.registry.common import RuleInput
+from ledger.registry.properties import require_property
+from ledger.registry.signing_certificates import require_signers_not_revoked
+from ledger.rejections import RejectionReason
+from ledger.state.access import StateOverlay, read_application, write_property
+from ledger.state.records import (
     Application,
     AttestationRecord,
     CheckKind,
@@ -32,13 +38,7 @@ from ledger.records import (
     SheetEntryKind,
     SourceDatabase,
 )
-from ledger.registry.attestation import require_attested_in_time
-from ledger.registry.common import RuleInput
-from ledger.registry.properties import require_property
-from ledger.registry.signing_certificates import require_signers_not_revoked
-from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, read_application, write_property
-from ledger.transactions import reject
+from ledger.transactions.envelope import reject
 
 # Paras 23(c)-(e), 23(b) and 24(1)-(4): each check, from the database the Algorithm names.
 REQUIRED_CHECKS = (

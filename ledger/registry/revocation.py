@@ -11,34 +11,32 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from ledger.certificates import (
-    CertificateInfo,
+from ledger.identity.certificates import CertificateInfo, MalformedCertificate, load_certificate
+from ledger.identity.identifiers import InvalidIdentifier
+from ledger.identity.revocation import (
     CertificateRejected,
-    InvalidIdentifier,
-    MalformedCertificate,
+    FrozenRevocations,
     MalformedRevocationList,
     TrustStore,
-    load_certificate,
     load_revocation_list,
     verify_revocation_list,
 )
-from ledger.crl import FrozenRevocations
-from ledger.records import (
-    Authorities,
-    IssuerRevocations,
-    RevokedSerial,
-    load_issuer_revocations,
-)
 from ledger.registry.common import RuleInput, RuleOutcome, require_sole_registrar
 from ledger.rejections import RejectionReason
-from ledger.state import (
+from ledger.state.access import (
     StateOverlay,
     StateReader,
     read_issuer_revocations,
     revocations_key,
     write_issuer_revocations,
 )
-from ledger.transactions import reject
+from ledger.state.records import (
+    Authorities,
+    IssuerRevocations,
+    RevokedSerial,
+    load_issuer_revocations,
+)
+from ledger.transactions.envelope import reject
 
 MAX_CRL_NUMBER = 2**64 - 1  # RFC 5280 allows 20 octets; state stores a msgpack integer
 

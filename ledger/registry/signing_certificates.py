@@ -15,10 +15,12 @@ import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from ledger.certificates import CertificateInfo, CertificateRejected, TrustStore, verify_chain
-from ledger.records import Application, CertificateLink
+from ledger.identity.certificates import CertificateInfo
+from ledger.identity.chains import verify_chain
+from ledger.identity.revocation import CertificateRejected, TrustStore
 from ledger.rejections import RejectionReason
-from ledger.transactions import Signer, reject
+from ledger.state.records import Application, CertificateLink
+from ledger.transactions.envelope import Signer, reject
 
 
 def chain_links(chain: Sequence[CertificateInfo]) -> tuple[CertificateLink, ...]:

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.records import (
+from ledger.registry.common import RuleInput, RuleOutcome
+from ledger.registry.documents import RecordedDocument
+from ledger.registry.parties import ApplicationSigners
+from ledger.registry.payment import confirmed_payment, with_payment
+from ledger.registry.signing_certificates import distinct_links, envelope_links
+from ledger.state.access import StateOverlay, write_application
+from ledger.state.records import (
     Application,
     ApplicationKind,
     ApplicationStatus,
     MaritalStatus,
     PartyIdentifier,
 )
-from ledger.registry.common import RuleInput, RuleOutcome
-from ledger.registry.documents import RecordedDocument
-from ledger.registry.parties import ApplicationSigners
-from ledger.registry.payment import confirmed_payment, with_payment
-from ledger.registry.signing_certificates import distinct_links, envelope_links
-from ledger.state import StateOverlay, write_application
 
 
 def submit_application(
@@ -45,7 +45,7 @@ def submit_application(
     """Write the SUBMITTED application of this transaction; its id is the transaction id."""
     submitter_iin = signers.ktk_authorised_person.iin
     if submitter_iin is None:
-        # An EMPLOYEE certificate names both an IIN and a BIN (ledger/certificates.py).
+        # An EMPLOYEE certificate names both an IIN and a BIN (ledger/identity/certificates.py).
         raise RuntimeError("a KTK employee certificate without an IIN")
     block = rule_input.block
     # Kept so that REGISTER judges revocation again (ADR 0005, signing_certificates.py).

@@ -12,13 +12,6 @@ from __future__ import annotations
 
 from tirkeu_pb import transaction_pb2
 
-from ledger.records import (
-    Application,
-    ApplicationKind,
-    ApplicationStatus,
-    DocumentRole,
-    Property,
-)
 from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
@@ -40,8 +33,15 @@ from ledger.registry.parties import require_application_signers
 from ledger.registry.properties import require_property
 from ledger.registry.submission import submit_application
 from ledger.rejections import RejectionReason
-from ledger.state import StateOverlay, StateReader
-from ledger.transactions import reject
+from ledger.state.access import StateOverlay, StateReader
+from ledger.state.records import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    DocumentRole,
+    Property,
+)
+from ledger.transactions.envelope import reject
 
 
 def apply_termination_ownership_application(

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clients.pki import IssuedCertificate
-from ledger.genesis import genesis_document
-from ledger.store import Store
+from clients.pki.authority import IssuedCertificate
+from ledger.chain.genesis import genesis_document
+from ledger.chain.store import Store
 from tests.integration.harness import CHAIN_ID, NodeProcess, NodeSettings
 from tests.integration.proxy import TcpProxy
 from tests.pki_fixtures import KTK_BIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
@@ -59,7 +59,7 @@ class ClusterNode(NodeProcess):
         self.node_id = node_id
         self.role = role
         self.empty_block_interval_ms = empty_block_interval_ms
-        # KTK's observer is a node of this chain through KTK's BIN (ledger/roles.py
+        # KTK's observer is a node of this chain through KTK's BIN (ledger/identity/roles.py
         # is_chain_node): without it, validators refuse it block sync.
         observer = role == "observer"
         self.identity: IssuedCertificate = parties.authority.issue_node(
@@ -118,7 +118,7 @@ class LocalCluster:
         links: bool = False,
         empty_block_interval_ms: int = 400,
     ) -> None:
-        """``empty_block_interval_ms``: the idle heartbeat (node/engine_idle.py); short by
+        """``empty_block_interval_ms``: the idle heartbeat (node/engine/idle.py); short by
         default, so that tests waiting for heights see blocks without submitting."""
         self.parties = Parties.create()
         self.validators = [

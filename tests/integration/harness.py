@@ -7,7 +7,8 @@
         node.start()                                        # resume from its data directory
 
 What a ``NodeProcess`` sets up in its work directory: a test PKI (tests/pki_fixtures.py, which
-issues through clients.pki, the code of ``tirkeu-pki``), a genesis file with one validator whose
+issues through clients.pki.authority, the code of ``tirkeu-pki``), a genesis file with one
+validator whose
 genesis time is now and whose pilot window covers today, the node's TLS files, and a node.toml
 listening on a free port of 127.0.0.1. ``start`` launches the console script installed next to
 ``sys.executable`` and returns once the standard health service reports SERVING, polling with a
@@ -43,8 +44,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tirkeu_pb import api_pb2, api_pb2_grpc
 
-from clients.pki import IssuedCertificate
-from ledger.genesis import DEFAULT_MAX_TRANSACTION_BYTES, genesis_document
+from clients.pki.authority import IssuedCertificate
+from ledger.chain.genesis import DEFAULT_MAX_TRANSACTION_BYTES, genesis_document
 from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,

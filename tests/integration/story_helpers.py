@@ -17,7 +17,7 @@ from tirkeu_pb import transaction_pb2 as pb
 
 from clients import transaction_builders as builders
 from clients.client import ConnectionSettings, LedgerClient, SigningIdentity, sign_body
-from clients.pki import IssuedCertificate
+from clients.pki.authority import IssuedCertificate
 from clients.transaction_builders import Action
 from tests.integration.harness import NodeProcess
 from tests.pki_fixtures import (

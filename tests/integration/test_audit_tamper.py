@@ -18,18 +18,13 @@ from typing import Any
 import pytest
 
 from clients import transaction_builders as builders
-from ledger.state import property_key
-from ledger.store import Store
+from ledger.chain.store import Store
+from ledger.state.access import property_key
 from tests.integration.harness import NodeProcess
 from tests.integration.story_helpers import Story
 from tests.pki_fixtures import KTK_BIN
 from tests.registry_fixtures import AUDITOR_IIN, envelope_transaction_id
-from tests.unit.audit.tamper import (
-    STATE_PREFIX,
-    Tamperer,
-    block_key,
-    copy_data_dir,
-)
+from tests.unit.ledger.audit.tamper import STATE_PREFIX, Tamperer, block_key, copy_data_dir
 
 pytestmark = pytest.mark.integration
 AUDIT_EXECUTABLE = Path(sys.executable).parent / "tirkeu-audit"

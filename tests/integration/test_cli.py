@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from clients.client_errors import EXIT_CONNECTION_FAILED, EXIT_REFUSED
-from clients.pki import IssuedCertificate
+from clients.errors import EXIT_CONNECTION_FAILED, EXIT_REFUSED
+from clients.pki.authority import IssuedCertificate
 from tests.integration.harness import NodeProcess, free_port, shared_node
 from tests.integration.story_helpers import signed_by
 from tests.pki_fixtures import (

@@ -18,8 +18,8 @@ from tirkeu_pb import api_pb2
 
 from clients.transaction_builders import property_import
 from consensus.signing_guard import SigningStep
-from ledger.store import Store
-from node.signing_records import check_records, read_records
+from ledger.chain.store import Store
+from node.engine.signing_records import check_records, read_records
 from tests.integration.cluster_harness import ClusterNode, LocalCluster, heights, wait_for
 from tests.integration.harness import CHAIN_ID
 from tests.pki_fixtures import KTK_BIN

@@ -1,4 +1,4 @@
-"""An idle registry makes no blocks at the consensus pace (node/engine_idle.py): with the
+"""An idle registry makes no blocks at the consensus pace (node/engine/idle.py): with the
 heartbeat far away, four validators stay at their height while nothing is submitted, commit a
 submitted transaction promptly, and commit one that only one validator holds (its messages of
 the next height make the others start it)."""

@@ -11,7 +11,7 @@ import grpc
 import pytest
 from tirkeu_pb import peer_pb2, peer_pb2_grpc
 
-from ledger.blocks import CommitCertificate
+from ledger.chain.blocks import CommitCertificate
 from tests.integration.cluster_harness import ClusterNode, LocalCluster, heights, wait_for
 
 pytestmark = pytest.mark.integration

@@ -1,6 +1,6 @@
 """`tirkeu-cluster status` shows how many peers the KTK observer reaches, not "?": the observer
 has no engine loop, so the runner ties its ``tirkeu_peers_reachable`` gauge to its peer
-connections (node/runner.py). Driven through clients/cluster*.py, what the CLI calls."""
+connections (node/runtime/runner.py). Driven through clients/cluster*.py, what the CLI calls."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clients.cluster import Participants, init_cluster
-from clients.cluster_processes import peer_view, start_cluster, stop_cluster
+from clients.cluster.layout import Participants, init_cluster
+from clients.cluster.processes import peer_view, start_cluster, stop_cluster
 from tests.pki_fixtures import KTK_BIN, OTHER_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 
 pytestmark = pytest.mark.integration

@@ -1,6 +1,6 @@
 """Two of four validators killed with SIGKILL at the same moment, with transactions flowing, then
 restarted (three times, other pairs each time): commits resume and all four hold the same blocks
-(the consensus write-ahead log, node/consensus_wal.py, is replayed; consensus/__init__.py, "what
+(the consensus write-ahead log, node/engine/wal.py, is replayed; consensus/__init__.py, "what
 the node must persist").
 
 With two of four down no quorum exists, so the height in progress at the kill can only be

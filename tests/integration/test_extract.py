@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from clients.cli import tirkeu
-from clients.extract_cli import extract
+from clients.cli.extract import extract
+from clients.cli.main import tirkeu
 from tests.integration.harness import NodeProcess
 from tests.integration.story_helpers import Story
 
@@ -72,7 +72,7 @@ def extract_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExtractNo
 
 def fetch(extract_node: ExtractNode, cadastral_number: str, path: Path) -> dict[str, Any]:
     if "extract" not in tirkeu.commands:
-        tirkeu.add_command(extract)  # as clients/cli.py registers it
+        tirkeu.add_command(extract)  # as clients/cli/main.py registers it
     result = CliRunner().invoke(
         tirkeu, [*extract_node.credentials, "extract", cadastral_number, "-o", str(path)]
     )

@@ -20,8 +20,8 @@ from tirkeu_pb import transaction_pb2 as pb
 
 from clients import transaction_builders as builders
 from clients.client import LedgerClient, NodeUnreachable
-from clients.pki import IssuedCertificate
-from ledger.certificates import sign_ecdsa_p256
+from clients.pki.authority import IssuedCertificate
+from ledger.identity.signatures import sign_ecdsa_p256
 from tests.integration.harness import NodeProcess, shared_node
 from tests.integration.story_helpers import (
     FEE_TIYN,

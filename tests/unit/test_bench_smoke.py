@@ -1,4 +1,4 @@
-"""The benchmark code (bench/, scripts/bench) on tiny workloads: it runs, its report has every
+"""The benchmark code (tests/bench/, scripts/bench) on tiny workloads: it runs, its report has every
 field with counts that add up, and targets are judged as docs/benchmarks.md says. Nothing here
 asserts on a time or a rate beyond "measured" (positive): speed is the benchmark's business."""
 
@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.bounds import Bounds, KindCost, SignatureRate
-from bench.cluster_target import SubmitVia
-from bench.end_to_end import EndToEndResult, LatencySummary, NodeMeasurement, summarize
-from bench.report import render_table, report_json
-from bench.run import BenchOptions, main, parse_options, run_benchmark
-from bench.state_tree import StateTreeResult
-from bench.targets import MIB, TARGET_STATE_RECORDS, TargetStatus, all_met, evaluate_targets
-from bench.workloads import REGISTRATION_KINDS, Workload
+from tests.bench.bounds import Bounds, KindCost, SignatureRate
+from tests.bench.cluster_target import SubmitVia
+from tests.bench.end_to_end import EndToEndResult, LatencySummary, NodeMeasurement, summarize
+from tests.bench.report import render_table, report_json
+from tests.bench.run import BenchOptions, main, parse_options, run_benchmark
+from tests.bench.state_tree import StateTreeResult
+from tests.bench.targets import MIB, TARGET_STATE_RECORDS, TargetStatus, all_met, evaluate_targets
+from tests.bench.workloads import REGISTRATION_KINDS, Workload
 
 TINY = BenchOptions(
     transactions=10,

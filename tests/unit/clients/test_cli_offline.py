@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from clients.cli import tirkeu
+from clients.cli.main import tirkeu
 from clients.client import read_envelope, transaction_id
-from clients.client_errors import EXIT_BAD_INPUT
-from clients.pki import IssuedCertificate
-from ledger.certificates import load_certificate, verify_ecdsa_p256_signature
+from clients.errors import EXIT_BAD_INPUT
+from clients.pki.authority import IssuedCertificate
 from ledger.hashing import sha256
+from ledger.identity.certificates import load_certificate
+from ledger.identity.signatures import verify_ecdsa_p256_signature
 from tests.pki_fixtures import (
     KTK_BIN,
     KTK_OFFICER_IIN,

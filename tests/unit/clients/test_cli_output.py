@@ -1,11 +1,11 @@
-"""What `tirkeu` prints (clients/cli_output.py): JSON with hex bytes and enum names, and text a
+"""What `tirkeu` prints (clients/cli/output.py): JSON with hex bytes and enum names, and text a
 registrar reads (numbered sheet entries, legal grounds)."""
 
 from __future__ import annotations
 
 from tirkeu_pb import api_pb2 as api
 
-from clients.cli_output import (
+from clients.cli.output import (
     describe_application,
     describe_property,
     describe_submission,

@@ -8,17 +8,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clients.cluster import (
-    InvalidClusterRequest,
-    Participants,
-    init_cluster,
-    load_cluster,
-)
-from clients.cluster_cli import main
-from clients.pki_directory import open_ca_directory
-from ledger.certificates import CertificateKind, TrustStore, load_certificate, verify_chain
-from ledger.genesis import Genesis, load_genesis
-from node.config import load_config
+from clients.cli.cluster import main
+from clients.cluster.layout import InvalidClusterRequest, Participants, init_cluster, load_cluster
+from clients.pki.directory import open_ca_directory
+from ledger.chain.genesis import Genesis, load_genesis
+from ledger.identity.certificates import CertificateKind, load_certificate
+from ledger.identity.chains import verify_chain
+from ledger.identity.revocation import TrustStore
+from node.operations.config import load_config
 from tests.pki_fixtures import (
     KTK_BIN,
     OTHER_BIN,

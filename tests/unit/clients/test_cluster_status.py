@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from prometheus_client import start_http_server
 
-from clients.cluster import Participants, init_cluster, load_cluster
-from clients.cluster_processes import NodeStatus, PeerView, peer_view
-from node.config import load_config
-from node.metrics import NodeMetrics
+from clients.cluster.layout import Participants, init_cluster, load_cluster
+from clients.cluster.processes import NodeStatus, PeerView, peer_view
+from node.operations.config import load_config
+from node.operations.metrics import NodeMetrics
 from tests.pki_fixtures import KTK_BIN, OTHER_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 
 PARTICIPANTS = Participants(

@@ -20,9 +20,10 @@ from clients.client import (
     transaction_id,
     write_envelope,
 )
-from clients.pki import IssuedCertificate
-from ledger.certificates import load_certificate, verify_ecdsa_p256_signature
+from clients.pki.authority import IssuedCertificate
 from ledger.hashing import sha256_hex
+from ledger.identity.certificates import load_certificate
+from ledger.identity.signatures import verify_ecdsa_p256_signature
 from tests.pki_fixtures import SPOUSE_IIN, TestAuthority
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from tirkeu_pb import peer_pb2
 
-from clients.pki import IssuedCertificate
+from clients.pki.authority import IssuedCertificate
 from consensus.types import BlockId, Height, Proposal, Round, ValidatorId, Vote, VoteType
-from ledger.genesis import genesis_document
-from node.chain import ChainSetup, chain_setup
-from node.signed_messages import sign_proposal, sign_vote
+from ledger.chain.genesis import genesis_document
+from node.chain.open import ChainSetup, chain_setup
+from node.chain.signed_messages import sign_proposal, sign_vote
 from tests.pki_fixtures import KTK_BIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
@@ -56,7 +56,8 @@ class FourValidators:
             validators=[(vid, keys[vid].pem.decode(), 1) for vid in VALIDATOR_IDS],
         )
         setup = chain_setup(json.dumps(document).encode())
-        # KTK's observer: a node certificate bound to KTK's BIN (ledger/roles.py is_chain_node).
+        # KTK's observer: a node certificate bound to KTK's BIN (ledger/identity/roles.py
+        # is_chain_node).
         observer = parties.authority.issue_node("ktk-observer", organisation=KTK_NAME, bin_=KTK_BIN)
         return cls(parties, keys, observer, setup)
 

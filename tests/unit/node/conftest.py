@@ -13,15 +13,15 @@ import structlog
 
 from clients.transaction_builders import property_import
 from consensus.types import ValidatorId
-from ledger.records import unix_ms
-from ledger.store import Store
-from node.chain import ChainSetup, chain_setup, open_chain
-from node.commit import CommittedBlock
-from node.config import BlockConfig
-from node.events import CommitSignal
-from node.ledger_node import LedgerNode
-from node.mempool import Mempool
-from node.solo_engine import SoloEngine
+from ledger.chain.store import Store
+from ledger.state.records import unix_ms
+from node.chain.commit import CommittedBlock
+from node.chain.events import CommitSignal
+from node.chain.ledger_node import LedgerNode
+from node.chain.mempool import Mempool
+from node.chain.open import ChainSetup, chain_setup, open_chain
+from node.engine.solo import SoloEngine
+from node.operations.config import BlockConfig
 from tests.pki_fixtures import KTK_BIN
 from tests.registry_fixtures import (
     FIRST_BLOCK_TIME,

@@ -23,17 +23,17 @@ import grpc
 import structlog
 from tirkeu_pb import peer_pb2
 
-from ledger.store import Store
-from node.chain import open_chain
-from node.commit import CommittedBlock
-from node.config import BlockConfig, ConsensusConfig, NodeRole, PeerConfig
-from node.evidence import EvidencePool
-from node.mempool import Mempool
-from node.metrics import NodeMetrics
-from node.peer_client import PeerClients
-from node.peer_service import PeerService, add_peer_service
-from node.server import TlsMaterial
-from node.tendermint_engine import TendermintEngine
+from ledger.chain.store import Store
+from node.chain.commit import CommittedBlock
+from node.chain.evidence import EvidencePool
+from node.chain.mempool import Mempool
+from node.chain.open import open_chain
+from node.engine.tendermint import TendermintEngine
+from node.operations.config import BlockConfig, ConsensusConfig, NodeRole, PeerConfig
+from node.operations.metrics import NodeMetrics
+from node.operations.tls import TlsMaterial
+from node.peers.client import PeerClients
+from node.peers.service import PeerService, add_peer_service
 from tests.unit.node.bft_fixtures import VALIDATOR_IDS, FourValidators, RecordingHandler
 from tests.unit.node.conftest import ManualClock
 

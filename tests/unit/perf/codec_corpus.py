@@ -1,6 +1,6 @@
 """Records for tests/unit/perf/test_codec_bytes.py.
 
-- RECORD_TYPES: the record classes the ledger and the node store with ledger/registry/codec.py;
+- RECORD_TYPES: the record classes the ledger and the node store with ledger/state/codec.py;
 - REALISTIC_CORPUS: one record of most of them, each optional field both present and absent;
 - SHAPES_CORPUS: records of classes defined here, which use every kind of field the codec knows
   (enum, datetime in any zone, date, bool, int at both ends, str, bytes, nested, `X | None`,
@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, NewType, Optional
 
-from ledger.notifications import Notification, NotificationChannel, NotificationEvent
-from ledger.records import (
+from ledger.chain.store import ChainMeta, TransactionLocation
+from ledger.registry.notifications import Notification, NotificationChannel, NotificationEvent
+from ledger.rejections import Rejection, RejectionReason
+from ledger.state.records import (
     Application,
     ApplicationKind,
     ApplicationStatus,
@@ -49,8 +51,6 @@ from ledger.records import (
     SourceDatabase,
     Validator,
 )
-from ledger.rejections import Rejection, RejectionReason
-from ledger.store import ChainMeta, TransactionLocation
 
 # Top-level records (those written under a key); nested classes are reached through them.
 RECORD_TYPES: tuple[type[Any], ...] = (

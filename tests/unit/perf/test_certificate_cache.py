@@ -1,4 +1,5 @@
-"""Parsed certificates are remembered by their exact DER bytes (ledger.certificates): the cache
+"""Parsed certificates are remembered by their exact DER bytes (ledger.identity.certificates): the
+cache
 must change no result, serve nothing for bytes that differ, and remember no failure."""
 
 from __future__ import annotations
@@ -7,21 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clients.pki import IssuedCertificate
-from ledger.certificates import (
+from clients.pki.authority import IssuedCertificate
+from ledger.hashing import sha256_hex
+from ledger.identity.certificates import (
     CertificateInfo,
-    CertificateProblem,
-    CertificateRejected,
-    InvalidIdentifier,
     MalformedCertificate,
     _load_certificate_cached,
     load_certificate,
-    verify_chain,
 )
-from ledger.hashing import sha256_hex
+from ledger.identity.chains import verify_chain
+from ledger.identity.identifiers import InvalidIdentifier
+from ledger.identity.revocation import CertificateProblem, CertificateRejected
 from tests.pki_fixtures import TestAuthority
 from tests.registry_fixtures import FIRST_BLOCK_TIME
-from tests.unit.registry.story import shared_parties
+from tests.unit.ledger.registry.story import shared_parties
 
 
 def _uncached(data: bytes) -> CertificateInfo:

@@ -1,13 +1,14 @@
 """A SignerInfo names its certificate by issuer and serial number (RFC 5652 §5.3). The match
-is remembered under the names' exact DER (ledger.cms_parse): it must still follow RFC 5280 §7.1
+is remembered under the names' exact DER (ledger.documents.parse): it must still follow RFC 5280
+§7.1
 name comparison, and a name that differs must never be served a remembered match."""
 
 from __future__ import annotations
 
 from asn1crypto import cms as asn1_cms
 
-from ledger.cms import load_cms
-from tests.unit.registry.story import Story
+from ledger.documents.cms import load_cms
+from tests.unit.ledger.registry.story import Story
 
 ISSUER_COMMON_NAME = b"Test Issuing CA"
 

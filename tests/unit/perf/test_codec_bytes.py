@@ -1,4 +1,4 @@
-"""The compiled record codec (ledger/registry/codec.py) writes exactly the bytes the original,
+"""The compiled record codec (ledger/state/codec.py) writes exactly the bytes the original,
 type-walking codec wrote, and reads them back the same way: state roots of existing chains must
 not change. Two witnesses (records in tests/unit/perf/codec_corpus.py):
 
@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.hashing import sha256_hex
-from ledger.registry.codec import CorruptRecord, load_record, save_record
+from ledger.state.codec import CorruptRecord, load_record, save_record
 from tests.unit.perf.codec_corpus import (
     REALISTIC_CORPUS,
     RECORD_TYPES,

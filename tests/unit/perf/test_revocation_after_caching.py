@@ -1,5 +1,5 @@
 """Caches must never let a revoked certificate through: the chain structure is remembered
-(ledger.certificates), the trust store is remembered per authority and revocation records
+(ledger.identity.certificates), the trust store is remembered per authority and revocation records
 (ledger.registry.revocation), and revocation is still judged at each block's time
 (DESIGN.md §2: revocation lives in consensus state; seed 003 para 18(6)-(7))."""
 
@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tirkeu_pb import transaction_pb2 as pb
 
-from ledger.certificates import CertificateProblem, CertificateRejected, verify_chain
-from ledger.execution import check_transaction
+from ledger.execution.executor import check_transaction
+from ledger.identity.chains import verify_chain
+from ledger.identity.revocation import CertificateProblem, CertificateRejected
 from ledger.registry.revocation import load_trust_store
 from ledger.rejections import Rejection, RejectionReason
-from ledger.state import read_authorities
+from ledger.state.access import read_authorities
 from tests.pki_fixtures import TestAuthority
 from tests.registry_fixtures import FIRST_BLOCK_TIME, Parties, make_genesis
-from tests.unit.registry.story import Story
+from tests.unit.ledger.registry.story import Story
 
 REVOKED_AT = datetime(2026, 5, 2, tzinfo=UTC)  # before the first block (2026-05-04)
 

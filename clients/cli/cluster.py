@@ -1,0 +1,249 @@
+"""`tirkeu-cluster`: make and run a local Tirkeu cluster.
+
+    tirkeu-cluster init DIR --registrar-iin 900312400566 --ktk-bin ... [--participants FILE]
+    tirkeu-cluster start DIR          # background processes; waits until each serves
+    tirkeu-cluster status DIR [--json]
+    tirkeu-cluster kill DIR NODE      # SIGKILL, as a crash
+    tirkeu-cluster restart DIR NODE
+    tirkeu-cluster stop DIR
+
+`init DIR --validators 4 --observer` makes four registrar validators (Tendermint BFT) and the
+KTK observer. Exit codes: 0 ok, 1 failure, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from clients.cli.state import json_option_for
+from clients.client import ClientError
+from clients.cluster.layout import (
+    DEFAULT_BATCH_DELAY_MS,
+    DEFAULT_CHAIN_ID,
+    ClusterError,
+    Participants,
+    init_cluster,
+    load_cluster,
+    require_supported_topology,
+)
+from clients.cluster.processes import (
+    DEFAULT_START_DEADLINE_SECONDS,
+    kill_node,
+    node_status,
+    restart_node,
+    start_cluster,
+    stop_cluster,
+)
+from clients.pki.authority import PkiInputError
+from ledger.chain.genesis import InvalidGenesis
+
+DIRECTORY = click.Path(path_type=Path, file_okay=False)
+
+
+@dataclass(slots=True)
+class Output:
+    json: bool
+
+    def emit(self, document: object, text: str) -> None:
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False) if self.json else text)
+
+
+class ClusterGroup(click.Group):
+    """Named errors become a message on stderr and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (ClusterError, ClientError) as error:
+            self._fail(ctx, type(error).__name__, str(error), error.exit_code)
+        except (PkiInputError, InvalidGenesis) as error:
+            self._fail(ctx, type(error).__name__, str(error), 2)
+
+    @staticmethod
+    def _fail(ctx: click.Context, kind: str, message: str, code: int) -> NoReturn:
+        output = ctx.find_object(Output)
+        if output is not None and output.json:
+            click.echo(json.dumps({"error": kind, "message": message}, ensure_ascii=False))
+        click.echo(f"tirkeu-cluster: {kind}: {message}", err=True)
+        raise click.exceptions.Exit(code)
+
+
+json_option = json_option_for(Output)
+
+
+def output() -> Output:
+    found = click.get_current_context().find_object(Output)
+    if found is None:
+        raise RuntimeError("a tirkeu-cluster command ran outside its group")
+    return found
+
+
+@click.group(cls=ClusterGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--json", "json_output", is_flag=True, help="Print one JSON document on stdout.")
+@click.pass_context
+def main(ctx: click.Context, json_output: bool) -> None:
+    """Make and run a local Tirkeu cluster (test CA, genesis, node configs, processes)."""
+    ctx.obj = Output(json_output)
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@click.option("--validators", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--observer", is_flag=True, help="Add the KTK observer node (ktk-observer).")
+@click.option(
+    "--participants",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON/TOML with ktk_bin, state_corporation_bin, first_credit_bureau_bin, "
+    "registrar_iins, auditor_iins (instead of the options below).",
+)
+@click.option("--ktk-bin", help="BIN of Kazakhstan Housing Company (KTK).")
+@click.option("--state-corporation-bin", help="BIN of the State Corporation.")
+@click.option("--first-credit-bureau-bin", help="BIN of First Credit Bureau LLP (para 37).")
+@click.option("--registrar-iin", multiple=True, help="A registrar's IIN; repeatable.")
+@click.option("--auditor-iin", multiple=True, help="An auditor's IIN; repeatable.")
+@click.option("--chain-id", default=DEFAULT_CHAIN_ID, show_default=True)
+@click.option("--ca-dir", type=DIRECTORY, help="Use this `tirkeu-pki` CA instead of a new DIR/ca.")
+@click.option(
+    "--batch-delay-ms",
+    type=click.IntRange(min=0),
+    default=DEFAULT_BATCH_DELAY_MS,
+    show_default=True,
+    help="How long a node waits for more transactions per block.",
+)
+@json_option
+def init(directory: Path, **options: Any) -> None:
+    """Create DIR: test CA (or --ca-dir), node certificates, genesis and node configs on free
+    ports of 127.0.0.1. Participants' own certificates are issued with `tirkeu-pki issue`."""
+    require_supported_topology(options["validators"], observer=options["observer"])
+    participants = _participants(options)
+    cluster = init_cluster(
+        directory,
+        participants,
+        validators=options["validators"],
+        observer=options["observer"],
+        chain_id=options["chain_id"],
+        ca_directory=options["ca_dir"],
+        batch_delay_ms=options["batch_delay_ms"],
+    )
+    nodes = ", ".join(f"{node.node_id} on {node.api}" for node in cluster.nodes)
+    output().emit(
+        cluster.describe(),
+        f"Initialised cluster {cluster.chain_id} in {directory}: {nodes}\n"
+        f"Clients trust {cluster.ca_chain}; start it with `tirkeu-cluster start {directory}`.",
+    )
+
+
+def _participants(options: dict[str, Any]) -> Participants:
+    listed = ("ktk_bin", "state_corporation_bin", "first_credit_bureau_bin")
+    if options["participants"] is not None:
+        given = [name for name in (*listed, "registrar_iin", "auditor_iin") if options[name]]
+        if given:
+            raise click.UsageError(f"--participants replaces --{given[0].replace('_', '-')}")
+        return Participants.from_file(options["participants"])
+    missing = [f"--{name.replace('_', '-')}" for name in listed if not options[name]]
+    if not options["registrar_iin"]:
+        missing.append("--registrar-iin")
+    if missing:
+        raise click.UsageError(f"init needs {', '.join(missing)} (or --participants FILE)")
+    return Participants(
+        ktk_bin=options["ktk_bin"],
+        state_corporation_bin=options["state_corporation_bin"],
+        first_credit_bureau_bin=options["first_credit_bureau_bin"],
+        registrar_iins=tuple(options["registrar_iin"]),
+        auditor_iins=tuple(options["auditor_iin"]),
+    )
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@click.option(
+    "--deadline-seconds",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_START_DEADLINE_SECONDS,
+    show_default=True,
+)
+@json_option
+def start(directory: Path, deadline_seconds: float) -> None:
+    """Start every node in the background and wait until each serves."""
+    cluster = load_cluster(directory)
+    pids = start_cluster(cluster, deadline_seconds=deadline_seconds)
+    output().emit(
+        {"nodes": [{"node_id": node_id, "pid": pid} for node_id, pid in pids.items()]},
+        "\n".join(
+            f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, log {node.log})"
+            for node in cluster.nodes
+        ),
+    )
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@json_option
+def status(directory: Path) -> None:
+    """Per node: role, height, latest block hash, state root, peers (configured, and how many
+    the node reaches, from its metrics endpoint), and whether its process lives."""
+    cluster = load_cluster(directory)
+    statuses = [node_status(node) for node in cluster.nodes]
+    lines = []
+    for item in statuses:
+        if item.height is None:
+            lines.append(f"{item.node_id} ({item.role}) {item.api}: {item.error}")
+        else:
+            peers = "" if item.peers is None else f", {item.peers.text()}"
+            lines.append(
+                f"{item.node_id} ({item.role}) {item.api} pid {item.pid}: height {item.height}, "
+                f"block {item.latest_block_hash or '(none yet)'}, state root {item.state_root}"
+                f"{peers}"
+            )
+    output().emit({"nodes": [item.describe() for item in statuses]}, "\n".join(lines))
+    if not all(item.alive and item.height is not None for item in statuses):
+        raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@click.argument("node_id")
+@json_option
+def kill(directory: Path, node_id: str) -> None:
+    """SIGKILL one node, as a crash."""
+    node = load_cluster(directory).node(node_id)
+    pid = kill_node(node)
+    text = f"killed {node_id} (pid {pid})" if pid else f"{node_id} was not running"
+    output().emit({"node_id": node_id, "killed_pid": pid}, text)
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@click.argument("node_id")
+@click.option(
+    "--deadline-seconds",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_START_DEADLINE_SECONDS,
+    show_default=True,
+)
+@json_option
+def restart(directory: Path, node_id: str, deadline_seconds: float) -> None:
+    """Stop one node (if it runs) and start it again; waits until it serves."""
+    node = load_cluster(directory).node(node_id)
+    pid = restart_node(node, deadline_seconds=deadline_seconds)
+    output().emit({"node_id": node_id, "pid": pid}, f"{node_id} serving again (pid {pid})")
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@json_option
+def stop(directory: Path) -> None:
+    """Stop every node (SIGTERM, then SIGKILL after a grace period)."""
+    stopped = stop_cluster(load_cluster(directory))
+    output().emit(
+        {"nodes": [{"node_id": key, "stopped_pid": pid} for key, pid in stopped.items()]},
+        "\n".join(
+            f"stopped {key} (pid {pid})" if pid else f"{key} was not running"
+            for key, pid in stopped.items()
+        ),
+    )

@@ -1,0 +1,379 @@
+"""`ezsigner`: sign documents with CMS and verify CMS signatures, standing in for ezsigner.kz.
+
+The lease-to-own contract and the KTK letter are checked "via the ezsigner.kz service"
+(Algorithm paras 18 and 29); seed 003 para 18 condition 2 names what such a check covers: the
+certificate's validity period, its absence from the revocation lists, and the signer's IIN.
+
+Exit codes: 0 every signer valid; 1 a signature is invalid or an expected signer is missing
+(the reason is named in the output); 2 unusable input (an unreadable file, not CMS, a detached
+signature without the document, a CRL that the trust store cannot vouch for, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.x509.oid import NameOID
+
+from ledger.documents.cms import (
+    CmsSigningRejected,
+    CmsVerification,
+    MalformedCms,
+    SignedDocument,
+    SignerVerdict,
+    add_signer,
+    load_cms,
+    missing_signers,
+    sign_cms,
+    trust_with_embedded_authorities,
+    verify_cms,
+)
+from ledger.identity.certificates import MalformedCertificate, load_certificates_pem
+from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
+from ledger.identity.revocation import (
+    CertificateRejected,
+    MalformedRevocationList,
+    TrustStore,
+    load_revocation_list,
+    verify_revocation_list,
+)
+
+EXIT_VALID = 0
+EXIT_INVALID = 1
+EXIT_UNUSABLE_INPUT = 2
+
+
+class UnusableInput(click.ClickException):
+    """Input ezsigner cannot work with; reported on stderr with exit code 2."""
+
+    exit_code = EXIT_UNUSABLE_INPUT
+
+
+def _fail(message: str) -> NoReturn:
+    raise UnusableInput(message)
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        _fail(f"cannot read {what} {str(path)!r}: {error.strerror or error}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Sign documents with CMS (RFC 5652) and verify CMS signatures."""
+
+
+_FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@cli.command()
+@click.option("--key", "key_path", type=_FILE, required=True, help="Signer's P-256 key (PEM).")
+@click.option("--cert", "cert_path", type=_FILE, required=True, help="Signer's certificate.")
+@click.option("--chain", "chain_path", type=_FILE, help="Intermediate CA certificates (PEM).")
+@click.option("--attached", is_flag=True, help="Embed the document in the signature.")
+@click.option("--add-to", "existing_path", type=_FILE, help="Add a signer to this CMS file.")
+@click.option("-o", "--output", "output_path", type=_FILE, required=True, help="CMS to write.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.argument("document_path", metavar="DOCUMENT", type=_FILE)
+def sign(
+    *,
+    key_path: Path,
+    cert_path: Path,
+    chain_path: Path | None,
+    attached: bool,
+    existing_path: Path | None,
+    output_path: Path,
+    as_json: bool,
+    document_path: Path,
+) -> None:
+    """Sign DOCUMENT into a DER CMS SignedData (detached unless --attached).
+
+    With --add-to, the signature is added as one more signer of an existing file: the contract
+    is signed by the recipient, then the guarantors, then KTK last (Algorithm paras 17-18).
+    """
+    if attached and existing_path is not None:
+        _fail("--attached cannot be combined with --add-to: the existing file decides")
+    content = _read(document_path, "document")
+    private_key = _load_private_key(_read(key_path, "key"))
+    certificate = _load_single_certificate(_read(cert_path, "certificate"))
+    chain = _load_certificates(_read(chain_path, "chain")) if chain_path else ()
+    signing_time = datetime.now(UTC)
+    try:
+        if existing_path is None:
+            signed = sign_cms(
+                content, private_key, certificate, chain,
+                attached=attached, signing_time=signing_time,
+            )  # fmt: skip
+        else:
+            existing = _read(existing_path, "existing signature")
+            signed = add_signer(
+                existing, content, private_key, certificate, chain, signing_time=signing_time
+            )
+    except (CmsSigningRejected, MalformedCms) as error:
+        _fail(f"cannot sign: {error}")
+    _write_replacing(output_path, signed)
+    signers = len(load_cms(signed).signers)
+    if as_json:
+        report = {
+            "output": str(output_path),
+            "signers": signers,
+            "signing_time": _iso(signing_time),
+        }
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo(
+            f"signed {document_path} as {_common_name(certificate)}; "
+            f"{output_path} has {signers} signer(s)"
+        )
+
+
+def _write_replacing(path: Path, data: bytes) -> None:
+    """Write through a temporary file so that `-o` may name the --add-to file: a failed write
+    never leaves the earlier signers' file half-overwritten."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        _fail(f"cannot write {str(path)!r}: {error.strerror or error}")
+
+
+def _common_name(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def _load_private_key(data: bytes) -> ec.EllipticCurvePrivateKey:
+    try:
+        key = load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as error:
+        _fail(f"not an unencrypted PEM private key: {error}")
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        _fail("the private key is not an ECDSA key")
+    return key
+
+
+def _load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            return tuple(x509.load_pem_x509_certificates(data))
+        return (x509.load_der_x509_certificate(data),)
+    except ValueError as error:
+        _fail(f"not a certificate file: {error}")
+
+
+def _load_single_certificate(data: bytes) -> x509.Certificate:
+    certificates = _load_certificates(data)
+    if len(certificates) != 1:
+        _fail(f"expected one signer certificate, found {len(certificates)}")
+    return certificates[0]
+
+
+@cli.command()
+@click.option(
+    "--trust", "trust_path", type=_FILE, required=True, help="Trusted roots and CAs (PEM)."
+)
+@click.option("--crl", "crl_paths", type=_FILE, multiple=True, help="CRL (DER or PEM).")
+@click.option("--content", "content_path", type=_FILE, help="The signed document.")
+@click.option("--content-sha256", "content_sha256_hex", help="The document's SHA-256 (hex).")
+@click.option(
+    "--revocation-check-time",
+    type=click.DateTime(),
+    help="Also count revocations up to this UTC time (default: only up to the signing time).",
+)
+@click.option("--expect-iin", "expected_iins", multiple=True, help="A valid signer must have it.")
+@click.option("--expect-bin", "expected_bins", multiple=True, help="A valid signer must have it.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.argument("signature_path", metavar="SIGNATURE", type=_FILE)
+def verify(
+    *,
+    trust_path: Path,
+    crl_paths: tuple[Path, ...],
+    content_path: Path | None,
+    content_sha256_hex: str | None,
+    revocation_check_time: datetime | None,
+    expected_iins: tuple[str, ...],
+    expected_bins: tuple[str, ...],
+    as_json: bool,
+    signature_path: Path,
+) -> None:
+    """Verify every signer of SIGNATURE (exit 0 valid, 1 invalid, 2 unusable input).
+
+    Checks the signature and message digest, the chain to a trusted root (intermediates
+    embedded in SIGNATURE count when they chain to one), validity at the signing time, key
+    usage and revocation by the given CRLs (seed 003 para 18 condition 2).
+    """
+    iins, bins = _iins(expected_iins), _bins(expected_bins)
+    document = _load_signature(_read(signature_path, "signature"))
+    content = _read(content_path, "document") if content_path else None
+    content_sha256 = _digest(content_sha256_hex) if content_sha256_hex else None
+    if content is not None and content_sha256 is not None:
+        _fail("give --content or --content-sha256, not both")
+    if document.is_detached and content is None and content_sha256 is None:
+        _fail("the signature is detached: give the signed document with --content")
+    trust = _trust_store(_read(trust_path, "trust roots"), document, crl_paths)
+    check_time = revocation_check_time.replace(tzinfo=UTC) if revocation_check_time else None
+    verification = verify_cms(
+        document,
+        trust=trust,
+        content=content,
+        content_sha256=content_sha256,
+        revocation_check_time=check_time,
+    )
+    missing = missing_signers(verification, iins=iins, bins=bins)
+    if as_json:
+        click.echo(json.dumps(_json_report(verification, missing), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_text_report(verification, missing))
+    click.get_current_context().exit(
+        EXIT_VALID if verification.valid and not missing else EXIT_INVALID
+    )
+
+
+def _iins(texts: tuple[str, ...]) -> tuple[Iin, ...]:
+    try:
+        return tuple(parse_iin(text) for text in texts)
+    except InvalidIdentifier as error:
+        _fail(str(error))
+
+
+def _bins(texts: tuple[str, ...]) -> tuple[Bin, ...]:
+    try:
+        return tuple(parse_bin(text) for text in texts)
+    except InvalidIdentifier as error:
+        _fail(str(error))
+
+
+def _load_signature(data: bytes) -> SignedDocument:
+    try:
+        return load_cms(data)
+    except MalformedCms as error:
+        _fail(f"not a CMS signature: {error}")
+
+
+def _digest(text: str) -> bytes:
+    try:
+        digest = bytes.fromhex(text)
+    except ValueError:
+        _fail("--content-sha256 is not hexadecimal")
+    if len(digest) != 32:
+        _fail("--content-sha256 must be 32 bytes (64 hex digits)")
+    return digest
+
+
+def _trust_store(roots: bytes, document: SignedDocument, crl_paths: tuple[Path, ...]) -> TrustStore:
+    """The roots (and intermediates) of ROOTS.pem, the embedded intermediates that chain to
+    them, and the revocations of the CRLs, each CRL verified against that store first."""
+    try:
+        authorities = load_certificates_pem(roots)
+    except (MalformedCertificate, InvalidIdentifier) as error:
+        _fail(f"unusable trust roots: {error}")
+    if not authorities:
+        _fail("the trust roots file holds no certificate")
+    trust = trust_with_embedded_authorities(TrustStore(authorities), document.certificates)
+    for crl_path in crl_paths:
+        try:
+            crl = verify_revocation_list(load_revocation_list(_read(crl_path, "CRL")), trust)
+        except MalformedRevocationList as error:
+            _fail(f"unusable CRL {str(crl_path)!r}: {error}")
+        except CertificateRejected as rejection:
+            _fail(f"CRL {str(crl_path)!r} is not from a trusted authority: {rejection}")
+        trust = trust.with_revocation_list(crl)
+    return trust
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _signer_json(verdict: SignerVerdict) -> dict[str, object]:
+    return {
+        "valid": verdict.valid,
+        "name": verdict.name,
+        "iin": verdict.iin,
+        "bin": verdict.bin,
+        "organisation": verdict.organisation,
+        "issuer": verdict.issuer,
+        "serial_number": None if verdict.serial_number is None else f"{verdict.serial_number:x}",
+        "fingerprint_sha256": verdict.fingerprint,
+        "not_valid_before": _iso(verdict.not_valid_before),
+        "not_valid_after": _iso(verdict.not_valid_after),
+        "signing_time": _iso(verdict.signing_time),
+        "revocation": verdict.revocation.name,
+        "revoked_at": _iso(verdict.revoked_at),
+        "problems": [problem.name for problem in verdict.problems],
+        "details": list(verdict.details),
+    }
+
+
+def _json_report(verification: CmsVerification, missing: tuple[str, ...]) -> dict[str, object]:
+    digest = verification.checked_content_sha256
+    return {
+        "valid": verification.valid and not missing,
+        "detached": verification.detached,
+        "content_sha256": None if digest is None else digest.hex(),
+        "signers": [_signer_json(verdict) for verdict in verification.signers],
+        "missing_expected_signers": list(missing),
+    }
+
+
+def _text_report(verification: CmsVerification, missing: tuple[str, ...]) -> str:
+    lines: list[str] = []
+    for number, verdict in enumerate(verification.signers, start=1):
+        lines.extend(_signer_lines(number, verdict))
+    for identifier in missing:
+        lines.append(f"MISSING: no valid signer with IIN/BIN {identifier}")
+    valid_count = sum(verdict.valid for verdict in verification.signers)
+    overall = "VALID" if verification.valid and not missing else "INVALID"
+    total = len(verification.signers)
+    lines.append(f"Overall: {overall} ({valid_count} of {total} signer(s) valid)")
+    return "\n".join(lines)
+
+
+def _signer_lines(number: int, verdict: SignerVerdict) -> list[str]:
+    serial = "-" if verdict.serial_number is None else f"{verdict.serial_number:x}"
+    revocation = verdict.revocation.value
+    if verdict.revoked_at is not None:
+        revocation += f" (revoked at {verdict.revoked_at.isoformat()})"
+    lines = [
+        f"Signer {number}: {verdict.name or '(certificate unavailable)'}",
+        f"  IIN: {verdict.iin or '-'}   BIN: {verdict.bin or '-'}",
+        f"  organisation: {verdict.organisation or '-'}",
+        f"  issuer: {verdict.issuer or '-'}   serial: {serial}",
+        f"  valid from {_iso(verdict.not_valid_before) or '-'}"
+        f" to {_iso(verdict.not_valid_after) or '-'}",
+        f"  signing time: {_iso(verdict.signing_time) or '(none)'}",
+        f"  revocation: {revocation}",
+    ]
+    if verdict.valid:
+        lines.append("  verdict: VALID")
+    else:
+        lines.append("  verdict: INVALID")
+        lines.extend(
+            f"    {problem.name}: {detail}"
+            for problem, detail in zip(verdict.problems, verdict.details, strict=True)
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit code (0 valid, 1 invalid, 2 unusable input)."""
+    try:
+        result = cli.main(args=argv, prog_name="ezsigner", standalone_mode=False)
+    except click.ClickException as error:  # UnusableInput and click's usage errors
+        error.show()
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        return EXIT_UNUSABLE_INPUT
+    return result if isinstance(result, int) else EXIT_VALID

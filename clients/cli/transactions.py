@@ -1,0 +1,338 @@
+"""`tirkeu submit KIND` and `tirkeu tx build KIND`: every transaction kind from arguments and
+files.
+
+Each kind is declared once (its options and how they become an action message) and appears under
+both groups: `submit` builds, signs (`--sign`, by default with the caller's own --key/--cert) and
+sends; `tx build` builds, optionally signs, and writes the envelope file that the other parties
+sign with `tirkeu tx sign` before one of them runs `tirkeu tx submit`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tirkeu_pb import api_pb2 as api
+from tirkeu_pb import transaction_pb2 as pb
+
+from clients import transaction_builders as builders
+from clients.cli.output import describe_submission, message_dict
+from clients.cli.state import (
+    BIN,
+    EXISTING_FILE,
+    IIN,
+    CliState,
+    bad_input,
+    check_marital,
+    current_state,
+    document_options,
+    json_option,
+    marital_options,
+    parse_signer,
+    payment_options,
+    read_document,
+    read_payment,
+    sign_option,
+)
+from clients.client import EXIT_REFUSED, sign_body, transaction_id, write_envelope
+from clients.transaction_builders import Action
+from ledger.identity.identifiers import InvalidIdentifier, parse_iin
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionKind:
+    name: str
+    help: str
+    params: tuple[click.Parameter, ...]
+    build: Callable[..., Action]
+
+
+KINDS: list[TransactionKind] = []
+
+
+def transaction_kind(name: str) -> Callable[[_F], _F]:
+    """Declare a kind: the decorated function's click options, and it builds the action."""
+
+    def register(function: _F) -> _F:
+        params = tuple(reversed(getattr(function, "__click_params__", [])))
+        KINDS.append(TransactionKind(name, inspect.getdoc(function) or "", params, function))
+        return function
+
+    return register
+
+
+# -- the kinds ----------------------------------------------------------------------------------
+
+
+@transaction_kind("property-import")
+@click.option("--cadastral-number", required=True, help='E.g. "21:318:023:1245:1/45".')
+@click.option("--address", required=True)
+@click.option("--kind", type=click.Choice(["apartment", "house"]), required=True)
+@click.option("--area", "area_square_metres", required=True, help='Square metres, e.g. "54.30".')
+@click.option("--holder-bin", type=BIN, required=True, help="BIN of the right holder (KTK).")
+def property_import(**values: Any) -> Action:
+    """A KTK-held dwelling from the cadastre (ЖМБМК АЖ, para 24(4)); by a registrar."""
+    return builders.property_import(**values)
+
+
+@transaction_kind("lease-application")
+@click.option("--cadastral-number", required=True)
+@click.option("--recipient", type=IIN, required=True, help="The recipient's IIN.")
+@marital_options
+@click.option("--guarantor", type=IIN, multiple=True, help="A guarantor's IIN; repeatable.")
+@click.option("--guarantor-bin", type=BIN, multiple=True, help="A legal-entity guarantor.")
+@document_options(
+    "contract", "lease-to-own contract, CMS-signed by recipient, guarantors, KTK last"
+)
+@document_options("consent", "recipient's personal-data consent")
+@payment_options(required=False)
+def lease_application(**v: Any) -> Action:
+    """Application to register the lease encumbrance (paras 19–22); by a KTK authorised
+    person, signed also by the recipient (and the spouse when married)."""
+    married, spouse = check_marital(v["marital_status"], v["spouse"])
+    guarantors = [builders.GuarantorIdentity(iin) for iin in v["guarantor"]]
+    guarantors += [builders.GuarantorIdentity(bin_, True) for bin_ in v["guarantor_bin"]]
+    return builders.lease_application(
+        cadastral_number=v["cadastral_number"],
+        recipient_iin=v["recipient"],
+        married=married,
+        spouse_iin=spouse,
+        guarantors=guarantors,
+        contract=read_document(v["contract"], v["contract_cms"], v["contract_title"]),
+        personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
+        payment=read_payment(
+            v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"]
+        ),
+    )
+
+
+@transaction_kind("payment-confirmation")
+@click.argument("application_id")
+@payment_options(required=True)
+def payment_confirmation(**v: Any) -> Action:
+    """The fee is paid (paras 22, 31); starts the para 38 deadline."""
+    payment = read_payment(
+        v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"]
+    )
+    if payment is None:
+        raise RuntimeError("click let a required --payment through")
+    return builders.payment_confirmation(v["application_id"], payment)
+
+
+def _unix_ms(text: str | None) -> int:
+    if text is None:
+        return int(datetime.now(UTC).timestamp() * 1000)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        bad_input(f"{text!r} is not an ISO date and time")
+    if moment.tzinfo is None:
+        bad_input(f"{text!r} has no time zone (add +05:00 or Z)")
+    return int(moment.timestamp() * 1000)
+
+
+def _participant(text: str) -> pb.VideoconferenceParticipant:
+    participant = builders.parse_participant(text)
+    try:
+        parse_iin(participant.iin)
+    except InvalidIdentifier as error:
+        bad_input(f"--participant {text!r}: {error}")
+    return participant
+
+
+def _civil_status(text: str) -> tuple[bool, str]:
+    if text == "not-married":
+        return False, ""
+    prefix, _, spouse = text.partition(":")
+    if prefix != "married" or not spouse:
+        bad_input(f"--civil-status {text!r} is not 'not-married' or 'married:SPOUSE_IIN'")
+    try:
+        return True, parse_iin(spouse)
+    except InvalidIdentifier as error:
+        bad_input(f"--civil-status: {error}")
+
+
+@transaction_kind("attestation")
+@click.argument("application_id")
+@click.option("--participant", multiple=True, required=True, metavar="IIN:ROLE")
+@click.option("--check", multiple=True, metavar="KIND:SOURCE:passed|failed[:DETAIL]")
+@click.option("--all-checks-passed", is_flag=True, help="Every check of paras 23–24, passed.")
+@click.option("--civil-status", required=True, metavar="not-married|married:SPOUSE_IIN")
+@click.option("--held-at", metavar="ISO-TIME", help="When the videoconference was held.")
+@click.option("--signatures-authentic", is_flag=True, help="Confirmed on the videoconference.")
+@click.option("--legal-capacity-confirmed", is_flag=True)
+@click.option("--will-conforms-to-expression", is_flag=True)
+def attestation(**v: Any) -> Action:
+    """The registrar's videoconference attestation and checks (paras 21, 23–24, 30, 32–33).
+    ROLE: ktk-representative, recipient, spouse, guarantor. KIND: fee-paid,
+    spouses-participate, signatures-and-identifiers, no-precluding-encumbrance,
+    not-on-terrorism-financing-list. SOURCE: individuals-database, legal-entities-database,
+    civil-status-registry, real-estate-cadastre, terrorism-financing-list, payment-system."""
+    now_ms = _unix_ms(None)
+    checks = [builders.parse_check(text, queried_at_unix_ms=now_ms) for text in v["check"]]
+    if v["all_checks_passed"]:
+        checks += builders.passed_checks(queried_at_unix_ms=now_ms)
+    if not checks:
+        bad_input("give --check (repeatable) or --all-checks-passed")
+    married, spouse = _civil_status(v["civil_status"])
+    return builders.registrar_attestation(
+        application_id=v["application_id"],
+        held_at_unix_ms=_unix_ms(v["held_at"]),
+        participants=[_participant(text) for text in v["participant"]],
+        signatures_authentic=v["signatures_authentic"],
+        legal_capacity_confirmed=v["legal_capacity_confirmed"],
+        will_conforms_to_expression=v["will_conforms_to_expression"],
+        checks=checks,
+        recipient_married=married,
+        recipient_spouse_iin=spouse,
+    )
+
+
+@transaction_kind("decision")
+@click.argument("decision", type=click.Choice(["register", "suspend", "resume", "refuse"]))
+@click.argument("application_id")
+@click.option("--reason", default="", help="Required to suspend or refuse.")
+@click.option("--article", type=int, help="Default: 27 to suspend, 31 to refuse.")
+@click.option("--law", default=builders.LAW_ON_STATE_REGISTRATION, show_default=True)
+@click.option("--paragraph", default="")
+@click.option("--subparagraph", default="")
+def decision(**v: Any) -> Action:
+    """A registrar's decision (paras 25–27, 34–36): register; suspend on Art. 27; resume;
+    refuse on Art. 31 (the ledger records the ground and reason, it does not judge them)."""
+    return builders.registrar_decision(
+        application_id=v["application_id"],
+        decision=v["decision"],
+        reason=v["reason"],
+        article=v["article"],
+        law=v["law"],
+        paragraph=v["paragraph"],
+        subparagraph=v["subparagraph"],
+    )
+
+
+@transaction_kind("termination-ownership")
+@click.option("--lease-application", required=True, help="The registered lease application id.")
+@document_options("ktk-letter", "KTK letter that the price is paid (para 29)")
+@document_options("transfer-agreement", "agreement on transfer into ownership")
+@click.option("--new-holder", type=IIN, required=True, help="The lessee's IIN.")
+@document_options("consent", "recipient's personal-data consent")
+@payment_options(required=False)
+@marital_options
+def termination_ownership(**v: Any) -> Action:
+    """The linked pair of para 29: terminate the lease, ownership to the lessee; by a KTK
+    authorised person, signed also by the recipient (and the spouse when married)."""
+    married, spouse = check_marital(v["marital_status"], v["spouse"])
+    return builders.termination_ownership_application(
+        lease_application_id=v["lease_application"],
+        ktk_letter=read_document(v["ktk_letter"], v["ktk_letter_cms"], v["ktk_letter_title"]),
+        transfer_agreement=read_document(
+            v["transfer_agreement"], v["transfer_agreement_cms"], v["transfer_agreement_title"]
+        ),
+        new_holder_iin=v["new_holder"],
+        personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
+        payment=read_payment(
+            v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"]
+        ),
+        married=married,
+        spouse_iin=spouse,
+    )
+
+
+@transaction_kind("revocation-list-update")
+@click.option("--crl", type=EXISTING_FILE, required=True, help="CRL file, PEM or DER.")
+def revocation_list_update(crl: Path) -> Action:
+    """A CA's certificate revocation list into consensus state; by a registrar."""
+    return builders.revocation_list_update(crl.read_bytes())
+
+
+# -- the two groups -----------------------------------------------------------------------------
+
+_BODY_OPTIONS = ("chain_id", "expires_in", "expiry_height", "signers")
+
+
+def _body_params() -> list[click.Parameter]:
+    def collect(function: Callable[..., Any]) -> list[click.Parameter]:
+        return list(reversed(getattr(function, "__click_params__", [])))
+
+    @click.option("--chain-id", help="Default: the node's (GetChainInfo).")
+    @click.option("--expires-in", type=click.IntRange(min=1), default=1000, show_default=True)
+    @click.option("--expiry-height", type=click.IntRange(min=1), help="Instead of --expires-in.")
+    @sign_option
+    @json_option
+    def holder() -> None: ...
+
+    return collect(holder)
+
+
+def _body(state: CliState, action: Action, options: dict[str, Any]) -> pb.TransactionBody:
+    chain_id, expiry_height = options["chain_id"], options["expiry_height"]
+    if chain_id is None or expiry_height is None:
+        info = state.client().chain_info()
+        chain_id = chain_id or info.chain_id
+        expiry_height = expiry_height or info.height + options["expires_in"]
+    return builders.transaction_body(action, chain_id=chain_id, expiry_height=expiry_height)
+
+
+def report_submission(state: CliState, response: api.SubmitTransactionResponse) -> None:
+    state.emit(message_dict(response), describe_submission(response))
+    if response.status == api.REJECTED:
+        raise click.exceptions.Exit(EXIT_REFUSED)
+
+
+def _command(kind: TransactionKind, submit: bool) -> click.Command:
+    def callback(**values: Any) -> None:
+        state = current_state()
+        options = {name: values.pop(name) for name in _BODY_OPTIONS}
+        output, wait = values.pop("output", None), values.pop("wait", False)
+        body = _body(state, kind.build(**values), options)
+        signers = [parse_signer(text) for text in options["signers"]]
+        if submit and not signers:
+            own = state.connection_signer()
+            signers = [own] if own is not None else []
+        envelope = sign_body(body, signers)
+        if submit:
+            report_submission(state, state.client().submit(envelope, wait_for_commit=wait))
+            return
+        write_envelope(output, envelope)
+        identifier = transaction_id(envelope)
+        state.emit(
+            {
+                "transaction_id": identifier,
+                "file": str(output),
+                "kind": kind.name,
+                "signatures": len(envelope.signatures),
+            },
+            f"Wrote {kind.name} transaction {identifier} to {output} "
+            f"({len(envelope.signatures)} signature(s)); others sign it with `tirkeu tx sign`.",
+        )
+
+    extra: list[click.Parameter] = (
+        [click.Option(["--wait/--no-wait"], default=False, help="Wait until committed.")]
+        if submit
+        else [
+            click.Option(
+                ["-o", "--output"],
+                type=click.Path(dir_okay=False, path_type=Path),
+                required=True,
+                help="Envelope file to write.",
+            )
+        ]
+    )
+    return click.Command(
+        kind.name,
+        params=[*kind.params, *_body_params(), *extra],
+        callback=callback,
+        help=kind.help,
+    )
+
+
+def add_kind_commands(group: click.Group, *, submit: bool) -> None:
+    for kind in KINDS:
+        group.add_command(_command(kind, submit))

@@ -1,0 +1,70 @@
+"""Whether a header may follow a chain tip under the validators in force.
+
+One set of checks for the node that commits a block (node/chain/commit.py, ``execute_block``) and
+the
+auditor that re-verifies a stored chain (ledger/audit/structure.py, ``check_link``), so that
+"a block the node would commit" and "a block the auditor accepts" cannot drift apart
+(ADR 0003). The checks are collected, not stopped at the first: the auditor reports every
+defect of a header, the node refuses on the first. ``body_problems`` holds a block to the
+chain's size limits (review finding #3). Pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+from ledger.chain.blocks import (
+    MAX_EVIDENCE_PER_BLOCK,
+    Block,
+    BlockHeader,
+    BlockProblem,
+    CertifyingValidators,
+    ChainTip,
+    InvalidBlock,
+    verify_block_link,
+)
+
+
+def header_problems(
+    header: BlockHeader, tip: ChainTip, validators: CertifyingValidators
+) -> list[InvalidBlock]:
+    """Every reason ``header`` cannot follow ``tip``: its link (chain id, height, previous hash,
+    time: the first broken one, as ``verify_block_link`` says), the validator set it names and
+    its proposer. Empty when the header may follow."""
+    problems: list[InvalidBlock] = []
+    try:
+        verify_block_link(header, tip)
+    except InvalidBlock as error:
+        problems.append(error)
+    if header.validator_set_hash != validators.set_hash():
+        problems.append(
+            InvalidBlock(BlockProblem.WRONG_VALIDATOR_SET, f"at height {header.height}")
+        )
+    if header.proposer not in validators.validator_set:
+        problems.append(InvalidBlock(BlockProblem.UNKNOWN_PROPOSER, repr(header.proposer)))
+    return problems
+
+
+def body_problems(block: Block, max_block_transactions: int) -> list[InvalidBlock]:
+    """Every way ``block`` exceeds the chain's limits: more transactions than genesis
+    ``limits.max_block_transactions``, more evidence than MAX_EVIDENCE_PER_BLOCK, or one
+    evidence item twice. Cheap (counts and hashes only), so a node judges it before any
+    signature. Empty when the block is within the limits."""
+    problems: list[InvalidBlock] = []
+    if len(block.transactions) > max_block_transactions:
+        problems.append(
+            InvalidBlock(
+                BlockProblem.TOO_MANY_TRANSACTIONS,
+                f"{len(block.transactions)} transactions, at most {max_block_transactions}",
+            )
+        )
+    if len(block.evidence) > MAX_EVIDENCE_PER_BLOCK:
+        problems.append(
+            InvalidBlock(
+                BlockProblem.TOO_MUCH_EVIDENCE,
+                f"{len(block.evidence)} evidence items, at most {MAX_EVIDENCE_PER_BLOCK}",
+            )
+        )
+    if len(set(block.evidence)) != len(block.evidence):
+        problems.append(
+            InvalidBlock(BlockProblem.DUPLICATE_EVIDENCE, f"at height {block.header.height}")
+        )
+    return problems

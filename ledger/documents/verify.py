@@ -1,0 +1,330 @@
+"""Verifying CMS SignedData (RFC 5652): is each signature genuine, by whom, and does it count.
+
+This is the stand-in for ezsigner.kz, where "the legitimacy of the signed contract / letter can
+be checked" (Algorithm paras 18 and 29), and it applies seed 003 para 18 condition 2: the
+certificate's validity period, its absence from the revocation lists, and the signer's identity
+(IIN/BIN, reported here so that a caller can match it against the request).
+
+Pure: the trust store, the content (or only its SHA-256, which is all the ledger keeps of a
+document) and the times are passed in. Chain building, validity and revocation are
+ledger.identity.certificates' `verify_chain`; this module adds the CMS-specific checks around it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from ledger.documents.parse import (
+    DATA_CONTENT_TYPE,
+    EC_PUBLIC_KEY_ALGORITHM,
+    ECDSA_WITH_SHA256_ALGORITHM,
+    SHA256_ALGORITHM,
+    CmsSigner,
+    SignedDocument,
+    load_cms,
+)
+from ledger.documents.trust import RevocationStatus, revocation_status
+from ledger.hashing import DIGEST_SIZE, sha256
+from ledger.identity.certificates import CertificateInfo, MalformedCertificate, load_certificate
+from ledger.identity.chains import verify_chain
+from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier
+from ledger.identity.revocation import CertificateProblem, CertificateRejected, TrustStore
+
+# Signing certificates must allow one of these (RFC 5280 §4.2.1.3; the national CA's signing
+# certificates carry nonRepudiation, its authentication certificates digitalSignature).
+SIGNING_KEY_USAGES = frozenset({"digital_signature", "non_repudiation"})
+
+
+class SignerProblem(enum.Enum):
+    SIGNATURE_INVALID = "the signature does not verify with the signer's key"
+    DIGEST_MISMATCH = "the document is not the one that was signed (message digest differs)"
+    MESSAGE_DIGEST_MISSING = "the signed attributes carry no message digest"
+    NO_CONTENT = "neither the document nor its digest is available to check the signature"
+    CONTENT_TYPE_MISMATCH = "the content-type attribute is missing or names other content"
+    NO_SIGNING_TIME = "the signature carries no signing time"
+    UNSUPPORTED_ALGORITHM = "not SHA-256 with ECDSA P-256"
+    SIGNER_CERTIFICATE_MISSING = "the signer's certificate is not in the SignedData"
+    SIGNER_CERTIFICATE_UNREADABLE = "the signer's certificate is not one Tirkeu accepts"
+    SIGNING_CERTIFICATE_MISMATCH = "the signingCertificateV2 attribute names another certificate"
+    UNTRUSTED_ROOT = "the certificate does not chain to a trusted root"
+    BAD_CHAIN_SIGNATURE = "a certificate in the chain is not signed by its issuer"
+    ISSUER_NOT_A_CA = "an issuer in the chain may not issue certificates"
+    EXPIRED = "a certificate in the chain had expired at the signing time"
+    NOT_YET_VALID = "a certificate in the chain was not yet valid at the signing time"
+    REVOKED = "a certificate in the chain was revoked at or before the time checked"
+    WRONG_KEY_USAGE = "the certificate's key usage does not allow signing documents"
+    WRONG_KEY_TYPE = "the certificate's key is not ECDSA P-256"
+
+
+_CHAIN_PROBLEMS = {
+    CertificateProblem.UNKNOWN_AUTHORITY: SignerProblem.UNTRUSTED_ROOT,
+    CertificateProblem.BAD_CHAIN_SIGNATURE: SignerProblem.BAD_CHAIN_SIGNATURE,
+    CertificateProblem.NOT_A_CA: SignerProblem.ISSUER_NOT_A_CA,
+    CertificateProblem.EXPIRED: SignerProblem.EXPIRED,
+    CertificateProblem.NOT_YET_VALID: SignerProblem.NOT_YET_VALID,
+    CertificateProblem.REVOKED: SignerProblem.REVOKED,
+    CertificateProblem.WRONG_KEY_TYPE: SignerProblem.WRONG_KEY_TYPE,
+    CertificateProblem.WRONG_KEY_USAGE: SignerProblem.WRONG_KEY_USAGE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SignerVerdict:
+    """What ezsigner says about one signer. Identity fields are None when no certificate."""
+
+    name: str | None
+    iin: Iin | None
+    bin: Bin | None
+    organisation: str | None
+    issuer: str | None
+    serial_number: int | None
+    fingerprint: str | None
+    not_valid_before: datetime | None
+    not_valid_after: datetime | None
+    signing_time: datetime | None
+    revocation: RevocationStatus
+    revoked_at: datetime | None
+    problems: tuple[SignerProblem, ...]
+    details: tuple[str, ...]  # one human-readable sentence per problem, in the same order
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class CmsVerification:
+    signers: tuple[SignerVerdict, ...]
+    detached: bool
+    checked_content_sha256: bytes | None  # the digest the message digests were compared with
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.signers) and all(signer.valid for signer in self.signers)
+
+
+def verify_cms(
+    data: bytes | SignedDocument,
+    *,
+    trust: TrustStore,
+    content: bytes | None = None,
+    content_sha256: bytes | None = None,
+    revocation_check_time: datetime | None = None,
+) -> CmsVerification:
+    """Verify every signer of a SignedData (DER/PEM bytes, or already loaded).
+
+    The document to check against is `content`, else `content_sha256` (the ledger keeps only
+    the digest), else the content embedded in the SignedData. Raises MalformedCms for input
+    that is not a SignedData, ValueError when both `content` and `content_sha256` are given.
+    A certificate revoked at or before the signing time is REVOKED, and so is one revoked at or
+    before `revocation_check_time` when that is given (e.g. the block time of a later check).
+    """
+    if revocation_check_time is not None and revocation_check_time.utcoffset() is None:
+        raise ValueError("revocation_check_time needs a time zone")
+    document = data if isinstance(data, SignedDocument) else load_cms(data)
+    expected_digest = _expected_digest(document, content, content_sha256)
+    return CmsVerification(
+        signers=tuple(
+            _verify_signer(document, signer, expected_digest, trust, revocation_check_time)
+            for signer in document.signers
+        ),
+        detached=document.is_detached,
+        checked_content_sha256=expected_digest,
+    )
+
+
+def missing_signers(
+    verification: CmsVerification, *, iins: Iterable[Iin] = (), bins: Iterable[Bin] = ()
+) -> tuple[str, ...]:
+    """The expected IINs and BINs that no valid signer carries (seed 003 para 18 condition 2:
+    the IIN in the request must be the IIN in the signature's certificate)."""
+    valid = [signer for signer in verification.signers if signer.valid]
+    missing_iins = [iin for iin in iins if all(signer.iin != iin for signer in valid)]
+    missing_bins = [bin_ for bin_ in bins if all(signer.bin != bin_ for signer in valid)]
+    return (*missing_iins, *missing_bins)
+
+
+def _expected_digest(
+    document: SignedDocument, content: bytes | None, content_sha256: bytes | None
+) -> bytes | None:
+    if content is not None and content_sha256 is not None:
+        raise ValueError("give the content or its SHA-256, not both")
+    if content_sha256 is not None:
+        if len(content_sha256) != DIGEST_SIZE:
+            raise ValueError(f"a SHA-256 digest is {DIGEST_SIZE} bytes, got {len(content_sha256)}")
+        return content_sha256
+    if content is not None:
+        return sha256(content)
+    return None if document.content is None else sha256(document.content)
+
+
+class _Findings:
+    """Problems found for one signer, each with the sentence that explains it."""
+
+    def __init__(self) -> None:
+        self.problems: list[SignerProblem] = []
+        self.details: list[str] = []
+
+    def add(self, problem: SignerProblem, detail: str | None = None) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+            self.details.append(detail or problem.value)
+
+
+def _verify_signer(
+    document: SignedDocument,
+    signer: CmsSigner,
+    expected_digest: bytes | None,
+    trust: TrustStore,
+    revocation_check_time: datetime | None,
+) -> SignerVerdict:
+    findings = _Findings()
+    _check_attributes(document, signer, expected_digest, findings)
+    info = _signer_certificate(signer, findings)
+    if info is None:
+        return _verdict(signer, None, RevocationStatus.UNKNOWN, None, findings)
+    _check_signature(signer, info, expected_digest, findings)
+    if info.key_usage.isdisjoint(SIGNING_KEY_USAGES):
+        findings.add(SignerProblem.WRONG_KEY_USAGE)
+    # Without a signing time there is no moment to judge validity at; the chain is still
+    # checked (at the later check time, or when the certificate became valid) so that trust
+    # problems are named too, but NO_SIGNING_TIME alone already makes the signer invalid.
+    at = signer.signing_time or revocation_check_time or info.not_valid_before
+    chain: tuple[CertificateInfo, ...] = ()
+    try:
+        chain = verify_chain(info, trust, at)
+    except CertificateRejected as rejection:
+        findings.add(_CHAIN_PROBLEMS[rejection.problem], rejection.detail)
+    check_time = max(at, revocation_check_time) if revocation_check_time else at
+    status, revoked_at = revocation_status(info, chain, trust, check_time)
+    if status is RevocationStatus.REVOKED:
+        findings.add(
+            SignerProblem.REVOKED,
+            f"revoked at {revoked_at.isoformat() if revoked_at else '?'}, "
+            f"checked at {check_time.isoformat()}",
+        )
+    return _verdict(signer, info, status, revoked_at, findings)
+
+
+def _check_attributes(
+    document: SignedDocument,
+    signer: CmsSigner,
+    expected_digest: bytes | None,
+    findings: _Findings,
+) -> None:
+    if signer.digest_algorithm != SHA256_ALGORITHM or signer.signature_algorithm not in (
+        ECDSA_WITH_SHA256_ALGORITHM,
+        EC_PUBLIC_KEY_ALGORITHM,
+    ):
+        findings.add(
+            SignerProblem.UNSUPPORTED_ALGORITHM,
+            f"digest {signer.digest_algorithm}, signature {signer.signature_algorithm}",
+        )
+    if expected_digest is None:
+        findings.add(SignerProblem.NO_CONTENT)
+    if signer.signed_attributes_der is None:
+        # RFC 5652 §5.3: without signed attributes the content must be plain data.
+        if document.content_type != DATA_CONTENT_TYPE:
+            findings.add(SignerProblem.CONTENT_TYPE_MISMATCH)
+    else:
+        if signer.content_type != document.content_type:
+            findings.add(SignerProblem.CONTENT_TYPE_MISMATCH)
+        if signer.message_digest is None:
+            findings.add(SignerProblem.MESSAGE_DIGEST_MISSING)
+        elif expected_digest is not None and signer.message_digest != expected_digest:
+            findings.add(SignerProblem.DIGEST_MISMATCH)
+    if signer.signing_time is None:
+        findings.add(SignerProblem.NO_SIGNING_TIME)
+
+
+def _signer_certificate(signer: CmsSigner, findings: _Findings) -> CertificateInfo | None:
+    if signer.certificate is None:
+        findings.add(SignerProblem.SIGNER_CERTIFICATE_MISSING)
+        return None
+    der = signer.certificate.public_bytes(Encoding.DER)
+    if signer.signing_certificate_sha256 and sha256(der) not in signer.signing_certificate_sha256:
+        findings.add(SignerProblem.SIGNING_CERTIFICATE_MISMATCH)
+    try:
+        return load_certificate(der)
+    except (MalformedCertificate, InvalidIdentifier) as error:
+        findings.add(SignerProblem.SIGNER_CERTIFICATE_UNREADABLE, str(error))
+        return None
+
+
+def _check_signature(
+    signer: CmsSigner,
+    info: CertificateInfo,
+    expected_digest: bytes | None,
+    findings: _Findings,
+) -> None:
+    public_key = info.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(
+        public_key.curve, ec.SECP256R1
+    ):
+        findings.add(SignerProblem.WRONG_KEY_TYPE)
+        return
+    if SignerProblem.UNSUPPORTED_ALGORITHM in findings.problems:
+        return
+    if signer.signed_attributes_der is not None:
+        signed, algorithm = signer.signed_attributes_der, ec.ECDSA(hashes.SHA256())
+    elif expected_digest is not None:
+        # No signed attributes: the signature is over the content's digest itself, which the
+        # ledger can check from the digest alone.
+        signed, algorithm = expected_digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))
+    else:
+        return  # NO_CONTENT already says why it cannot be checked
+    try:
+        public_key.verify(signer.signature, signed, algorithm)
+    except (InvalidSignature, ValueError):
+        findings.add(SignerProblem.SIGNATURE_INVALID)
+
+
+def _verdict(
+    signer: CmsSigner,
+    info: CertificateInfo | None,
+    revocation: RevocationStatus,
+    revoked_at: datetime | None,
+    findings: _Findings,
+) -> SignerVerdict:
+    if info is None:
+        # Without a usable certificate only what the SignerInfo itself names can be reported.
+        return SignerVerdict(
+            name=None,
+            iin=None,
+            bin=None,
+            organisation=None,
+            issuer=signer.identifier.issuer,
+            serial_number=signer.identifier.serial_number,
+            fingerprint=None,
+            not_valid_before=None,
+            not_valid_after=None,
+            signing_time=signer.signing_time,
+            revocation=revocation,
+            revoked_at=revoked_at,
+            problems=tuple(findings.problems),
+            details=tuple(findings.details),
+        )
+    return SignerVerdict(
+        name=info.subject_common_name,
+        iin=info.iin,
+        bin=info.bin,
+        organisation=info.organisation,
+        issuer=info.issuer_common_name or info.issuer,
+        serial_number=info.serial_number,
+        fingerprint=info.fingerprint,
+        not_valid_before=info.not_valid_before,
+        not_valid_after=info.not_valid_after,
+        signing_time=signer.signing_time,
+        revocation=revocation,
+        revoked_at=revoked_at,
+        problems=tuple(findings.problems),
+        details=tuple(findings.details),
+    )

@@ -1,0 +1,326 @@
+"""The ``Ledger`` gRPC service of api.proto: a boundary over LedgerNode and the store.
+
+Every call first identifies the caller from its TLS client certificate (node/api/identity.py):
+UNAUTHENTICATED when it is unusable or revoked in consensus state, PERMISSION_DENIED when the
+caller may not read what it asks for. Submissions are authorised by the transaction's own
+signatures, so any authenticated caller may submit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import cast
+
+import grpc
+from tirkeu_pb import api_pb2, api_pb2_grpc, block_pb2
+
+from ledger.chain.store import StoreReader
+from ledger.hashing import sha256
+from ledger.registry.notifications import load_notification
+from ledger.state.access import read_application, read_property
+from ledger.state.records import Application, ApplicationStatus
+from node.api.extract import ExtractUnavailable, build_property_extract
+from node.api.identity import Caller, Unauthenticated, identify_caller
+from node.api.views import application_view, notification_message, property_view, rejection_message
+from node.chain.ledger_node import LedgerNode, SubmissionUnavailable, TransactionState
+
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+# How often an idle notification stream checks that its client is still there.
+STREAM_IDLE_CHECK_SECONDS = 1.0
+# Each open stream holds a worker thread (node/runtime/server.py): a few per certificate, and few in
+# all, well below the client share of the pool, so streams cannot crowd out other calls.
+MAX_STREAMS_PER_CALLER = 4
+MAX_STREAMS_TOTAL = 16
+# Stored notifications are read this many blocks at a time, never the whole history at once.
+NOTIFICATION_WINDOW_BLOCKS = 16
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StreamSlots:
+    """Open notification streams, per caller (certificate fingerprint) and in total."""
+
+    def __init__(self, per_caller: int, total: int) -> None:
+        self._per_caller = per_caller
+        self._total = total
+        self._open: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def take(self, caller: str) -> str | None:
+        """None when a slot was taken for ``caller``, else why not."""
+        with self._lock:
+            if self._open[caller] >= self._per_caller:
+                return f"at most {self._per_caller} notification streams per certificate"
+            if self._open.total() >= self._total:
+                return f"the node serves at most {self._total} notification streams"
+            self._open[caller] += 1
+            return None
+
+    def give_back(self, caller: str) -> None:
+        with self._lock:
+            self._open[caller] -= 1
+            if self._open[caller] <= 0:
+                del self._open[caller]
+
+
+class LedgerService(api_pb2_grpc.LedgerServicer):
+    def __init__(
+        self,
+        node: LedgerNode,
+        *,
+        node_id: str,
+        role: str,
+        clock: Callable[[], datetime] = _now,
+        streams: StreamSlots | None = None,
+    ) -> None:
+        self._node = node
+        self._node_id = node_id
+        self._role = role
+        self._clock = clock
+        self._streams = streams or StreamSlots(MAX_STREAMS_PER_CALLER, MAX_STREAMS_TOTAL)
+
+    def _caller(self, context: grpc.ServicerContext) -> Caller:
+        # grpc's auth context maps each property to a list of bytes values (the stubs say bytes).
+        pem = list(cast(Iterable[bytes], context.auth_context().get("x509_pem_cert", ())))
+        try:
+            return identify_caller(pem, self._node.store.state, self._clock())
+        except Unauthenticated as error:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+
+    def _today(self) -> date:
+        return self._node.setup.genesis.calendar.local_date(self._clock())
+
+    # --- submit and status -----------------------------------------------------------------------
+
+    def SubmitTransaction(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.SubmitTransactionRequest, context: grpc.ServicerContext
+    ) -> api_pb2.SubmitTransactionResponse:
+        self._caller(context)
+        try:
+            state = self._node.submit(request.envelope, wait_for_commit=request.wait_for_commit)
+        except SubmissionUnavailable as error:
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+        response = api_pb2.SubmitTransactionResponse(
+            transaction_id=state.transaction_id,
+            status=state.status.value,
+            height=state.height,
+        )
+        if state.rejection is not None:
+            response.rejection.CopyFrom(rejection_message(state.rejection))
+        return response
+
+    def GetTransaction(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.GetTransactionRequest, context: grpc.ServicerContext
+    ) -> api_pb2.TransactionStatusView:
+        caller = self._caller(context)
+        state: TransactionState = self._node.transaction_state(request.transaction_id)
+        view = api_pb2.TransactionStatusView(
+            transaction_id=request.transaction_id,
+            status=state.status.value,
+            height=state.height,
+            kind=state.kind,
+            envelope=state.envelope if caller.may_read_envelopes() else b"",
+        )
+        if state.rejection is not None:
+            view.rejection.CopyFrom(rejection_message(state.rejection))
+        return view
+
+    # --- registry -------------------------------------------------------------------------------
+
+    def GetProperty(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.GetPropertyRequest, context: grpc.ServicerContext
+    ) -> api_pb2.PropertyView:
+        caller = self._caller(context)
+        with self._node.store.view() as view:
+            _require_property_reader(view, caller, request.cadastral_number, context)
+            record = read_property(view.state, request.cadastral_number)
+        if record is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no property {request.cadastral_number!r}")
+        return property_view(record)
+
+    def GetPropertyExtract(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.GetPropertyExtractRequest, context: grpc.ServicerContext
+    ) -> api_pb2.PropertyExtract:
+        """Same read rights as GetProperty; an absent property yields a proof of absence."""
+        caller = self._caller(context)
+        with self._node.store.view() as view:
+            _require_property_reader(view, caller, request.cadastral_number, context)
+            try:
+                return build_property_extract(view, request.cadastral_number)
+            except ExtractUnavailable as error:
+                context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+
+    def GetApplication(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.GetApplicationRequest, context: grpc.ServicerContext
+    ) -> api_pb2.ApplicationView:
+        caller = self._caller(context)
+        record = read_application(self._node.store.state, request.application_id)
+        if record is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no application {request.application_id!r}")
+        if not caller.may_read_application(record):
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "not an application you may read")
+        return application_view(record, self._today())
+
+    def ListApplications(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.ListApplicationsRequest, context: grpc.ServicerContext
+    ) -> api_pb2.ListApplicationsResponse:
+        caller = self._caller(context)
+        if not caller.may_list_applications():
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "you may not list applications")
+        own_iin = caller.individual_iin
+        individual_only = not caller.reads_everything and not caller.is_ktk
+        if individual_only and (request.party_bin or request.party_iin not in ("", own_iin)):
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "you may list only your own")
+        as_of = self._as_of(request.as_of, context)
+        if request.status and request.status not in ApplicationStatus.__members__:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown status {request.status!r}")
+        limit = min(request.limit or DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
+        party_iin = request.party_iin or (own_iin or "" if individual_only else "")
+        found: list[api_pb2.ApplicationView] = []
+        with self._node.store.view() as view:
+            for application_id in _candidates(view, party_iin, request.party_bin, request.status):
+                record = read_application(view.state, application_id)
+                if record is None or not caller.may_read_application(record):
+                    continue
+                if request.status and record.status.name != request.status:
+                    continue
+                application = application_view(record, as_of)
+                if request.overdue_only and not application.overdue:
+                    continue
+                found.append(application)
+                if len(found) >= limit:
+                    break
+        return api_pb2.ListApplicationsResponse(applications=found)
+
+    def _as_of(self, text: str, context: grpc.ServicerContext) -> date:
+        if not text:
+            return self._today()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"as_of {text!r} is not YYYY-MM-DD")
+
+    # --- chain -----------------------------------------------------------------------------------
+
+    def GetBlock(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.GetBlockRequest, context: grpc.ServicerContext
+    ) -> api_pb2.GetBlockResponse:
+        caller = self._caller(context)
+        if not caller.may_read_blocks():
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "blocks are for registrars, auditors")
+        with self._node.store.view() as view:
+            meta = view.load_meta()
+            height = request.height or (meta.height if meta else 0)
+            raw = view.load_block_bytes(height) if height else None
+            commit = view.load_commit(height) if raw is not None else None
+        if raw is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no block at height {height}")
+        block = block_pb2.Block.FromString(raw)
+        response = api_pb2.GetBlockResponse(
+            block=block,
+            block_hash=sha256(block.header),
+            header=block_pb2.BlockHeader.FromString(block.header),
+        )
+        if commit is not None:
+            response.commit.CopyFrom(commit.to_message())
+        return response
+
+    def GetChainInfo(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.GetChainInfoRequest, context: grpc.ServicerContext
+    ) -> api_pb2.ChainInfo:
+        self._caller(context)
+        meta = self._node.meta()
+        return api_pb2.ChainInfo(
+            chain_id=meta.chain_id,
+            height=meta.height,
+            latest_block_hash=meta.block_hash if meta.height else b"",
+            state_root=meta.state_root,
+            latest_block_time_unix_ms=meta.time_unix_ms,
+            node_id=self._node_id,
+            role=self._role,
+            validator_count=len(self._node.setup.validators.validator_set),
+            pending_transactions=len(self._node.mempool),
+        )
+
+    def SubscribeNotifications(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.SubscribeNotificationsRequest, context: grpc.ServicerContext
+    ) -> Iterator[api_pb2.Notification]:
+        """Stored notifications from ``from_height``, then live; ends when the node stops.
+
+        RESOURCE_EXHAUSTED when the caller or the node already has as many streams open as
+        ``StreamSlots`` allows."""
+        caller = self._caller(context)
+        fingerprint = caller.certificate.fingerprint
+        refusal = self._streams.take(fingerprint)
+        if refusal is not None:
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
+        try:
+            context.send_initial_metadata(())  # tells the client the subscription is in place
+            yield from self._notifications(caller, max(request.from_height, 1), context)
+        finally:
+            self._streams.give_back(fingerprint)
+
+    def _notifications(
+        self, caller: Caller, next_height: int, context: grpc.ServicerContext
+    ) -> Iterator[api_pb2.Notification]:
+        signal = self._node.signal
+        while context.is_active() and not signal.closed:
+            latest = self._node.meta().height
+            while next_height <= latest and context.is_active():
+                # A bounded window of blocks per read: a subscription from height 1 never
+                # holds the whole history in memory.
+                last = min(latest, next_height + NOTIFICATION_WINDOW_BLOCKS - 1)
+                with self._node.store.view() as view:
+                    stored = view.load_notifications(next_height, last)
+                for item in stored:
+                    notification = load_notification(item.encoded)
+                    if caller.may_read_notification(notification):
+                        yield notification_message(notification, item.index)
+                next_height = last + 1
+            signal.wait_for_height_above(latest, STREAM_IDLE_CHECK_SECONDS)
+
+
+def _require_property_reader(
+    view: StoreReader, caller: Caller, cadastral_number: str, context: grpc.ServicerContext
+) -> None:
+    """GetProperty and GetPropertyExtract: any property for full readers and KTK, otherwise
+    only one that an application of the caller concerns."""
+    if not caller.may_read_any_property() and not _concerns_own_application(
+        view, caller, cadastral_number
+    ):
+        context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a property you may read")
+
+
+def _concerns_own_application(view: StoreReader, caller: Caller, cadastral_number: str) -> bool:
+    iin = caller.individual_iin
+    if iin is None:
+        return False
+    for application_id in view.application_ids_by_party(iin):
+        record: Application | None = read_application(view.state, application_id)
+        if (
+            record is not None
+            and record.cadastral_number == cadastral_number
+            and caller.may_read_application(record)
+        ):
+            return True
+    return False
+
+
+def _candidates(view: StoreReader, party_iin: str, party_bin: str, status: str) -> list[str]:
+    """Application ids from the narrowest index the filters allow (all filters still apply)."""
+    sets = []
+    if party_iin:
+        sets.append(set(view.application_ids_by_party(party_iin)))
+    if party_bin:
+        sets.append(set(view.application_ids_by_party(party_bin)))
+    if status:
+        sets.append(set(view.application_ids_by_status(status)))
+    if not sets:
+        return view.application_ids()
+    return sorted(set.intersection(*sets))

@@ -1,0 +1,127 @@
+"""Evidence of double signing: two different votes of one validator for one height, round and kind.
+
+The core reports an equivocation (``ReportEquivocation``); the node keeps both signed votes,
+and the next block this node proposes carries them as a serialized ``peer.proto Evidence`` in
+``Block.evidence`` (``header.evidence_hash`` commits to the list). Anyone can check the evidence
+alone: both signatures verify with the validator's genesis certificate.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from google.protobuf.message import DecodeError
+from structlog.typing import FilteringBoundLogger
+from tirkeu_pb import peer_pb2
+
+from consensus import ReportConflictingProposal, ReportEquivocation
+from consensus.types import ValidatorId, Vote
+
+# One limit for the blocks this node proposes and the blocks every node and the auditor accept
+# (ledger/chain/block_checks.py); re-exported (``__all__``) for the node's callers.
+from ledger.chain.blocks import MAX_EVIDENCE_PER_BLOCK
+from ledger.chain.commit_certificates import CertifyingValidators
+from node.chain.signed_messages import BadMessage, verify_vote
+
+__all__ = [
+    "MAX_EVIDENCE_PER_BLOCK",
+    "DoubleVote",
+    "EvidencePool",
+    "InvalidEvidence",
+    "make_evidence",
+    "report_misbehaviour",
+    "verify_evidence",
+]
+
+
+class InvalidEvidence(Exception):
+    """Bytes that do not prove a double vote."""
+
+
+@dataclass(frozen=True, slots=True)
+class DoubleVote:
+    validator: ValidatorId
+    height: int
+    round: int
+    kind: str
+
+
+def make_evidence(vote_a: peer_pb2.SignedVote, vote_b: peer_pb2.SignedVote) -> bytes:
+    # Canonical order, so both halves seen in either order give the same bytes.
+    first, second = sorted((vote_a, vote_b), key=lambda v: v.SerializeToString(deterministic=True))
+    return peer_pb2.Evidence(vote_a=first, vote_b=second).SerializeToString(deterministic=True)
+
+
+def verify_evidence(encoded: bytes, chain_id: str, validators: CertifyingValidators) -> DoubleVote:
+    """What ``encoded`` proves, or InvalidEvidence."""
+    try:
+        evidence = peer_pb2.Evidence.FromString(encoded)
+    except (DecodeError, ValueError) as error:
+        raise InvalidEvidence(f"does not parse: {error}") from None
+    try:
+        vote_a = verify_vote(evidence.vote_a, chain_id, validators)
+        vote_b = verify_vote(evidence.vote_b, chain_id, validators)
+    except BadMessage as error:
+        raise InvalidEvidence(str(error)) from None
+    same_position = (vote_a.validator, vote_a.height, vote_a.round, vote_a.vote_type) == (
+        vote_b.validator,
+        vote_b.height,
+        vote_b.round,
+        vote_b.vote_type,
+    )
+    if not same_position or vote_a.value == vote_b.value:
+        raise InvalidEvidence("the votes are not two different votes of one validator and round")
+    return DoubleVote(vote_a.validator, vote_a.height, vote_a.round, vote_a.vote_type.value)
+
+
+class EvidencePool:
+    """Evidence waiting for a block; thread-safe. Committed evidence leaves it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[bytes, None] = {}
+
+    def add(self, encoded: bytes) -> None:
+        with self._lock:
+            self._pending.setdefault(encoded, None)
+
+    def take(self) -> list[bytes]:
+        with self._lock:
+            return list(self._pending)[:MAX_EVIDENCE_PER_BLOCK]
+
+    def committed(self, items: Sequence[bytes]) -> None:
+        with self._lock:
+            for item in items:
+                self._pending.pop(item, None)
+
+
+def report_misbehaviour(
+    action: ReportEquivocation | ReportConflictingProposal,
+    signed_votes: Mapping[Vote, peer_pb2.SignedVote],
+    pool: EvidencePool,
+    log: FilteringBoundLogger,
+) -> None:
+    """What the core reported: a double vote becomes evidence (when both signed votes are at
+    hand, which they are for every vote the core heard); two proposals are only logged (a
+    proposal is not a vote: the issue asks for evidence of double votes)."""
+    if isinstance(action, ReportConflictingProposal):
+        log.warning(
+            "conflicting_proposals",
+            proposer=action.proposal_a.proposer,
+            height=action.proposal_a.height,
+            round=action.proposal_a.round,
+        )
+        return
+    log.warning(
+        "equivocation_detected",
+        validator=action.vote_a.validator,
+        height=action.vote_a.height,
+        round=action.vote_a.round,
+        vote_type=action.vote_a.vote_type.value,
+    )
+    vote_a = signed_votes.get(action.vote_a)
+    vote_b = signed_votes.get(action.vote_b)
+    if vote_a is not None and vote_b is not None:
+        pool.add(make_evidence(vote_a, vote_b))

@@ -1,0 +1,259 @@
+"""The running node: admission of submissions, transaction status, and what follows a commit.
+
+The gRPC service (node/api/service.py) is a thin boundary over this class; the engine
+(node/engine/solo.py, node/engine/tendermint.py, node/engine/observer.py) calls ``after_commit``
+from
+its thread after each block is on disk. Transactions a client submits are gossiped to the other
+validators (the admission listener); gossiped ones are checked here again and queued quietly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from google.protobuf.message import DecodeError
+from structlog.typing import FilteringBoundLogger
+from tirkeu_pb import transaction_pb2
+
+from ledger.chain.store import ChainMeta, Store
+from ledger.execution.executor import check_transaction
+from ledger.rejections import Rejection, RejectionReason
+from ledger.state.access import read_committed_transaction
+from ledger.transactions.envelope import transaction_id_of
+from node.chain.clock import wall_clock_ms
+from node.chain.commit import CommittedBlock, block_context
+from node.chain.events import CommitSignal
+from node.chain.mempool import Mempool, PendingTransaction
+from node.chain.open import ChainSetup
+from node.chain.proposer import check_at_tip, next_block_time
+
+# wait_for_commit is bounded: a client waiting longer gets PENDING and may ask again.
+WAIT_FOR_COMMIT_SECONDS = 30.0
+
+
+class SubmissionUnavailable(Exception):
+    """An observer could not reach any validator to forward a submission to."""
+
+
+class TransactionStatus(enum.Enum):
+    UNKNOWN = "UNKNOWN"
+    PENDING = "PENDING"
+    COMMITTED = "COMMITTED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionState:
+    transaction_id: str  # empty when the envelope could not be decoded
+    status: TransactionStatus
+    height: int = 0
+    rejection: Rejection | None = None
+    envelope: bytes = b""
+    kind: str = ""
+
+
+def body_kind(envelope: bytes) -> str:
+    """The body's action name, or "" when the envelope does not decode."""
+    try:
+        body = transaction_pb2.TransactionBody.FromString(
+            transaction_pb2.Envelope.FromString(envelope).body
+        )
+    except (DecodeError, ValueError, RecursionError):
+        return ""
+    return body.WhichOneof("action") or ""
+
+
+class LedgerNode:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        setup: ChainSetup,
+        mempool: Mempool,
+        signal: CommitSignal,
+        log: FilteringBoundLogger,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self.store = store
+        self.setup = setup
+        self.mempool = mempool
+        self.signal = signal
+        self._log = log
+        self._clock_ms = clock_ms
+        self._transaction_arrived: Callable[[], None] = lambda: None
+        self._transaction_admitted: Callable[[PendingTransaction], None] = lambda _: None
+        self._forwarder: Callable[[bytes, bool], TransactionState] | None = None
+        self.wait_for_commit_seconds = WAIT_FOR_COMMIT_SECONDS
+
+    def set_transaction_listener(self, listener: Callable[[], None]) -> None:
+        """The engine's wake-up call for each admitted transaction."""
+        self._transaction_arrived = listener
+
+    def set_admission_listener(self, listener: Callable[[PendingTransaction], None]) -> None:
+        """Called with each transaction a client submitted and this node admitted (gossip)."""
+        self._transaction_admitted = listener
+
+    def set_forwarder(self, forwarder: Callable[[bytes, bool], TransactionState]) -> None:
+        """An observer's submissions go to the validators through ``forwarder``."""
+        self._forwarder = forwarder
+
+    def meta(self) -> ChainMeta:
+        meta = self.store.load_meta()
+        if meta is None:
+            raise RuntimeError("the node's store holds no chain")
+        return meta
+
+    # --- submissions ----------------------------------------------------------------------------
+
+    def submit(self, envelope: bytes, *, wait_for_commit: bool) -> TransactionState:
+        """Admit ``envelope`` to the mempool, or say why not (nothing changes on rejection).
+
+        An observer forwards it to the validators instead and returns their answer."""
+        if self._forwarder is not None:
+            return self._forwarder(envelope, wait_for_commit)
+        admitted = self._admit(envelope)
+        if isinstance(admitted, TransactionState):
+            return admitted
+        self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+        self._transaction_arrived()
+        self._transaction_admitted(admitted)
+        if wait_for_commit:
+            self.signal.wait_until(
+                lambda: self._is_settled(admitted.transaction_id), self.wait_for_commit_seconds
+            )
+        return self.transaction_state(admitted.transaction_id)
+
+    def admit_gossiped(self, envelope: bytes) -> bool:
+        """A transaction a peer validator admitted: check it here too and queue it (no echo)."""
+        admitted = self._admit(envelope, quiet=True)
+        if isinstance(admitted, TransactionState):
+            return False
+        self._transaction_arrived()
+        return True
+
+    def _admit(
+        self, envelope: bytes, *, quiet: bool = False
+    ) -> TransactionState | PendingTransaction:
+        limit = self.setup.genesis.limits.max_transaction_bytes
+        if len(envelope) > limit:  # before decoding: do not parse what is too large to accept
+            detail = f"the envelope has {len(envelope)} bytes, the chain allows {limit}"
+            return self._rejected(
+                "", Rejection(RejectionReason.OVERSIZED_TRANSACTION, detail), quiet=quiet
+            )
+        transaction_id = transaction_id_of(envelope)
+        if transaction_id is None:
+            return self._rejected(
+                "",
+                Rejection(RejectionReason.MALFORMED_ENVELOPE, "not a serialized Envelope"),
+                quiet=quiet,
+            )
+        if quiet and (
+            transaction_id in self.mempool
+            or self.store.load_transaction_location(transaction_id) is not None
+        ):
+            return TransactionState(transaction_id, TransactionStatus.PENDING)
+        outcome = check_at_tip(self.store, self.setup, envelope, self._clock_ms())
+        if isinstance(outcome, Rejection):
+            return self._rejected(transaction_id, outcome, quiet=quiet)
+        pending = PendingTransaction(transaction_id, envelope)
+        refused = self.mempool.add(pending)
+        if refused is not None:
+            return self._rejected(transaction_id, refused, quiet=quiet)
+        return pending
+
+    def _rejected(
+        self, transaction_id: str, rejection: Rejection, *, quiet: bool = False
+    ) -> TransactionState:
+        if quiet:
+            return TransactionState(transaction_id, TransactionStatus.REJECTED, rejection=rejection)
+        self._log.info(
+            "submission_rejected",
+            transaction_id=transaction_id,
+            reason=rejection.reason.name,
+            detail=rejection.detail,
+        )
+        return TransactionState(transaction_id, TransactionStatus.REJECTED, rejection=rejection)
+
+    def _is_settled(self, transaction_id: str) -> bool:
+        return transaction_id not in self.mempool or (
+            self.store.load_transaction_location(transaction_id) is not None
+        )
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def transaction_state(self, transaction_id: str) -> TransactionState:
+        # Pending first: a block is on disk before its transactions leave the mempool, so a
+        # transaction missing from the pool is found committed by the read that follows.
+        pending = self.mempool.get(transaction_id)
+        with self.store.view() as view:
+            location = view.load_transaction_location(transaction_id)
+            if location is not None:
+                block = view.load_block(location.height)
+                committed = read_committed_transaction(view.state, transaction_id)
+                if block is None or committed is None:
+                    raise RuntimeError(f"committed transaction {transaction_id} is not stored")
+                return TransactionState(
+                    transaction_id,
+                    TransactionStatus.COMMITTED,
+                    height=location.height,
+                    envelope=block.transactions[location.index],
+                    kind=committed.kind,
+                )
+            if pending is not None:
+                return TransactionState(
+                    transaction_id,
+                    TransactionStatus.PENDING,
+                    envelope=pending.envelope,
+                    kind=body_kind(pending.envelope),
+                )
+            rejection = view.load_rejection(transaction_id)
+        if rejection is not None:
+            return TransactionState(transaction_id, TransactionStatus.REJECTED, rejection=rejection)
+        return TransactionState(transaction_id, TransactionStatus.UNKNOWN)
+
+    # --- after each commit (engine thread) ------------------------------------------------------
+
+    def after_commit(self, committed: CommittedBlock) -> None:
+        block = committed.executed.block
+        self.mempool.remove(committed.executed.execution.transaction_ids)
+        self.mempool.remove(committed.rejections)
+        self._log.info(
+            "block_sealed",
+            height=block.height,
+            block_hash=block.block_hash.hex(),
+            transaction_count=len(block.transactions),
+            state_root=block.header.state_root.hex(),
+        )
+        for transaction_id, rejection in committed.rejections.items():
+            self._log.info(
+                "transaction_rejected_at_execution",
+                height=block.height,
+                transaction_id=transaction_id,
+                reason=rejection.reason.name,
+                detail=rejection.detail,
+            )
+        self._recheck_pending(committed.meta)
+        self.signal.publish(committed.meta.height)
+
+    def _recheck_pending(self, meta: ChainMeta) -> None:
+        """Drop pending transactions the new state refuses (expired, decided meanwhile, ...)."""
+        context = block_context(
+            self.setup, meta.height + 1, next_block_time(meta.time_unix_ms, self._clock_ms())
+        )
+        for pending in self.mempool.snapshot():
+            outcome = check_transaction(self.store.state, pending.envelope, context)
+            if not isinstance(outcome, Rejection):
+                continue
+            # Recorded before it leaves the pool, so a status read in between never says UNKNOWN.
+            if self.store.load_transaction_location(pending.transaction_id) is None:
+                self.store.save_rejection(pending.transaction_id, outcome)
+            self.mempool.remove([pending.transaction_id])
+            self._log.info(
+                "pending_transaction_dropped",
+                height=meta.height,
+                transaction_id=pending.transaction_id,
+                reason=outcome.reason.name,
+                detail=outcome.detail,
+            )

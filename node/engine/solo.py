@@ -1,0 +1,127 @@
+"""The single-validator engine: decides WHEN to seal a block, signs its own precommit, commits.
+
+With one validator holding all the voting power, a precommit by that validator is a commit
+certificate (more than 2/3 of the power). With validator peers the node runs the Tendermint
+engine (node/engine/tendermint.py) instead: it makes and commits blocks with the same
+node/engine/sealing.py, checks a peer's proposal with ``execute_block``, and commits with the
+2f + 1 precommits that decided the block instead of one.
+
+Timing (node.toml [block]): when transactions wait, seal after ``batch_delay_ms`` (or at once
+when a block's worth is waiting); when none wait, seal an empty block every
+``empty_block_interval_ms``, so that block time keeps moving for certificate validity and
+para 38 deadlines.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from structlog.typing import FilteringBoundLogger
+
+from consensus.types import Round, ValidatorId
+from ledger.chain.blocks import CommitSignature, sign_precommit
+from ledger.chain.store import Store
+from node.chain.clock import wall_clock_ms
+from node.chain.commit import CommittedBlock
+from node.chain.mempool import Mempool
+from node.chain.open import ChainSetup
+from node.engine.sealing import commit_with_precommits, propose_from_mempool
+from node.operations.config import BlockConfig
+
+COMMIT_ROUND = Round(0)  # one validator never needs a second round
+
+
+class SoloEngineUnfit(Exception):
+    """This validator alone cannot commit (it holds no more than 2/3 of the power)."""
+
+
+class SoloEngine:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        setup: ChainSetup,
+        mempool: Mempool,
+        validator_id: ValidatorId,
+        signing_key: ec.EllipticCurvePrivateKey,
+        block_config: BlockConfig,
+        on_committed: Callable[[CommittedBlock], None],
+        log: FilteringBoundLogger,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        validator_set = setup.validators.validator_set
+        if not validator_set.is_quorum(validator_set.power_of(validator_id)):
+            raise SoloEngineUnfit(
+                f"{validator_id!r} holds {validator_set.power_of(validator_id)} of "
+                f"{validator_set.total_power} voting power; a solo validator needs more than 2/3"
+            )
+        self._store = store
+        self._setup = setup
+        self._mempool = mempool
+        self._validator_id = validator_id
+        self._signing_key = signing_key
+        self._block_config = block_config
+        self._on_committed = on_committed
+        self._log = log
+        self._clock_ms = clock_ms
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    def transaction_arrived(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def seal_block(self) -> CommittedBlock:
+        """Propose, precommit and commit one block with what is pending now."""
+        proposed = propose_from_mempool(
+            self._store,
+            self._setup,
+            proposer=self._validator_id,
+            now_unix_ms=self._clock_ms(),
+            mempool=self._mempool,
+            block_config=self._block_config,
+        )
+        block = proposed.executed.block
+        signature = sign_precommit(
+            self._signing_key, self._setup.chain_id, block.height, COMMIT_ROUND, block.block_hash
+        )
+        committed = commit_with_precommits(
+            self._store,
+            self._setup,
+            proposed.executed,
+            round_number=COMMIT_ROUND,
+            precommits=[CommitSignature(self._validator_id, signature)],
+            rejections=proposed.rejections,
+        )
+        self._on_committed(committed)
+        return committed
+
+    def run(self) -> None:
+        """Seal blocks until ``stop``; returns after the block in progress is committed."""
+        batch_delay = self._block_config.batch_delay_ms / 1000
+        empty_interval = self._block_config.empty_block_interval_ms / 1000
+        last_sealed_at = time.monotonic()
+        first_pending_at: float | None = None
+        while not self._stop.is_set():
+            now = time.monotonic()
+            pending = len(self._mempool)
+            if pending == 0:
+                first_pending_at = None
+                due = last_sealed_at + empty_interval
+            else:
+                first_pending_at = first_pending_at if first_pending_at is not None else now
+                full = pending >= self._block_config.max_transactions
+                due = now if full else first_pending_at + batch_delay
+            if now < due:
+                self._wake.wait(due - now)
+                self._wake.clear()
+                continue
+            self.seal_block()
+            last_sealed_at = time.monotonic()
+            first_pending_at = None

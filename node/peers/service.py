@@ -1,0 +1,163 @@
+"""The ``Peer`` gRPC service of peer.proto: consensus messages, transaction gossip, block sync.
+
+It shares the node's mutual-TLS port with the Ledger service, so TLS has already checked that
+the caller's certificate chains to the node's CA bundle. Here the caller is judged again:
+  - consensus messages, transaction gossip and block announcements are accepted only from a
+    certificate of the genesis validator set (same SHA-256 fingerprint as genesis lists);
+  - status and block fetches (block sync) are accepted only from the chain's own nodes, the
+    callers that may read every block through the Ledger API too (one rule, ledger/identity/roles.py
+    ``is_chain_node``): a genesis validator, or KTK's observer (a node certificate whose
+    subject carries KTK's BIN). The caller passes the same identity check as a Ledger API
+    caller (node/api/identity.py): its chain leads to a CA trusted in consensus state and no CRL
+    in state revokes it (UNAUTHENTICATED otherwise), so a node revoked on the chain stops
+    syncing. Any other certificate, even a node certificate of a trusted CA (in production any
+    TLS certificate of the national CA), is PERMISSION_DENIED: blocks carry personal data.
+Signatures of consensus messages are verified here, on the gRPC threads, before anything is
+queued for the engine: the engine thread never spends time on a stranger's garbage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol, cast
+
+import grpc
+from structlog.typing import FilteringBoundLogger
+from tirkeu_pb import peer_pb2, peer_pb2_grpc
+
+from consensus.types import ValidatorId
+from ledger.identity.certificates import MalformedCertificate, load_certificate
+from ledger.identity.identifiers import InvalidIdentifier
+from ledger.state.access import StateReader
+from node.api.identity import Unauthenticated, identify_caller
+from node.chain.open import ChainSetup, genesis_state
+from node.chain.signed_messages import BadMessage, verify_proposal, verify_vote
+
+MAX_BLOCKS_PER_FETCH = 50
+
+
+class PeerHandler(Protocol):
+    """What the peer service drives: the engine (validator) or the observer."""
+
+    def consensus_message(self, message: peer_pb2.ConsensusMessage) -> None: ...
+
+    def transactions_gossiped(self, envelopes: Sequence[bytes]) -> int: ...
+
+    def block_announced(self, block: bytes, certificate: bytes) -> None: ...
+
+    def peer_status(self) -> peer_pb2.GetPeerStatusResponse: ...
+
+    def certified_blocks(self, from_height: int, count: int) -> list[peer_pb2.CertifiedBlock]: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PeerService(peer_pb2_grpc.PeerServicer):
+    """``state`` is the node's consensus state (trust store and CRLs) that block-sync callers
+    are judged against; without it (tests of the service alone) the genesis state is used."""
+
+    def __init__(
+        self,
+        handler: PeerHandler,
+        setup: ChainSetup,
+        log: FilteringBoundLogger,
+        *,
+        state: StateReader | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._handler = handler
+        self._setup = setup
+        self._log = log
+        self._state: StateReader = state if state is not None else genesis_state(setup)[1]
+        self._clock = clock
+        self._validator_by_fingerprint = {
+            info.fingerprint: validator_id
+            for validator_id, info in setup.validators.certificates.items()
+        }
+
+    # --- who is calling ------------------------------------------------------------------------
+
+    def _peer_certificate_pem(self, context: grpc.ServicerContext) -> bytes | None:
+        pems = list(cast(Iterable[bytes], context.auth_context().get("x509_pem_cert", ())))
+        return pems[0] if pems else None
+
+    def _validator(self, context: grpc.ServicerContext) -> ValidatorId:
+        pem = self._peer_certificate_pem(context)
+        validator_id = None
+        if pem is not None:
+            try:
+                validator_id = self._validator_by_fingerprint.get(load_certificate(pem).fingerprint)
+            except (MalformedCertificate, InvalidIdentifier):
+                validator_id = None
+        if validator_id is None:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "only validators may send this")
+        return validator_id
+
+    def _node(self, context: grpc.ServicerContext) -> None:
+        pem = self._peer_certificate_pem(context)
+        if pem is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "no client certificate")
+        try:
+            caller = identify_caller([pem], self._state, self._clock())
+        except Unauthenticated as error:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+        if not caller.chain_node:
+            context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "only genesis validators and KTK's observer node may sync blocks",
+            )
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    def SendConsensus(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.ConsensusMessage, context: grpc.ServicerContext
+    ) -> peer_pb2.SendConsensusResponse:
+        sender = self._validator(context)
+        try:
+            if request.HasField("proposal"):
+                verify_proposal(request.proposal, self._setup.chain_id, self._setup.validators)
+            elif request.HasField("vote"):
+                verify_vote(request.vote, self._setup.chain_id, self._setup.validators)
+            else:
+                raise BadMessage("an empty consensus message")
+        except BadMessage as error:
+            # Relayed messages are fine (a vote signed by another validator), forged ones not.
+            self._log.warning("consensus_message_refused", sender=sender, detail=str(error))
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        self._handler.consensus_message(request)
+        return peer_pb2.SendConsensusResponse()
+
+    def GossipTransactions(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.GossipTransactionsRequest, context: grpc.ServicerContext
+    ) -> peer_pb2.GossipTransactionsResponse:
+        self._validator(context)
+        admitted = self._handler.transactions_gossiped(list(request.envelopes))
+        return peer_pb2.GossipTransactionsResponse(admitted=admitted)
+
+    def AnnounceBlock(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.CertifiedBlock, context: grpc.ServicerContext
+    ) -> peer_pb2.AnnounceBlockResponse:
+        self._validator(context)
+        self._handler.block_announced(request.block, request.certificate)
+        return peer_pb2.AnnounceBlockResponse()
+
+    def GetPeerStatus(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.GetPeerStatusRequest, context: grpc.ServicerContext
+    ) -> peer_pb2.GetPeerStatusResponse:
+        self._node(context)
+        return self._handler.peer_status()
+
+    def GetBlocks(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.GetBlocksRequest, context: grpc.ServicerContext
+    ) -> peer_pb2.GetBlocksResponse:
+        self._node(context)
+        count = min(max(request.max_blocks, 1), MAX_BLOCKS_PER_FETCH)
+        blocks = self._handler.certified_blocks(max(request.from_height, 1), count)
+        return peer_pb2.GetBlocksResponse(blocks=blocks)
+
+
+def add_peer_service(server: grpc.Server, service: PeerService) -> None:
+    peer_pb2_grpc.add_PeerServicer_to_server(service, server)  # type: ignore[no-untyped-call]

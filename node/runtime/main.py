@@ -1,0 +1,132 @@
+"""``tirkeu-node``: run a node from its TOML config, or replay its stored chain.
+
+    tirkeu-node --config node.toml                  run until SIGTERM/SIGINT
+    tirkeu-node replay --config node.toml [--json]  re-execute the stored blocks (node stopped)
+
+Exit codes: 0 stopped cleanly / replay matches; 1 the chain cannot be resumed, the engine
+failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from ledger.chain.genesis import InvalidGenesis
+from ledger.chain.store import Store, StoreUnavailable
+from node.chain.open import ChainStartError, chain_setup
+from node.chain.replay import replay_chain
+from node.operations.config import InvalidConfig, NodeConfig, load_config
+from node.operations.log import configure_logging, node_logger
+from node.runtime.runner import NodeRuntime, NodeSetupError
+from node.runtime.server import ServerSetupError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_SETUP = 2
+# How often the main thread looks at the engine while waiting for a signal.
+_SUPERVISE_SECONDS = 0.2
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The node's TOML configuration file.",
+)
+@click.pass_context
+def main(context: click.Context, config_path: Path | None) -> None:
+    """Run a Tirkeu ledger node (a registrar validator or the KTK observer) from its TOML config."""
+    if context.invoked_subcommand is not None:
+        return
+    if config_path is None:
+        raise click.UsageError("--config is required")
+    context.exit(run_node(config_path))
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The node's TOML configuration file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def replay(config_path: Path, as_json: bool) -> None:
+    """Re-execute every stored block from genesis and compare state roots per height."""
+    config = _config_or_exit(config_path)
+    try:
+        setup = chain_setup(config.genesis.read_bytes())
+    except (OSError, InvalidGenesis) as error:
+        click.echo(f"tirkeu-node: {error}", err=True)
+        sys.exit(EXIT_BAD_SETUP)
+    try:
+        with Store(config.data_dir / "ledger") as source:
+            report = replay_chain(source, setup)
+    except StoreUnavailable as error:
+        click.echo(f"tirkeu-node: {error} (stop the node first)", err=True)
+        sys.exit(EXIT_FAILURE)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        verdict = "matches" if report.ok else "MISMATCH"
+        click.echo(
+            f"replayed {len(report.heights)} of {report.stored_height} blocks: {verdict}; "
+            f"stored state root {report.stored_state_root.hex()}, "
+            f"replayed {report.replayed_state_root.hex()}"
+        )
+        for height in report.heights:
+            if not height.matches:
+                click.echo(
+                    f"  height {height.height}: header {height.state_root.hex()}, "
+                    f"replayed {height.replayed_state_root.hex()}"
+                )
+        if report.error:
+            click.echo(f"  error: {report.error}")
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILURE)
+
+
+def _config_or_exit(path: Path) -> NodeConfig:
+    try:
+        return load_config(path)
+    except InvalidConfig as error:
+        click.echo(f"tirkeu-node: {error}", err=True)
+        sys.exit(EXIT_BAD_SETUP)
+
+
+def run_node(config_path: Path) -> int:
+    config = _config_or_exit(config_path)
+    configure_logging(config.log_level)
+    log = node_logger(config.node_id)
+    runtime = NodeRuntime(config, log)
+    shutdown = threading.Event()
+
+    def request_shutdown(signal_number: int, frame: FrameType | None) -> None:
+        log.info("shutdown_requested", signal=signal.Signals(signal_number).name)
+        shutdown.set()
+
+    signal.signal(signal.SIGTERM, request_shutdown)
+    signal.signal(signal.SIGINT, request_shutdown)
+    try:
+        runtime.start()
+    except (InvalidGenesis, NodeSetupError, ServerSetupError) as error:
+        log.error("node_setup_failed", error=type(error).__name__, detail=str(error))
+        runtime.stop()
+        return EXIT_BAD_SETUP
+    except ChainStartError as error:
+        log.error("chain_start_refused", error=type(error).__name__, detail=str(error))
+        runtime.stop()
+        return EXIT_FAILURE
+    while not shutdown.wait(_SUPERVISE_SECONDS):
+        if runtime.failed.is_set():
+            break
+    runtime.stop()
+    return EXIT_FAILURE if runtime.failed.is_set() else EXIT_OK

@@ -1,0 +1,197 @@
+"""The gRPC server: the Ledger service, the standard health service and server reflection,
+over mutual TLS only (DESIGN.md §6).
+
+``require_client_auth=True``: a connection without a client certificate, or with one that does
+not chain to the node's CA bundle, fails the TLS handshake and never reaches a handler.
+The receive limit must exceed the genesis transaction size limit, so that an oversized
+transaction reaches SubmitTransaction and gets the named rejection OVERSIZED_TRANSACTION
+instead of a transport error.
+
+Clients and peers share one port and one pool of worker threads, so the pool is split
+(``CallBudget``): client calls (Ledger, reflection) may hold at most ``CLIENT_CALL_SLOTS`` threads
+and Peer calls at most ``PEER_CALL_SLOTS``; a call beyond its class's slots is refused at once
+with RESOURCE_EXHAUSTED instead of waiting for a thread. However many notification streams or
+waiting submissions clients open, consensus messages still find a thread (review finding #1).
+Health checks are not counted: Check is instant and Watch does not hold a thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent import futures
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
+
+from node.api.service import LedgerService
+from node.operations.config import ListenAddress
+from node.operations.tls import TlsMaterial
+from node.peers.service import PeerService, add_peer_service
+
+LEDGER_SERVICE_NAME = api_pb2.DESCRIPTOR.services_by_name["Ledger"].full_name
+PEER_SERVICE_NAME = peer_pb2.DESCRIPTOR.services_by_name["Peer"].full_name
+# Room around an envelope in a SubmitTransactionRequest (field tags, lengths, the wait flag).
+REQUEST_OVERHEAD_BYTES = 1024
+MAX_WORKER_THREADS = 64
+# The two classes together never need more threads than the pool has.
+PEER_CALL_SLOTS = 16
+CLIENT_CALL_SLOTS = MAX_WORKER_THREADS - PEER_CALL_SLOTS
+# Calls admitted by gRPC at once (running or waiting for a thread); more are RESOURCE_EXHAUSTED.
+MAX_CONCURRENT_RPCS = 4 * MAX_WORKER_THREADS
+
+
+class ServerSetupError(Exception):
+    """The server cannot be started as configured (limits, address in use)."""
+
+
+@dataclass(slots=True)
+class RunningServer:
+    server: grpc.Server
+    health: health.HealthServicer
+    port: int
+
+    def set_serving(self, serving: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if serving
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for service in ("", LEDGER_SERVICE_NAME):
+            self.health.set(service, status)
+
+    def stop(self, grace_seconds: float) -> None:
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace_seconds).wait()
+
+
+def start_server(
+    service: LedgerService,
+    listen: ListenAddress,
+    tls: TlsMaterial,
+    *,
+    max_message_bytes: int,
+    max_transaction_bytes: int,
+    peer_service: PeerService | None = None,
+) -> RunningServer:
+    """Bind and start; health says NOT_SERVING until the caller calls ``set_serving(True)``."""
+    if max_message_bytes < max_transaction_bytes + REQUEST_OVERHEAD_BYTES:
+        raise ServerSetupError(
+            f"limits.max_message_bytes {max_message_bytes} must exceed the genesis "
+            f"max_transaction_bytes {max_transaction_bytes} by {REQUEST_OVERHEAD_BYTES}, so that "
+            "oversized transactions get the named rejection"
+        )
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=MAX_WORKER_THREADS, thread_name_prefix="grpc"),
+        interceptors=[CallBudget(client_slots=CLIENT_CALL_SLOTS, peer_slots=PEER_CALL_SLOTS)],
+        maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+            # A second node configured on a port in use must fail, not share it silently.
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    api_pb2_grpc.add_LedgerServicer_to_server(service, server)  # type: ignore[no-untyped-call]
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    services = [LEDGER_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME]
+    if peer_service is not None:
+        # Same port and TLS as the client API; the service itself admits only node certificates.
+        add_peer_service(server, peer_service)
+        services.append(PEER_SERVICE_NAME)
+    reflection.enable_server_reflection(tuple(services), server)
+    credentials = grpc.ssl_server_credentials(
+        [(tls.private_key_pem, tls.certificate_chain_pem)],
+        root_certificates=tls.trusted_client_roots_pem,
+        require_client_auth=True,
+    )
+    try:
+        port = server.add_secure_port(str(listen), credentials)
+    except RuntimeError as error:
+        raise ServerSetupError(f"cannot listen on {listen}: {error}") from error
+    if port == 0:
+        raise ServerSetupError(f"cannot listen on {listen}")
+    running = RunningServer(server, health_servicer, port)
+    running.set_serving(False)
+    server.start()
+    return running
+
+
+# --- the thread budget --------------------------------------------------------------------------
+
+_Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+if TYPE_CHECKING:  # generic in the type stubs only
+    _Interceptor = grpc.ServerInterceptor[Any, Any]
+else:
+    _Interceptor = grpc.ServerInterceptor
+
+
+class CallBudget(_Interceptor):
+    """Caps the calls of each class (client, peer) that run at once; beyond, RESOURCE_EXHAUSTED.
+
+    The slot is taken on the worker thread when the call starts and given back when it ends
+    (for a stream: when the stream ends), so a cancelled call never leaks a slot."""
+
+    def __init__(self, *, client_slots: int, peer_slots: int) -> None:
+        self._client = threading.BoundedSemaphore(client_slots)
+        self._peer = threading.BoundedSemaphore(peer_slots)
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = continuation(handler_call_details)
+        method: str = handler_call_details.method
+        if handler is None or method.startswith(f"/{health.SERVICE_NAME}/"):
+            return handler
+        if method.startswith(f"/{PEER_SERVICE_NAME}/"):
+            return _bounded(handler, self._peer, "peer")
+        return _bounded(handler, self._client, "client")
+
+
+def _bounded(
+    handler: grpc.RpcMethodHandler[Any, Any], slots: threading.BoundedSemaphore, kind: str
+) -> grpc.RpcMethodHandler[Any, Any]:
+    refusal = f"the node is serving as many {kind} calls as it allows; try again shortly"
+
+    def unary(behaviour: _Behaviour) -> _Behaviour:
+        def run(request: Any, context: grpc.ServicerContext) -> Any:
+            if not slots.acquire(blocking=False):
+                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
+            try:
+                return behaviour(request, context)
+            finally:
+                slots.release()
+
+        return run
+
+    def streaming(behaviour: _Behaviour) -> _Behaviour:
+        def run(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            if not slots.acquire(blocking=False):
+                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
+            try:
+                yield from behaviour(request, context)
+            finally:
+                slots.release()
+
+        return run
+
+    codecs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(unary(handler.unary_unary), **codecs)
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(streaming(handler.unary_stream), **codecs)
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(unary(handler.stream_unary), **codecs)
+    if handler.stream_stream is not None:
+        return grpc.stream_stream_rpc_method_handler(streaming(handler.stream_stream), **codecs)
+    return handler

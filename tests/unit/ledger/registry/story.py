@@ -1,0 +1,300 @@
+"""The lease-to-own story as test steps: every action valid by default, each knob breaks one rule.
+
+A test takes a `Story`, walks it to the step it is about, submits a broken action (expecting a
+named rejection) and then the repaired one (expecting it to apply): so each rule's test fails
+when the rule is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from tirkeu_pb import transaction_pb2 as pb
+
+from clients.pki.authority import IssuedCertificate
+from ledger.chain.genesis import Genesis
+from ledger.execution.executor import AppliedTransaction
+from ledger.rejections import Rejection, RejectionReason
+from ledger.state.records import unix_ms
+from tests.pki_fixtures import GUARANTOR_IIN, KTK_BIN, RECIPIENT_IIN, SPOUSE_IIN
+from tests.registry_fixtures import (
+    DocumentSignature,
+    EnvelopeBuilder,
+    InMemoryLedger,
+    Parties,
+    make_genesis,
+    payment_document,
+    signed_document,
+)
+
+CADASTRAL_NUMBER = "21:318:023:1245:1/45"
+SIGNED_ON = datetime.fromisoformat("2026-04-20T05:00:00+00:00")  # documents signed on the Portal
+CONTRACT_TEXT = b"Lease-to-own contract No. 2026/117 for 21:318:023:1245:1/45"
+LETTER_TEXT = b"KTK letter: the lessee has paid the entire purchase price (para 29)"
+AGREEMENT_TEXT = b"Agreement on transfer of 21:318:023:1245:1/45 into ownership"
+LAW = "On state registration of rights to real estate"
+
+Action = (
+    pb.PropertyImport
+    | pb.LeaseApplication
+    | pb.PaymentConfirmation
+    | pb.RegistrarAttestation
+    | pb.RegistrarDecision
+    | pb.TerminationOwnershipApplication
+    | pb.RevocationListUpdate
+)
+
+_SHARED_PARTIES: list[Parties] = []
+
+
+def shared_parties() -> Parties:
+    """One set of test certificates for the whole test run (issuing keys is the slow part)."""
+    if not _SHARED_PARTIES:
+        _SHARED_PARTIES.append(Parties.create())
+    return _SHARED_PARTIES[0]
+
+
+def at(hours: float) -> datetime:
+    return SIGNED_ON + timedelta(hours=hours)
+
+
+class Story:
+    def __init__(self, parties: Parties | None = None, genesis: Genesis | None = None) -> None:
+        self.parties = parties or shared_parties()
+        self.genesis = genesis or make_genesis(self.parties)
+        self.ledger = InMemoryLedger(self.genesis)
+        self.builder = EnvelopeBuilder(self.genesis.chain_id)
+
+    # -- submitting ----------------------------------------------------------------------------
+
+    def envelope(self, action: Action, *signers: IssuedCertificate) -> bytes:
+        return self.builder.envelope(action, *signers)
+
+    def submit(self, action: Action, *signers: IssuedCertificate) -> AppliedTransaction | Rejection:
+        return self.ledger.apply(self.envelope(action, *signers))
+
+    def applied(self, action: Action, *signers: IssuedCertificate) -> AppliedTransaction:
+        outcome = self.submit(action, *signers)
+        if isinstance(outcome, Rejection):
+            raise AssertionError(f"expected the transaction to apply, got {outcome}")
+        return outcome
+
+    def rejected(
+        self, reason: RejectionReason, action: Action, *signers: IssuedCertificate
+    ) -> Rejection:
+        outcome = self.submit(action, *signers)
+        if not isinstance(outcome, Rejection) or outcome.reason is not reason:
+            raise AssertionError(f"expected {reason.name}, got {outcome}")
+        return outcome
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def contract(self, signatures: Sequence[DocumentSignature] | None = None) -> pb.SignedDocument:
+        """Paras 17-18: recipient, then the guarantor, then KTK."""
+        p = self.parties
+        if signatures is None:
+            signatures = [
+                DocumentSignature(p.recipient, at(0)),
+                DocumentSignature(p.guarantor, at(1)),
+                DocumentSignature(p.ktk_officer, at(2)),
+            ]
+        return signed_document(CONTRACT_TEXT, signatures, "Lease-to-own contract No. 2026/117")
+
+    def consent(self, signer: IssuedCertificate | None = None) -> pb.SignedDocument:
+        signer = signer or self.parties.recipient
+        text = (
+            b"Consent to personal-data processing (Appendix), subject "
+            + str(signer.info.iin).encode()
+        )
+        return signed_document(text, [DocumentSignature(signer, at(3))], "Personal-data consent")
+
+    def ktk_letter(self, signer: IssuedCertificate | None = None) -> pb.SignedDocument:
+        signer = signer or self.parties.ktk_officer
+        return signed_document(LETTER_TEXT, [DocumentSignature(signer, at(100))], "KTK letter")
+
+    def transfer_agreement(
+        self, signers: Sequence[IssuedCertificate] | None = None
+    ) -> pb.SignedDocument:
+        p = self.parties
+        chosen = signers if signers is not None else (p.recipient, p.ktk_officer)
+        return signed_document(
+            AGREEMENT_TEXT,
+            [DocumentSignature(s, at(101 + i)) for i, s in enumerate(chosen)],
+            "Transfer agreement",
+        )
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def property_import(self, **fields: object) -> pb.PropertyImport:
+        values: dict[str, object] = {
+            "cadastral_number": CADASTRAL_NUMBER,
+            "address": "Astana, Mangilik El avenue 1, apartment 45",
+            "kind": pb.APARTMENT,
+            "area_square_metres": "54.30",
+            "holder_bin": KTK_BIN,
+        }
+        values.update(fields)
+        return pb.PropertyImport(**values)  # type: ignore[arg-type]
+
+    def lease_application(self, *, married: bool = False, **fields: object) -> pb.LeaseApplication:
+        values: dict[str, object] = {
+            "cadastral_number": CADASTRAL_NUMBER,
+            "recipient_iin": RECIPIENT_IIN,
+            "recipient_marital_status": pb.MARRIED if married else pb.NOT_MARRIED,
+            "spouse_iin": SPOUSE_IIN if married else "",
+            "guarantors": [pb.Guarantor(iin=GUARANTOR_IIN)],
+            "contract": self.contract(),
+            "personal_data_consent": self.consent(),
+        }
+        values.update(fields)
+        return pb.LeaseApplication(**values)  # type: ignore[arg-type]
+
+    def payment_confirmation(self, application_id: str) -> pb.PaymentConfirmation:
+        return pb.PaymentConfirmation(application_id=application_id, payment=payment_document())
+
+    def attestation(
+        self,
+        application_id: str,
+        *,
+        married: bool = False,
+        participants: Sequence[pb.VideoconferenceParticipant] | None = None,
+        checks: Sequence[pb.Check] | None = None,
+        confirmed: bool = True,
+        at: datetime | None = None,
+    ) -> pb.RegistrarAttestation:
+        """Held, and every check queried, `at` (default: the time of this story's latest block,
+        which is after the application's submission and before the attestation's block, as
+        para 23 requires)."""
+        held_at = self.now() if at is None else at
+        if participants is None:
+            participants = [
+                pb.VideoconferenceParticipant(
+                    iin=str(self.parties.ktk_officer.info.iin), role=pb.KTK_REPRESENTATIVE
+                ),
+                pb.VideoconferenceParticipant(iin=RECIPIENT_IIN, role=pb.RECIPIENT),
+            ]
+            if married:
+                participants.append(pb.VideoconferenceParticipant(iin=SPOUSE_IIN, role=pb.SPOUSE))
+        return pb.RegistrarAttestation(
+            application_id=application_id,
+            videoconference=pb.Videoconference(
+                held_at_unix_ms=unix_ms(held_at),
+                participants=participants,
+                signatures_authentic=confirmed,
+                legal_capacity_confirmed=confirmed,
+                will_conforms_to_expression=confirmed,
+            ),
+            checks=self.checks(at=held_at) if checks is None else checks,
+            recipient_civil_status=pb.CivilStatus(
+                married=married, spouse_iin=SPOUSE_IIN if married else ""
+            ),
+        )
+
+    def now(self) -> datetime:
+        """The time of this story's latest block: an attestation made then fits para 23."""
+        if self.ledger.last_block_time is None:
+            raise ValueError("this story's ledger has no block yet: give the attestation's time")
+        return self.ledger.last_block_time
+
+    def checks(
+        self, *, leave_out: Sequence[tuple[int, int]] = (), at: datetime | None = None
+    ) -> list[pb.Check]:
+        """Every check of paras 23-24, passed, queried `at` (default: now())."""
+        queried_at = self.now() if at is None else at
+        return passed_checks(queried_at_unix_ms=unix_ms(queried_at), leave_out=leave_out)
+
+    def decision(
+        self,
+        application_id: str,
+        decision: pb.Decision,
+        *,
+        article: int | None = None,
+        reason: str = "",
+    ) -> pb.RegistrarDecision:
+        message = pb.RegistrarDecision(
+            application_id=application_id, decision=decision, reason=reason
+        )
+        if article is not None:
+            message.ground.CopyFrom(pb.LegalGround(law=LAW, article=article, paragraph="1"))
+        return message
+
+    def termination(
+        self, lease_application_id: str, **fields: object
+    ) -> pb.TerminationOwnershipApplication:
+        values: dict[str, object] = {
+            "lease_application_id": lease_application_id,
+            "ktk_letter": self.ktk_letter(),
+            "transfer_agreement": self.transfer_agreement(),
+            "new_holder_iin": RECIPIENT_IIN,
+            "personal_data_consent": self.consent(),
+            "payment": payment_document(reference="KZ-PAY-2"),
+            "recipient_marital_status": pb.NOT_MARRIED,
+        }
+        values.update(fields)
+        return pb.TerminationOwnershipApplication(**values)  # type: ignore[arg-type]
+
+    # -- walking the story ---------------------------------------------------------------------
+
+    def import_property(self, **fields: object) -> None:
+        self.applied(self.property_import(**fields), self.parties.registrar)
+
+    def submit_lease(self, *, married: bool = False, **fields: object) -> str:
+        """A lease application signed by KTK and the recipient (and the spouse); its id."""
+        p = self.parties
+        signers = [p.ktk_officer, p.recipient] + ([p.spouse] if married else [])
+        outcome = self.applied(self.lease_application(married=married, **fields), *signers)
+        if outcome.application_id is None:
+            raise AssertionError("the lease application has no id")
+        return outcome.application_id
+
+    def lease_ready_to_register(self, *, married: bool = False) -> str:
+        """Property imported, application submitted, fee paid, videoconference attested."""
+        self.import_property()
+        application_id = self.submit_lease(married=married)
+        self.applied(self.payment_confirmation(application_id), self.parties.ktk_officer)
+        self.applied(self.attestation(application_id, married=married), self.parties.registrar)
+        return application_id
+
+    def registered_lease(self) -> str:
+        application_id = self.lease_ready_to_register()
+        self.applied(self.decision(application_id, pb.REGISTER), self.parties.registrar)
+        return application_id
+
+    def submit_termination(self, lease_id: str, **fields: object) -> str:
+        p = self.parties
+        outcome = self.applied(self.termination(lease_id, **fields), p.ktk_officer, p.recipient)
+        if outcome.application_id is None:
+            raise AssertionError("the termination application has no id")
+        return outcome.application_id
+
+    def termination_ready_to_register(self) -> tuple[str, str]:
+        lease_id = self.registered_lease()
+        pair_id = self.submit_termination(lease_id)
+        self.applied(self.attestation(pair_id), self.parties.registrar)
+        return lease_id, pair_id
+
+
+def passed_checks(
+    *, queried_at_unix_ms: int, leave_out: Sequence[tuple[int, int]] = ()
+) -> list[pb.Check]:
+    """Every check of paras 23-24 from its database, passed, queried at the given time."""
+    pairs = [
+        (pb.FEE_PAID, pb.PAYMENT_SYSTEM),
+        (pb.SPOUSES_PARTICIPATE, pb.CIVIL_STATUS_REGISTRY),
+        (pb.SIGNATURES_AND_IDENTIFIERS, pb.INDIVIDUALS_DATABASE),
+        (pb.SIGNATURES_AND_IDENTIFIERS, pb.LEGAL_ENTITIES_DATABASE),
+        (pb.NO_PRECLUDING_ENCUMBRANCE, pb.REAL_ESTATE_CADASTRE),
+        (pb.NOT_ON_TERRORISM_FINANCING_LIST, pb.TERRORISM_FINANCING_LIST),
+    ]
+    return [
+        pb.Check(
+            kind=kind,
+            source=source,
+            passed=True,
+            detail="ok",
+            queried_at_unix_ms=queried_at_unix_ms,
+        )
+        for kind, source in pairs
+        if (kind, source) not in leave_out
+    ]

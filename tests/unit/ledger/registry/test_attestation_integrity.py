@@ -1,0 +1,144 @@
+"""The attestation must be of this application, as it stands (review finding #5).
+
+Para 23: the registrar checks "when the e-application reaches ЖМБМК АЖ", so the checks and the
+videoconference are dated between the application's submission and the attestation's block.
+Para 21: KTK's representative, the recipient and the spouse join the videoconference, each once,
+and KTK's representative is not on the recipient's side. Paras 26, 35: after a suspension the
+registrar attests afresh. Each test shows the rejection, then the repaired action applying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from tirkeu_pb import transaction_pb2 as pb
+
+from ledger.execution.executor import AppliedTransaction
+from ledger.identity.revocation import TrustStore
+from ledger.registry.registration import require_registrable
+from ledger.rejections import RejectionReason, TransactionRejected
+from ledger.state.records import unix_ms
+from tests.pki_fixtures import RECIPIENT_IIN, SPOUSE_IIN
+from tests.unit.ledger.registry.story import Story
+
+ONE_SECOND = timedelta(seconds=1)
+
+
+def _paid(*, married: bool = False) -> tuple[Story, str, datetime]:
+    """A paid application and the time of its submission block."""
+    story = Story()
+    story.import_property()
+    application_id = story.submit_lease(married=married)
+    submitted_at = story.now()
+    story.applied(story.payment_confirmation(application_id), story.parties.ktk_officer)
+    return story, application_id, submitted_at
+
+
+def _register(story: Story, application_id: str) -> pb.RegistrarDecision:
+    return story.decision(application_id, pb.REGISTER)
+
+
+@pytest.mark.parametrize("dated", ["videoconference", "terrorism_list_check"])
+def test_attestation_dated_before_the_application_is_out_of_time_para_23(dated: str) -> None:
+    story, application_id, submitted_at = _paid()
+    registrar = story.parties.registrar
+    attestation = story.attestation(application_id)
+    before = unix_ms(submitted_at - ONE_SECOND)
+    if dated == "videoconference":
+        attestation.videoconference.held_at_unix_ms = before
+    else:
+        attestation.checks[-1].queried_at_unix_ms = before  # para 23(e)
+    story.rejected(RejectionReason.ATTESTATION_OUT_OF_TIME, attestation, registrar)
+    story.applied(story.attestation(application_id, at=submitted_at), registrar)
+    story.applied(_register(story, application_id), registrar)
+
+
+@pytest.mark.parametrize("dated", ["videoconference", "fee_check"])
+def test_attestation_dated_after_its_block_is_out_of_time_para_23(dated: str) -> None:
+    story, application_id, _ = _paid()
+    registrar = story.parties.registrar
+    block_time = story.ledger.next_time  # the block the attestation goes into
+    attestation = story.attestation(application_id)
+    after = unix_ms(block_time + ONE_SECOND)
+    if dated == "videoconference":
+        attestation.videoconference.held_at_unix_ms = after
+    else:
+        attestation.checks[0].queried_at_unix_ms = after
+    story.rejected(RejectionReason.ATTESTATION_OUT_OF_TIME, attestation, registrar)
+    story.applied(story.attestation(application_id, at=story.ledger.next_time), registrar)
+
+
+def test_register_refuses_an_attestation_out_of_time_para_23() -> None:
+    """REGISTER judges the recorded dates again (an attestation of an older chain, say)."""
+    story = Story()
+    application_id = story.lease_ready_to_register()
+    application = story.ledger.application(application_id)
+    assert application is not None and application.attestation is not None
+    now = story.ledger.next_time
+    trust = TrustStore(authorities=())
+    require_registrable(application, now, trust)  # as recorded, it is in time
+    old = replace(application.attestation, videoconference_held_at_unix_ms=0)  # 1970
+    with pytest.raises(TransactionRejected) as raised:
+        require_registrable(replace(application, attestation=old), now, trust)
+    assert raised.value.reason is RejectionReason.ATTESTATION_OUT_OF_TIME
+
+
+@pytest.mark.parametrize("side", ["recipient", "spouse"])
+def test_ktk_representative_is_neither_recipient_nor_spouse_para_21(side: str) -> None:
+    story, application_id, _ = _paid(married=True)
+    registrar = story.parties.registrar
+    impostor = RECIPIENT_IIN if side == "recipient" else SPOUSE_IIN
+    participants = [
+        pb.VideoconferenceParticipant(iin=impostor, role=pb.KTK_REPRESENTATIVE),
+        pb.VideoconferenceParticipant(iin=RECIPIENT_IIN, role=pb.RECIPIENT),
+        pb.VideoconferenceParticipant(iin=SPOUSE_IIN, role=pb.SPOUSE),
+    ]
+    attestation = story.attestation(application_id, married=True, participants=participants)
+    rejection = story.rejected(RejectionReason.CONFLICT_OF_INTEREST, attestation, registrar)
+    assert f"is the {side}" in rejection.detail
+    story.applied(story.attestation(application_id, married=True), registrar)
+    story.applied(_register(story, application_id), registrar)
+
+
+@pytest.mark.parametrize("second_role", [pb.RECIPIENT, pb.GUARANTOR])
+def test_each_participant_takes_part_once_para_21(second_role: int) -> None:
+    story, application_id, _ = _paid()
+    registrar = story.parties.registrar
+    attestation = story.attestation(application_id)
+    attestation.videoconference.participants.append(
+        pb.VideoconferenceParticipant(iin=RECIPIENT_IIN, role=second_role)  # type: ignore[arg-type]
+    )
+    rejection = story.rejected(RejectionReason.INVALID_FIELD, attestation, registrar)
+    assert "takes part twice" in rejection.detail
+    story.applied(story.attestation(application_id), registrar)
+
+
+def test_attestation_before_the_last_suspension_is_stale_paras_26_35() -> None:
+    story = Story()
+    registrar = story.parties.registrar
+    application_id = story.lease_ready_to_register()
+    suspend = story.decision(application_id, pb.SUSPEND, article=27, reason="clarify the plan")
+    story.applied(suspend, registrar)
+    story.applied(story.decision(application_id, pb.RESUME), registrar)
+    story.rejected(RejectionReason.ATTESTATION_STALE, _register(story, application_id), registrar)
+    story.applied(story.attestation(application_id), registrar)
+    story.applied(_register(story, application_id), registrar)
+
+
+def test_attestation_in_the_block_of_the_suspension_is_stale_paras_26_35() -> None:
+    """Within one block the ledger does not order an attestation after a suspension."""
+    story = Story()
+    registrar = story.parties.registrar
+    application_id = story.lease_ready_to_register()
+    suspend = story.decision(application_id, pb.SUSPEND, article=27, reason="clarify the plan")
+    attest = story.attestation(application_id)
+    outcomes = story.ledger.apply_block(
+        [story.envelope(suspend, registrar), story.envelope(attest, registrar)]
+    )
+    assert all(isinstance(outcome, AppliedTransaction) for outcome in outcomes)
+    story.applied(story.decision(application_id, pb.RESUME), registrar)
+    story.rejected(RejectionReason.ATTESTATION_STALE, _register(story, application_id), registrar)
+    story.applied(story.attestation(application_id), registrar)
+    story.applied(_register(story, application_id), registrar)

@@ -1,0 +1,276 @@
+"""The lease application (Algorithm paras 17-22): who signs it, its parties' identifiers, the
+contract (recipient, guarantors, KTK last) and the personal-data consent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tirkeu_pb import transaction_pb2 as pb
+
+from ledger.rejections import RejectionReason
+from ledger.state.records import ApplicationKind, ApplicationStatus, DocumentRole, MaritalStatus
+from tests.pki_fixtures import (
+    GUARANTOR_IIN,
+    OTHER_BIN,
+    RECIPIENT_IIN,
+    SPOUSE_IIN,
+    with_wrong_check_digit,
+)
+from tests.registry_fixtures import DocumentSignature, payment_document, signed_document
+from tests.unit.ledger.registry.story import CONTRACT_TEXT, Story, at
+
+
+def _story_with_property() -> Story:
+    story = Story()
+    story.import_property()
+    return story
+
+
+def test_lease_application_records_parties_documents_and_submitter_paras_19_22() -> None:
+    story = _story_with_property()
+    application_id = story.submit_lease()
+    application = story.ledger.application(application_id)
+    assert application is not None
+    assert application.kind is ApplicationKind.LEASE_REGISTRATION
+    assert application.status is ApplicationStatus.SUBMITTED
+    assert application.recipient_iin == RECIPIENT_IIN
+    assert application.marital_status is MaritalStatus.NOT_MARRIED
+    assert application.submitted_by_iin == story.parties.ktk_officer.info.iin
+    contract = application.document(DocumentRole.CONTRACT)
+    assert contract is not None
+    assert [s.party for s in contract.signers] == ["recipient", "guarantor", "KTK"]
+    assert application.payment is None and application.service_deadline is None
+
+
+def test_lease_application_only_from_a_ktk_authorised_person_para_22() -> None:
+    story = _story_with_property()
+    p = story.parties
+    other_employee = p.authority.issue_employee("Other", bin_=OTHER_BIN, organisation="Other LLP")
+    story.rejected(
+        RejectionReason.NOT_KTK_AUTHORISED_PERSON,
+        story.lease_application(),
+        other_employee,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_lease_application_needs_the_recipients_signature_para_22() -> None:
+    story = _story_with_property()
+    p = story.parties
+    story.rejected(
+        RejectionReason.MISSING_REQUIRED_SIGNATURE, story.lease_application(), p.ktk_officer
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_married_recipients_application_needs_the_spouses_signature_paras_21_23b() -> None:
+    story = _story_with_property()
+    p = story.parties
+    married = story.lease_application(married=True)
+    story.rejected(RejectionReason.MISSING_REQUIRED_SIGNATURE, married, p.ktk_officer, p.recipient)
+    story.applied(story.lease_application(married=True), p.ktk_officer, p.recipient, p.spouse)
+
+
+def test_lease_application_signed_by_a_non_party_is_unexpected_signer_para_22() -> None:
+    story = _story_with_property()
+    p = story.parties
+    story.rejected(
+        RejectionReason.UNEXPECTED_SIGNER,
+        story.lease_application(),
+        p.ktk_officer,
+        p.recipient,
+        p.guarantor,
+    )
+
+
+def test_lease_application_identifiers_need_valid_check_digits_para_2() -> None:
+    story = _story_with_property()
+    p = story.parties
+    cases: list[tuple[RejectionReason, dict[str, Any]]] = [
+        (RejectionReason.INVALID_IIN, {"recipient_iin": with_wrong_check_digit(RECIPIENT_IIN)}),
+        (RejectionReason.INVALID_IIN, {"guarantors": [pb.Guarantor(iin="12345")]}),
+        (
+            RejectionReason.INVALID_BIN,
+            {"guarantors": [pb.Guarantor(bin=with_wrong_check_digit(OTHER_BIN))]},
+        ),
+        (
+            RejectionReason.INVALID_FIELD,
+            {"guarantors": [pb.Guarantor(iin=GUARANTOR_IIN, bin=OTHER_BIN)]},
+        ),
+        (
+            RejectionReason.INVALID_FIELD,
+            {"recipient_marital_status": pb.MARITAL_STATUS_UNSPECIFIED},
+        ),
+        (RejectionReason.INVALID_FIELD, {"spouse_iin": SPOUSE_IIN}),  # set but NOT_MARRIED
+    ]
+    for reason, fields in cases:
+        story.rejected(reason, story.lease_application(**fields), p.ktk_officer, p.recipient)
+    wrong_spouse = story.lease_application(
+        married=True, spouse_iin=with_wrong_check_digit(SPOUSE_IIN)
+    )
+    story.rejected(RejectionReason.INVALID_IIN, wrong_spouse, p.ktk_officer, p.recipient, p.spouse)
+
+
+def test_lease_application_for_an_unknown_property_is_property_not_found() -> None:
+    story = Story()
+    p = story.parties
+    story.rejected(
+        RejectionReason.PROPERTY_NOT_FOUND, story.lease_application(), p.ktk_officer, p.recipient
+    )
+    story.import_property()
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_lease_application_without_contract_is_missing_document_para_22() -> None:
+    story = _story_with_property()
+    p = story.parties
+    without = story.lease_application()
+    without.ClearField("contract")
+    story.rejected(RejectionReason.MISSING_DOCUMENT, without, p.ktk_officer, p.recipient)
+
+
+def test_contract_whose_digest_differs_from_what_was_signed_is_invalid_para_18() -> None:
+    story = _story_with_property()
+    p = story.parties
+    contract = story.contract()
+    contract.sha256 = bytes(32)
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNATURE_INVALID,
+        story.lease_application(contract=contract),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_contract_must_be_signed_by_each_guarantor_paras_17_18() -> None:
+    story = _story_with_property()
+    p = story.parties
+    without_guarantor = story.contract(
+        [DocumentSignature(p.recipient, at(0)), DocumentSignature(p.ktk_officer, at(2))]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNER_MISSING,
+        story.lease_application(contract=without_guarantor),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_contract_must_be_signed_by_ktk_para_18() -> None:
+    story = _story_with_property()
+    p = story.parties
+    without_ktk = story.contract(
+        [DocumentSignature(p.recipient, at(0)), DocumentSignature(p.guarantor, at(1))]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNER_MISSING,
+        story.lease_application(contract=without_ktk),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_contract_must_be_signed_by_the_recipient_para_17() -> None:
+    story = _story_with_property()
+    p = story.parties
+    without_recipient = story.contract(
+        [DocumentSignature(p.guarantor, at(1)), DocumentSignature(p.ktk_officer, at(2))]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNER_MISSING,
+        story.lease_application(contract=without_recipient),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_legal_entity_guarantor_signs_through_its_employee_para_2_9() -> None:
+    story = _story_with_property()
+    p = story.parties
+    employer = p.authority.issue_employee("HR Officer", bin_=OTHER_BIN, organisation="Employer")
+    guarantors = [pb.Guarantor(bin=OTHER_BIN)]
+    by_individual = story.lease_application(guarantors=guarantors)  # guarantor IIN signed
+    story.rejected(RejectionReason.UNEXPECTED_SIGNER, by_individual, p.ktk_officer, p.recipient)
+    contract = story.contract(
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(employer, at(1)),
+            DocumentSignature(p.ktk_officer, at(2)),
+        ]
+    )
+    story.applied(
+        story.lease_application(guarantors=guarantors, contract=contract),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_ktk_signing_the_contract_before_the_guarantor_is_document_signing_order_para_18() -> None:
+    story = _story_with_property()
+    p = story.parties
+    ktk_first = story.contract(
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(p.ktk_officer, at(1)),
+            DocumentSignature(p.guarantor, at(2)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNING_ORDER,
+        story.lease_application(contract=ktk_first),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_contract_signed_by_a_stranger_is_unexpected_signer() -> None:
+    story = _story_with_property()
+    p = story.parties
+    stranger = p.authority.issue_individual("Stranger", SPOUSE_IIN)  # not married: no spouse
+    contract = signed_document(
+        CONTRACT_TEXT,
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(p.guarantor, at(1)),
+            DocumentSignature(stranger, at(1.5)),
+            DocumentSignature(p.ktk_officer, at(2)),
+        ],
+    )
+    story.rejected(
+        RejectionReason.UNEXPECTED_SIGNER,
+        story.lease_application(contract=contract),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_consent_must_be_present_and_signed_by_the_recipient_para_20() -> None:
+    story = _story_with_property()
+    p = story.parties
+    absent = story.lease_application()
+    absent.ClearField("personal_data_consent")
+    story.rejected(RejectionReason.MISSING_CONSENT, absent, p.ktk_officer, p.recipient)
+    by_guarantor = story.lease_application(personal_data_consent=story.consent(p.guarantor))
+    story.rejected(RejectionReason.MISSING_CONSENT, by_guarantor, p.ktk_officer, p.recipient)
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_payment_with_the_application_is_confirmed_in_its_block_paras_22_38() -> None:
+    story = _story_with_property()
+    p = story.parties
+    unpaid_amount = story.lease_application(payment=payment_document(amount_tiyn=0))
+    story.rejected(RejectionReason.INVALID_PAYMENT, unpaid_amount, p.ktk_officer, p.recipient)
+    bad_payer = story.lease_application(payment=payment_document(payer_iin="1"))
+    story.rejected(RejectionReason.INVALID_IIN, bad_payer, p.ktk_officer, p.recipient)
+    paid = story.lease_application(payment=payment_document())
+    outcome = story.applied(paid, p.ktk_officer, p.recipient)
+    assert outcome.application_id is not None
+    application = story.ledger.application(outcome.application_id)
+    assert application is not None and application.payment is not None
+    assert application.payment.confirmed_height == story.ledger.height
+    # Blocks run on Monday 2026-05-04 (UTC+5): due the next working day.
+    assert application.service_deadline == date(2026, 5, 5)

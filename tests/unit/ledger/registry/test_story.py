@@ -1,0 +1,137 @@
+"""The whole lease-to-own story through BlockExecutor, with real certificates and real CMS:
+import -> lease application -> attestation -> suspend (Art. 27) -> resume -> register ->
+termination + ownership -> register; and a refused application (Algorithm paras 19-37)."""
+
+from __future__ import annotations
+
+from tirkeu_pb import transaction_pb2 as pb
+
+from ledger.registry.notifications import NotificationChannel, NotificationEvent
+from ledger.state.records import (
+    ApplicationStatus,
+    Decision,
+    EncumbranceStatus,
+    IdentifierKind,
+    PartyIdentifier,
+    SheetEntryKind,
+)
+from tests.pki_fixtures import KTK_BIN, RECIPIENT_IIN, REGISTRAR_IIN
+from tests.registry_fixtures import FIRST_CREDIT_BUREAU_BIN
+from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story
+
+
+def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37() -> None:
+    story = Story()
+    p = story.parties
+    story.import_property()
+    lease_id = story.submit_lease()
+    story.applied(story.payment_confirmation(lease_id), p.ktk_officer)
+    story.applied(story.attestation(lease_id), p.registrar)
+    suspend = story.decision(lease_id, pb.SUSPEND, article=27, reason="documents to be clarified")
+    story.applied(suspend, p.registrar)
+    story.applied(story.decision(lease_id, pb.RESUME), p.registrar)
+    story.applied(story.attestation(lease_id), p.registrar)  # paras 26, 35: attested afresh
+    story.applied(story.decision(lease_id, pb.REGISTER), p.registrar)
+
+    leased = story.ledger.property(CADASTRAL_NUMBER)
+    assert leased is not None
+    assert [e.status for e in leased.encumbrances] == [EncumbranceStatus.ACTIVE]
+    assert leased.holder == PartyIdentifier(IdentifierKind.BIN, KTK_BIN)
+
+    pair_id = story.submit_termination(lease_id)
+    story.applied(story.attestation(pair_id), p.registrar)
+    story.applied(story.decision(pair_id, pb.REGISTER), p.registrar)
+
+    owned = story.ledger.property(CADASTRAL_NUMBER)
+    assert owned is not None
+    assert owned.holder == PartyIdentifier(IdentifierKind.IIN, RECIPIENT_IIN)
+    assert [e.status for e in owned.encumbrances] == [EncumbranceStatus.TERMINATED]
+    sheet = owned.registration_sheet
+    assert [(e.number, e.kind, e.legal_basis) for e in sheet] == [
+        (1, SheetEntryKind.LEASE_ENCUMBRANCE_REGISTERED, "Algorithm para 25"),
+        (2, SheetEntryKind.LEASE_ENCUMBRANCE_TERMINATED, "Algorithm para 34(1)"),
+        (3, SheetEntryKind.OWNERSHIP_REGISTERED, "Algorithm para 34(2)"),
+    ]
+    assert [e.application_id for e in sheet] == [lease_id, pair_id, pair_id]
+    assert {e.registrar_iin for e in sheet} == {REGISTRAR_IIN}
+    assert sheet[2].right_holder == PartyIdentifier(IdentifierKind.IIN, RECIPIENT_IIN)
+
+    lease = story.ledger.application(lease_id)
+    pair = story.ledger.application(pair_id)
+    assert lease is not None and pair is not None
+    assert lease.status is ApplicationStatus.REGISTERED
+    assert pair.status is ApplicationStatus.REGISTERED
+    assert [d.decision for d in lease.decisions] == [
+        Decision.SUSPEND,
+        Decision.RESUME,
+        Decision.REGISTER,
+    ]
+    assert lease.decisions[0].ground is not None and lease.decisions[0].ground.article == 27
+
+    notified = [
+        (n.application_id, n.event, n.channel, n.addressee, n.legal_basis)
+        for n in story.ledger.notifications
+    ]
+    assert notified == [
+        # Para 28: the recipient's egov cabinet and the platform; none for the resumption.
+        (
+            lease_id,
+            NotificationEvent.SUSPENDED,
+            NotificationChannel.EGOV_CABINET,
+            RECIPIENT_IIN,
+            "Algorithm para 28",
+        ),
+        (
+            lease_id,
+            NotificationEvent.SUSPENDED,
+            NotificationChannel.PLATFORM,
+            KTK_BIN,
+            "Algorithm para 28",
+        ),
+        (
+            lease_id,
+            NotificationEvent.REGISTERED,
+            NotificationChannel.EGOV_CABINET,
+            RECIPIENT_IIN,
+            "Algorithm para 28",
+        ),
+        (
+            lease_id,
+            NotificationEvent.REGISTERED,
+            NotificationChannel.PLATFORM,
+            KTK_BIN,
+            "Algorithm para 28",
+        ),
+        # Para 37: First Credit Bureau and the egov cabinet.
+        (
+            pair_id,
+            NotificationEvent.REGISTERED,
+            NotificationChannel.FIRST_CREDIT_BUREAU,
+            FIRST_CREDIT_BUREAU_BIN,
+            "Algorithm para 37",
+        ),
+        (
+            pair_id,
+            NotificationEvent.REGISTERED,
+            NotificationChannel.EGOV_CABINET,
+            RECIPIENT_IIN,
+            "Algorithm para 37",
+        ),
+    ]
+
+
+def test_refused_application_leaves_the_property_unencumbered_para_27() -> None:
+    story = Story()
+    lease_id = story.lease_ready_to_register()
+    refusal = story.decision(lease_id, pb.REFUSE, article=31, reason="grounds of Art. 31")
+    story.applied(refusal, story.parties.registrar)
+
+    application = story.ledger.application(lease_id)
+    assert application is not None and application.status is ApplicationStatus.REFUSED
+    assert application.decisions[-1].reason == "grounds of Art. 31"
+    found = story.ledger.property(CADASTRAL_NUMBER)
+    assert found is not None and found.encumbrances == () and found.registration_sheet == ()
+    assert [(n.event, n.reason) for n in story.ledger.notifications] == [
+        (NotificationEvent.REFUSED, "grounds of Art. 31"),
+        (NotificationEvent.REFUSED, "grounds of Art. 31"),
+    ]

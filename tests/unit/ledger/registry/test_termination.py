@@ -1,0 +1,176 @@
+"""The linked pair of para 29 (termination of the lease + ownership), checked at submission
+(paras 29, 31) and registered atomically (para 34)."""
+
+from __future__ import annotations
+
+from tirkeu_pb import transaction_pb2 as pb
+
+from ledger.rejections import RejectionReason
+from ledger.state.records import ApplicationKind, EncumbranceStatus, IdentifierKind, PartyIdentifier
+from tests.pki_fixtures import SPOUSE_IIN
+from tests.registry_fixtures import DocumentSignature, signed_document
+from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, LETTER_TEXT, Story, at
+
+
+def _with_registered_lease() -> tuple[Story, str]:
+    story = Story()
+    return story, story.registered_lease()
+
+
+def test_termination_application_records_the_pair_para_29() -> None:
+    story, lease_id = _with_registered_lease()
+    pair_id = story.submit_termination(lease_id)
+    pair = story.ledger.application(pair_id)
+    assert pair is not None
+    assert pair.kind is ApplicationKind.TERMINATION_AND_OWNERSHIP
+    assert pair.lease_application_id == lease_id
+    assert pair.cadastral_number == CADASTRAL_NUMBER
+    assert pair.payment is not None and pair.service_deadline is not None
+
+
+def test_termination_application_only_from_a_ktk_authorised_person_para_31() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    story.rejected(
+        RejectionReason.NOT_KTK_AUTHORISED_PERSON, story.termination(lease_id), p.recipient
+    )
+    story.applied(story.termination(lease_id), p.ktk_officer, p.recipient)
+
+
+def test_ownership_application_needs_the_recipients_signature_para_31() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    story.rejected(
+        RejectionReason.MISSING_REQUIRED_SIGNATURE, story.termination(lease_id), p.ktk_officer
+    )
+    story.applied(story.termination(lease_id), p.ktk_officer, p.recipient)
+
+
+def test_married_lessees_pair_needs_the_spouses_signature_para_30() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    married = {"recipient_marital_status": pb.MARRIED, "spouse_iin": SPOUSE_IIN}
+    story.rejected(
+        RejectionReason.MISSING_REQUIRED_SIGNATURE,
+        story.termination(lease_id, **married),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.termination(lease_id, **married), p.ktk_officer, p.recipient, p.spouse)
+
+
+def test_termination_needs_a_registered_active_lease_para_29() -> None:
+    story = Story()
+    p = story.parties
+    lease_id = story.lease_ready_to_register()
+    story.rejected(
+        RejectionReason.APPLICATION_NOT_FOUND,
+        story.termination("ef" * 32),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.rejected(
+        RejectionReason.NO_ACTIVE_LEASE, story.termination(lease_id), p.ktk_officer, p.recipient
+    )
+    story.applied(story.decision(lease_id, pb.REGISTER), p.registrar)
+    pair_id = story.submit_termination(lease_id)
+    story.rejected(
+        RejectionReason.NO_ACTIVE_LEASE, story.termination(pair_id), p.ktk_officer, p.recipient
+    )
+
+
+def test_termination_needs_the_ktk_letter_para_29() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    without = story.termination(lease_id)
+    without.ClearField("ktk_letter")
+    story.rejected(RejectionReason.KTK_LETTER_MISSING, without, p.ktk_officer, p.recipient)
+    story.applied(story.termination(lease_id), p.ktk_officer, p.recipient)
+
+
+def test_ktk_letter_must_be_signed_by_ktk_para_29() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    by_recipient = story.termination(lease_id, ktk_letter=story.ktk_letter(p.recipient))
+    story.rejected(RejectionReason.KTK_LETTER_INVALID, by_recipient, p.ktk_officer, p.recipient)
+    tampered = story.ktk_letter()
+    tampered.sha256 = bytes(32)
+    story.rejected(
+        RejectionReason.KTK_LETTER_INVALID,
+        story.termination(lease_id, ktk_letter=tampered),
+        p.ktk_officer,
+        p.recipient,
+    )
+    also_recipient = signed_document(
+        LETTER_TEXT,
+        [DocumentSignature(p.ktk_officer, at(100)), DocumentSignature(p.recipient, at(100))],
+    )
+    story.rejected(
+        RejectionReason.KTK_LETTER_INVALID,
+        story.termination(lease_id, ktk_letter=also_recipient),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_transfer_agreement_is_required_and_signed_by_ktk_and_the_recipient_paras_29_31() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    without = story.termination(lease_id)
+    without.ClearField("transfer_agreement")
+    story.rejected(RejectionReason.MISSING_DOCUMENT, without, p.ktk_officer, p.recipient)
+    ktk_only = story.termination(
+        lease_id, transfer_agreement=story.transfer_agreement([p.ktk_officer])
+    )
+    story.rejected(RejectionReason.DOCUMENT_SIGNER_MISSING, ktk_only, p.ktk_officer, p.recipient)
+    story.applied(story.termination(lease_id), p.ktk_officer, p.recipient)
+
+
+def test_pair_needs_the_recipients_consent_para_29() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    without = story.termination(lease_id)
+    without.ClearField("personal_data_consent")
+    story.rejected(RejectionReason.MISSING_CONSENT, without, p.ktk_officer, p.recipient)
+
+
+def test_ownership_only_to_the_lessee_para_34_2() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    to_spouse = story.termination(lease_id, new_holder_iin=SPOUSE_IIN)
+    story.rejected(RejectionReason.OWNERSHIP_NOT_TO_LESSEE, to_spouse, p.ktk_officer, p.recipient)
+    story.applied(story.termination(lease_id), p.ktk_officer, p.recipient)
+
+
+def test_pair_registration_needs_payment_para_32() -> None:
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    unpaid = story.termination(lease_id)
+    unpaid.ClearField("payment")
+    pair_id = story.applied(unpaid, p.ktk_officer, p.recipient).application_id
+    assert pair_id is not None
+    story.applied(story.attestation(pair_id), p.registrar)
+    register = story.decision(pair_id, pb.REGISTER)
+    story.rejected(RejectionReason.FEE_NOT_PAID, register, p.registrar)
+    story.applied(story.payment_confirmation(pair_id), p.ktk_officer)
+    story.applied(register, p.registrar)
+
+
+def test_pair_is_registered_atomically_termination_then_ownership_para_34() -> None:
+    story = Story()
+    p = story.parties
+    lease_id, pair_id = story.termination_ready_to_register()
+    rival_id = story.submit_termination(lease_id)
+    story.applied(story.attestation(rival_id), p.registrar)
+    story.applied(story.decision(pair_id, pb.REGISTER), p.registrar)
+    after_first = story.ledger.property(CADASTRAL_NUMBER)
+    assert after_first is not None
+    # The lease is gone: the rival pair can register neither half.
+    story.rejected(
+        RejectionReason.NO_ACTIVE_LEASE, story.decision(rival_id, pb.REGISTER), p.registrar
+    )
+    assert story.ledger.property(CADASTRAL_NUMBER) == after_first
+    assert after_first.holder == PartyIdentifier(IdentifierKind.IIN, p.recipient.info.iin or "")
+    assert [e.status for e in after_first.encumbrances] == [EncumbranceStatus.TERMINATED]
+    assert after_first.encumbrances[0].terminated_height == story.ledger.height - 1
+    assert [e.number for e in after_first.registration_sheet] == [1, 2, 3]

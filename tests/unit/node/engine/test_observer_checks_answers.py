@@ -1,0 +1,169 @@
+"""Review finding #8: the observer does not pass on a validator's answer unchecked
+(node/engine/observer.py, ``SubmissionForwarder``). The validators here are real gRPC servers on
+127.0.0.1 (mutual TLS) that answer what a Byzantine validator would; the observer's own store is
+an in-process node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc
+import pytest
+import structlog
+from tirkeu_pb import api_pb2, api_pb2_grpc
+
+from ledger.transactions.envelope import transaction_id_of
+from node.chain.ledger_node import SubmissionUnavailable, TransactionStatus
+from node.engine.observer import SubmissionForwarder
+from node.operations.config import PeerConfig
+from node.operations.tls import TlsMaterial
+from tests.unit.node.conftest import InProcessNode
+
+
+class ScriptedValidator(api_pb2_grpc.LedgerServicer):
+    """Answers every submission with ``answer``: what a lying validator would send."""
+
+    def __init__(self) -> None:
+        self.answer = api_pb2.SubmitTransactionResponse()
+        self.calls = 0
+
+    def SubmitTransaction(  # noqa: N802 (gRPC method name)
+        self, request: api_pb2.SubmitTransactionRequest, context: grpc.ServicerContext
+    ) -> api_pb2.SubmitTransactionResponse:
+        self.calls += 1
+        return self.answer
+
+
+def _tls(node: InProcessNode) -> TlsMaterial:
+    parties = node.parties
+    return TlsMaterial(
+        parties.validator.pem + parties.authority.intermediate.pem,
+        parties.validator.key_pem,
+        parties.authority.chain_pem,
+    )
+
+
+@pytest.fixture
+def validators(in_process: InProcessNode) -> Iterator[list[tuple[ScriptedValidator, str]]]:
+    servers, found = [], []
+    tls = _tls(in_process)
+    for _ in range(2):
+        scripted = ScriptedValidator()
+        server = grpc.server(futures.ThreadPoolExecutor(2))
+        api_pb2_grpc.add_LedgerServicer_to_server(scripted, server)  # type: ignore[no-untyped-call]
+        credentials = grpc.ssl_server_credentials(
+            [(tls.private_key_pem, tls.certificate_chain_pem)],
+            root_certificates=tls.trusted_client_roots_pem,
+            require_client_auth=True,
+        )
+        port = server.add_secure_port("127.0.0.1:0", credentials)
+        server.start()
+        servers.append(server)
+        found.append((scripted, f"127.0.0.1:{port}"))
+    try:
+        yield found
+    finally:
+        for server in servers:
+            server.stop(None).wait()
+
+
+@pytest.fixture
+def forwarder(
+    in_process: InProcessNode, validators: list[tuple[ScriptedValidator, str]]
+) -> Iterator[SubmissionForwarder]:
+    in_process.engine.seal_block()  # height 1: a COMMITTED-at-1 answer needs no waiting
+    made = SubmissionForwarder(
+        [PeerConfig(f"v{index}", address) for index, (_, address) in enumerate(validators)],
+        _tls(in_process),
+        in_process.node.signal,
+        structlog.get_logger(),
+        local_state=in_process.node.transaction_state,
+        store=in_process.store,
+        setup=in_process.setup,
+    )
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def _answer(
+    transaction_id: str, status: int, *, height: int = 0, reason: str = ""
+) -> api_pb2.SubmitTransactionResponse:
+    response = api_pb2.SubmitTransactionResponse(transaction_id=transaction_id, height=height)
+    response.status = status  # type: ignore[assignment]  # also numbers no enum value names
+    if reason:
+        response.rejection.reason = reason
+        response.rejection.detail = "made up"
+    return response
+
+
+def test_an_answer_for_another_transaction_is_not_passed_on(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    envelope = in_process.property_import(1)
+    transaction_id = transaction_id_of(envelope)
+    assert transaction_id is not None
+    validators[0][0].answer = _answer("f" * 64, api_pb2.PENDING)
+    validators[1][0].answer = _answer(transaction_id, api_pb2.PENDING)
+    state = forwarder(envelope, wait_for_commit=False)
+    assert (state.transaction_id, state.status) == (transaction_id, TransactionStatus.PENDING)
+    assert validators[1][0].calls == 1  # the second validator was asked
+
+
+def test_unknown_status_or_wrong_ids_everywhere_is_unavailable(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    envelope = in_process.property_import(1)
+    validators[0][0].answer = _answer(transaction_id_of(envelope) or "", 99)
+    validators[1][0].answer = _answer("f" * 64, api_pb2.COMMITTED, height=1)
+    with pytest.raises(SubmissionUnavailable):
+        forwarder(envelope, wait_for_commit=False)
+
+
+def test_committed_is_answered_from_the_observers_own_store(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    envelope = in_process.property_import(1)
+    transaction_id = transaction_id_of(envelope) or ""
+    validators[0][0].answer = _answer(transaction_id, api_pb2.COMMITTED, height=1)
+    state = forwarder(envelope, wait_for_commit=True)
+    # The observer's chain does not hold it: not COMMITTED on the validator's word.
+    assert (state.transaction_id, state.status) == (transaction_id, TransactionStatus.PENDING)
+
+
+def test_a_rejection_the_observer_cannot_confirm_is_marked_as_the_validators(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    envelope = in_process.property_import(1)
+    transaction_id = transaction_id_of(envelope) or ""
+    for scripted, _ in validators:
+        scripted.answer = _answer(transaction_id, api_pb2.REJECTED, reason="NOT_AUTHORISED")
+    state = forwarder(envelope, wait_for_commit=False)
+    assert state.status is TransactionStatus.REJECTED and state.rejection is not None
+    assert state.rejection.detail == "validator v0 answered: made up"
+    assert [scripted.calls for scripted, _ in validators] == [1, 1]  # both were asked
+
+
+def test_a_rejection_the_observer_confirms_carries_its_own_reason(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    envelope = b"\x0a\x03not an envelope"
+    validators[0][0].answer = _answer(
+        transaction_id_of(envelope) or "", api_pb2.REJECTED, reason="NOT_AUTHORISED"
+    )
+    state = forwarder(envelope, wait_for_commit=False)
+    assert state.status is TransactionStatus.REJECTED and state.rejection is not None
+    assert state.rejection.reason.name != "NOT_AUTHORISED"
+    assert validators[1][0].calls == 0
