@@ -29,6 +29,7 @@ from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import api_pb2_grpc as api_grpc
 from tirkeu_pb import transaction_pb2 as pb
 
+from clients.channel import open_mutual_tls_channel
 from clients.envelopes import (
     SigningIdentity,
     add_signature,
@@ -86,7 +87,6 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,17 +109,12 @@ class ConnectionSettings:
 
 
 def open_channel(settings: ConnectionSettings) -> grpc.Channel:
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=settings.trusted_authorities_pem,
-        private_key=settings.private_key_pem,
-        certificate_chain=settings.certificate_chain_pem,
+    return open_mutual_tls_channel(
+        settings.target,
+        certificate_chain_pem=settings.certificate_chain_pem,
+        private_key_pem=settings.private_key_pem,
+        trusted_roots_pem=settings.trusted_authorities_pem,
     )
-    # gRPC's default 4 MiB receive limit is smaller than a full block (GetBlock).
-    options = [
-        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ]
-    return grpc.secure_channel(settings.target, credentials, options=options)
 
 
 _Response = TypeVar("_Response", bound=Message)

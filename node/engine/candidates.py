@@ -30,15 +30,21 @@ from node.chain.commit import ExecutedBlock
 from node.chain.evidence import EvidencePool
 from node.chain.mempool import Mempool
 from node.chain.open import ChainSetup
+from node.chain.sealing import propose_from_mempool
 from node.chain.signed_messages import BadMessage, proposal_of, vote_of
-from node.engine.proposal_check import check_proposed_block
-from node.engine.sealing import propose_from_mempool
+from node.engine.proposal_check import check_decoded_block
 from node.operations.config import BlockConfig
 from node.operations.metrics import NodeMetrics
 
 
 def signed_block_problem(block_hash: bytes, encoded: bytes) -> str | None:
-    """Why ``encoded`` is not the block whose hash the proposer signed; None when it is.
+    """Why ``encoded`` is not the block whose hash the proposer signed; None when it is."""
+    outcome = decode_signed_block(block_hash, encoded)
+    return outcome if isinstance(outcome, str) else None
+
+
+def decode_signed_block(block_hash: bytes, encoded: bytes) -> Block | str:
+    """The block whose hash the proposer signed, decoded; else why ``encoded`` is not it.
 
     The header hash (SHA-256 of the canonical header bytes, ledger/chain/blocks.py) must be the
     signed hash, the body must match the header's commitments (``Block.decode``), and the bytes
@@ -52,7 +58,7 @@ def signed_block_problem(block_hash: bytes, encoded: bytes) -> str | None:
         return "the block's header does not hash to the signed block hash"
     if block.encode() != encoded:
         return "the block is not canonically encoded"
-    return None
+    return block
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +96,23 @@ class CandidateBlocks:
         self._metrics = metrics
         self._log = log
         self._by_id: dict[bytes, Candidate] = {}
+        # Blocks of this height decoded once on their way through the inbox's admission and
+        # the candidate check: signed hash -> (the exact bytes, their block). A copy with other
+        # bytes for the same hash is decoded (and refused) on its own.
+        self._decoded: dict[bytes, tuple[bytes, Block]] = {}
 
     def new_height(self) -> None:
         self._by_id = {}
+        self._decoded = {}
+
+    def _signed_block(self, block_hash: bytes, encoded: bytes) -> Block | str:
+        known = self._decoded.get(block_hash)
+        if known is not None and known[0] == encoded:
+            return known[1]
+        outcome = decode_signed_block(block_hash, encoded)
+        if isinstance(outcome, Block):
+            self._decoded[block_hash] = (encoded, outcome)
+        return outcome
 
     def get(self, block_id: bytes) -> Candidate | None:
         return self._by_id.get(block_id)
@@ -109,10 +129,10 @@ class CandidateBlocks:
         if validators.proposer(Height(signed.height), Round(signed.round)) != signed.proposer:
             self._metrics.consensus_dropped.labels(reason="not_proposer").inc()
             return False
-        problem = signed_block_problem(signed.block_hash, signed.block) if check_block else None
-        if problem is not None:
-            self._bytes_mismatch(signed.height, signed.round, signed.proposer, problem)
-        return problem is None
+        outcome = self._signed_block(signed.block_hash, signed.block) if check_block else None
+        if isinstance(outcome, str):
+            self._bytes_mismatch(signed.height, signed.round, signed.proposer, outcome)
+        return not isinstance(outcome, str)
 
     def event_of(
         self,
@@ -142,11 +162,11 @@ class CandidateBlocks:
         # A re-proposal (valid round >= 0) had 2f+1 prevotes, so it is not held to the lower
         # block-time bound; a verdict cached for the fresh proposal must not block it.
         if candidate is None or (candidate.executed is None and proposal.valid_round >= 0):
-            problem = signed_block_problem(proposal.value, encoded)
-            if problem is not None:
-                self._bytes_mismatch(proposal.height, proposal.round, proposal.proposer, problem)
+            block = self._signed_block(proposal.value, encoded)
+            if isinstance(block, str):
+                self._bytes_mismatch(proposal.height, proposal.round, proposal.proposer, block)
                 return None
-            candidate = self._check(encoded, proposal.proposer, proposal.valid_round)
+            candidate = self._check(block, encoded, proposal.proposer, proposal.valid_round)
             self._by_id[proposal.value] = candidate
         return candidate.executed is not None and (
             candidate.executed.block.block_hash == proposal.value
@@ -162,11 +182,13 @@ class CandidateBlocks:
             detail=detail,
         )
 
-    def _check(self, encoded: bytes, proposer: ValidatorId, valid_round: int) -> Candidate:
-        outcome = check_proposed_block(
+    def _check(
+        self, block: Block, encoded: bytes, proposer: ValidatorId, valid_round: int
+    ) -> Candidate:
+        outcome = check_decoded_block(
             self._store,
             self._setup,
-            encoded,
+            block,
             proposer=proposer,
             now_ms=self._clock_ms(),
             max_skew_ms=self._max_skew_ms,

@@ -1,5 +1,5 @@
 """Ending a height: the decided block persisted with the commit certificate that the
-precommits the engine holds make (node/engine/sealing.py, as the solo engine does), and what a
+precommits the engine holds make (node/chain/sealing.py, as the solo engine does), and what a
 commit does to the node's metrics (height, commit latency, missed signatures per validator);
 or certified blocks from block sync applied instead."""
 
@@ -17,9 +17,9 @@ from ledger.chain.store import Store
 from node.chain.commit import BlockRejected, CommittedBlock
 from node.chain.evidence import EvidencePool
 from node.chain.open import ChainSetup
+from node.chain.sealing import commit_with_precommits
 from node.engine.candidates import CandidateBlocks
 from node.engine.inbox import Synced
-from node.engine.sealing import commit_with_precommits
 from node.operations.metrics import NodeMetrics
 from node.peers.sync import apply_certified_blocks
 

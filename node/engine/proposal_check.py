@@ -40,6 +40,28 @@ def check_proposed_block(
         block = Block.decode(encoded)
     except InvalidBlock as error:
         return f"the block does not decode: {error}"
+    return check_decoded_block(
+        reader,
+        setup,
+        block,
+        proposer=proposer,
+        now_ms=now_ms,
+        max_skew_ms=max_skew_ms,
+        valid_round=valid_round,
+    )
+
+
+def check_decoded_block(
+    reader: StoreReader,
+    setup: ChainSetup,
+    block: Block,
+    *,
+    proposer: str,
+    now_ms: int,
+    max_skew_ms: int,
+    valid_round: int = -1,
+) -> ExecutedBlock | str:
+    """``check_proposed_block`` for a block already decoded (and matched to its signed hash)."""
     if block.header.proposer != proposer:
         return f"the header names proposer {block.header.proposer!r}, the proposal {proposer!r}"
     if block.header.time_unix_ms > now_ms + max_skew_ms:

@@ -3,7 +3,7 @@
 With one validator holding all the voting power, a precommit by that validator is a commit
 certificate (more than 2/3 of the power). With validator peers the node runs the Tendermint
 engine (node/engine/tendermint.py) instead: it makes and commits blocks with the same
-node/engine/sealing.py, checks a peer's proposal with ``execute_block``, and commits with the
+node/chain/sealing.py, checks a peer's proposal with ``execute_block``, and commits with the
 2f + 1 precommits that decided the block instead of one.
 
 Timing (node.toml [block]): when transactions wait, seal after ``batch_delay_ms`` (or at once
@@ -16,20 +16,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from typing import Unpack
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from structlog.typing import FilteringBoundLogger
-
-from consensus.types import Round, ValidatorId
+from consensus.types import Round
 from ledger.chain.blocks import CommitSignature, sign_precommit
-from ledger.chain.store import Store
-from node.chain.clock import wall_clock_ms
 from node.chain.commit import CommittedBlock
-from node.chain.mempool import Mempool
-from node.chain.open import ChainSetup
-from node.engine.sealing import commit_with_precommits, propose_from_mempool
-from node.operations.config import BlockConfig
+from node.chain.sealing import commit_with_precommits, propose_from_mempool
+from node.engine.wiring import ValidatorWiring, clock_of
 
 COMMIT_ROUND = Round(0)  # one validator never needs a second round
 
@@ -39,34 +32,23 @@ class SoloEngineUnfit(Exception):
 
 
 class SoloEngine:
-    def __init__(
-        self,
-        *,
-        store: Store,
-        setup: ChainSetup,
-        mempool: Mempool,
-        validator_id: ValidatorId,
-        signing_key: ec.EllipticCurvePrivateKey,
-        block_config: BlockConfig,
-        on_committed: Callable[[CommittedBlock], None],
-        log: FilteringBoundLogger,
-        clock_ms: Callable[[], int] = wall_clock_ms,
-    ) -> None:
+    def __init__(self, **wiring: Unpack[ValidatorWiring]) -> None:
+        setup, validator_id = wiring["setup"], wiring["validator_id"]
         validator_set = setup.validators.validator_set
         if not validator_set.is_quorum(validator_set.power_of(validator_id)):
             raise SoloEngineUnfit(
                 f"{validator_id!r} holds {validator_set.power_of(validator_id)} of "
                 f"{validator_set.total_power} voting power; a solo validator needs more than 2/3"
             )
-        self._store = store
+        self._store = wiring["store"]
         self._setup = setup
-        self._mempool = mempool
+        self._mempool = wiring["mempool"]
         self._validator_id = validator_id
-        self._signing_key = signing_key
-        self._block_config = block_config
-        self._on_committed = on_committed
-        self._log = log
-        self._clock_ms = clock_ms
+        self._signing_key = wiring["signing_key"]
+        self._block_config = wiring["block_config"]
+        self._on_committed = wiring["on_committed"]
+        self._log = wiring["log"]
+        self._clock_ms = clock_of(wiring)
         self._wake = threading.Event()
         self._stop = threading.Event()
 

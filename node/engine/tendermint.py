@@ -23,9 +23,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Unpack
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2
 
 from consensus import (
@@ -43,16 +42,12 @@ from consensus import (
     RequestValue,
     ScheduleTimeout,
     StartHeight,
-    ValidatorId,
     ValueReady,
     resume_point,
 )
-from ledger.chain.store import ChainMeta, Store
-from node.chain.clock import wall_clock_ms
+from ledger.chain.store import ChainMeta
 from node.chain.commit import CommittedBlock
 from node.chain.evidence import EvidencePool, report_misbehaviour
-from node.chain.mempool import Mempool
-from node.chain.open import ChainSetup
 from node.engine.candidates import CandidateBlocks
 from node.engine.commit import apply_synced, commit_decision, note_commit
 from node.engine.idle import HeightGate, StartReason, resumes_at_once
@@ -61,7 +56,8 @@ from node.engine.outbox import SignedOutbox
 from node.engine.signing_records import SigningJournal
 from node.engine.timers import Timers
 from node.engine.wal import ConsensusWal, message_height, message_sender
-from node.operations.config import BlockConfig, ConsensusConfig
+from node.engine.wiring import ValidatorWiring, clock_of
+from node.operations.config import ConsensusConfig
 from node.operations.metrics import NodeMetrics
 from node.peers.client import PeerClients
 
@@ -70,21 +66,20 @@ class TendermintEngine:
     def __init__(
         self,
         *,
-        store: Store,
-        setup: ChainSetup,
-        mempool: Mempool,
-        validator_id: ValidatorId,
-        signing_key: ec.EllipticCurvePrivateKey,
-        block_config: BlockConfig,
         consensus_config: ConsensusConfig,
         peers: PeerClients,
         evidence: EvidencePool,
         metrics: NodeMetrics,
-        on_committed: Callable[[CommittedBlock], None],
         on_behind: Callable[[], None],
-        log: FilteringBoundLogger,
-        clock_ms: Callable[[], int] = wall_clock_ms,
+        **wiring: Unpack[ValidatorWiring],
     ) -> None:
+        store, setup, mempool = wiring["store"], wiring["setup"], wiring["mempool"]
+        validator_id, block_config, log = (
+            wiring["validator_id"],
+            wiring["block_config"],
+            wiring["log"],
+        )
+        signing_key, clock_ms = wiring["signing_key"], clock_of(wiring)
         self._store = store
         self._setup = setup
         self._mempool = mempool
@@ -94,7 +89,7 @@ class TendermintEngine:
         self._peers = peers
         self._evidence = evidence
         self._metrics = metrics
-        self._on_committed = on_committed
+        self._on_committed = wiring["on_committed"]
         self._on_behind = on_behind
         self._log = log
         self._clock_ms = clock_ms

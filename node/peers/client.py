@@ -23,6 +23,7 @@ import grpc
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2, peer_pb2_grpc
 
+from clients.channel import open_mutual_tls_channel
 from node.operations.config import NodeRole, PeerConfig
 from node.operations.tls import TlsMaterial
 
@@ -30,7 +31,6 @@ QUEUE_LIMIT = 2000
 SEND_TIMEOUT_SECONDS = 2.0
 SYNC_TIMEOUT_SECONDS = 5.0
 MAX_GOSSIP_BATCH = 200
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 REFETCH_SECONDS = 2.0
 
 
@@ -43,19 +43,12 @@ _Outgoing = peer_pb2.ConsensusMessage | peer_pb2.CertifiedBlock | _Gossip
 
 
 def open_peer_channel(address: str, tls: TlsMaterial) -> grpc.Channel:
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=tls.trusted_client_roots_pem,
-        private_key=tls.private_key_pem,
-        certificate_chain=tls.certificate_chain_pem,
+    return open_mutual_tls_channel(
+        address,
+        certificate_chain_pem=tls.certificate_chain_pem,
+        private_key_pem=tls.private_key_pem,
+        trusted_roots_pem=tls.trusted_client_roots_pem,
     )
-    options = [
-        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-        # Reconnect quickly after a peer restarts (default backoff grows to two minutes).
-        ("grpc.initial_reconnect_backoff_ms", 100),
-        ("grpc.max_reconnect_backoff_ms", 1000),
-    ]
-    return grpc.secure_channel(address, credentials, options=options)
 
 
 class PeerConnection:

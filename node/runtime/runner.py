@@ -38,6 +38,7 @@ from node.engine.handlers import ValidatorPeerHandler
 from node.engine.observer import ObserverEngine, ObserverPeerHandler, SubmissionForwarder
 from node.engine.solo import SoloEngine, SoloEngineUnfit
 from node.engine.tendermint import TendermintEngine
+from node.engine.wiring import ValidatorWiring
 from node.operations.config import NodeConfig, NodeRole
 from node.operations.metrics import NodeMetrics
 from node.operations.tls import TlsMaterial
@@ -193,18 +194,19 @@ class NodeRuntime:
     ) -> PeerHandler | None:
         config = self.config
         validator_peers = [p for p in config.peers if p.role is NodeRole.VALIDATOR]
+        wiring = ValidatorWiring(
+            store=store,
+            setup=setup,
+            mempool=node.mempool,
+            validator_id=ValidatorId(config.node_id),
+            signing_key=keys.signing_key,
+            block_config=config.block,
+            on_committed=self._after_commit,
+            log=self.log,
+        )
         if config.role is NodeRole.VALIDATOR and not validator_peers:
             try:
-                solo = SoloEngine(
-                    store=store,
-                    setup=setup,
-                    mempool=node.mempool,
-                    validator_id=ValidatorId(config.node_id),
-                    signing_key=keys.signing_key,
-                    block_config=config.block,
-                    on_committed=self._after_commit,
-                    log=self.log,
-                )
+                solo = SoloEngine(**wiring)
             except SoloEngineUnfit as error:
                 raise NodeSetupError(f"{error}; configure [[peers]] for BFT") from error
             node.set_transaction_listener(solo.transaction_arrived)
@@ -236,19 +238,12 @@ class NodeRuntime:
             self._sync = self._block_sync(peers, store, observer.synced_blocks)
             return ObserverPeerHandler(observer, store, config.node_id)
         engine = TendermintEngine(
-            store=store,
-            setup=setup,
-            mempool=node.mempool,
-            validator_id=ValidatorId(config.node_id),
-            signing_key=keys.signing_key,
-            block_config=config.block,
+            **wiring,
             consensus_config=config.consensus,
             peers=peers,
             evidence=EvidencePool(),
             metrics=self.metrics,
-            on_committed=self._after_commit,
             on_behind=self._wake_sync,
-            log=self.log,
         )
         node.set_transaction_listener(engine.transaction_arrived)
         node.set_admission_listener(lambda pending: peers.gossip((pending.envelope,)))
