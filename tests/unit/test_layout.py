@@ -4,6 +4,7 @@ refuse an import against the direction of dependence."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -175,3 +176,34 @@ def _strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
         if module not in index:
             visit(module)
     return circles
+
+
+def test_the_drawing_of_the_layers_is_made_from_the_contracts() -> None:
+    # docs/layers.svg is drawn from pyproject.toml's contracts (scripts/draw_layers.py): a
+    # contract changed without redrawing fails here.
+    result = subprocess.run(
+        [sys.executable, str(REPOSITORY / "scripts" / "draw_layers.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_module_is_in_the_architecture_module_map() -> None:
+    listed = set(
+        re.findall(
+            r"^\| `([\w/]+\.py)` \|",
+            (REPOSITORY / "docs" / "architecture.md").read_text(encoding="utf-8"),
+            flags=re.MULTILINE,
+        )
+    )
+    modules = {
+        str(path.relative_to(REPOSITORY))
+        for package in PACKAGES
+        for path in (REPOSITORY / package).rglob("*.py")
+        if path.name != "__init__.py" and "__pycache__" not in path.parts
+    }
+    assert sorted(modules - listed) == [], "run scripts/module_map.py and update §2"
+    assert sorted(listed - modules) == [], "docs/architecture.md §2 lists modules that are gone"
