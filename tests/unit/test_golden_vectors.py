@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from google.protobuf.json_format import ParseDict
 from tirkeu_pb import transaction_pb2 as pb
@@ -294,3 +295,14 @@ def test_changing_any_one_value_of_a_vector_fails(name: str, anchor: TrustAnchor
             continue
         survivors.append(path)
     assert not survivors, f"changes no check noticed in {name}: {survivors[:10]}"
+
+
+def test_the_extract_vectors_follow_the_json_schema() -> None:
+    schema = json.loads((VECTORS.parents[1] / "docs" / "extract.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for vector in _load("extracts.json")["extracts"]:
+        validator.validate(vector["document"])
+        broken = copy.deepcopy(vector["document"])
+        broken["property"]["proof"] = "not hex"
+        assert not validator.is_valid(broken)
