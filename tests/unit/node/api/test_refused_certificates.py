@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from clients.cli.main import tirkeu
 from clients.client import (
     AccessRefused,
     CertificateRefused,
@@ -14,7 +16,7 @@ from clients.client import (
     InvalidCredentials,
     LedgerClient,
 )
-from clients.errors import CLIENT_REFUSED_NODE, NODE_REFUSED_CERTIFICATE
+from clients.errors import CLIENT_REFUSED_NODE, EXIT_CONNECTION_FAILED, NODE_REFUSED_CERTIFICATE
 from tests.pki_fixtures import TestAuthority
 from tests.unit.node.api.conftest import Api
 
@@ -67,3 +69,22 @@ def test_a_refusal_names_the_nodes_error_reason(api: Api) -> None:
     client = LedgerClient.connect(settings, timeout_seconds=TIMEOUT_SECONDS)
     with client, pytest.raises(AccessRefused, match="PERMISSION_DENIED BLOCKS_NOT_PERMITTED"):
         client.block()
+
+
+def test_the_cli_says_in_words_that_the_node_refused_the_certificate(
+    api: Api, tmp_path: Path
+) -> None:
+    foreign = TestAuthority("Foreign CA", issuing_name="Foreign Issuing CA").issue_individual("X")
+    cert, key, ca = tmp_path / "x.cert.pem", tmp_path / "x.key.pem", tmp_path / "ca.pem"
+    cert.write_bytes(foreign.pem)
+    key.write_bytes(foreign.key_pem)
+    ca.write_bytes(api.in_process.parties.authority.chain_pem)
+    arguments = ["--node", f"127.0.0.1:{api.server.port}", "--cert", str(cert), "--key", str(key)]
+    arguments += ["--ca", str(ca), "--timeout", "10", "chain-info"]
+    result = CliRunner().invoke(
+        tirkeu, [*arguments, "--ca", str(ca), "--timeout", "10", "chain-info"]
+    )
+    assert result.exit_code == EXIT_CONNECTION_FAILED
+    assert "the node did not accept this certificate: is --cert your leaf certificate" in (
+        result.stderr
+    )
