@@ -81,10 +81,8 @@ def test_the_cli_says_in_words_that_the_node_refused_the_certificate(
     ca.write_bytes(api.in_process.parties.authority.chain_pem)
     arguments = ["--node", f"127.0.0.1:{api.server.port}", "--cert", str(cert), "--key", str(key)]
     arguments += ["--ca", str(ca), "--timeout", "10", "chain-info"]
-    result = CliRunner().invoke(
-        tirkeu, [*arguments, "--ca", str(ca), "--timeout", "10", "chain-info"]
-    )
-    assert result.exit_code == EXIT_CONNECTION_FAILED
+    result = CliRunner().invoke(tirkeu, arguments)
+    assert result.exit_code == EXIT_CONNECTION_FAILED, result.output
     assert "the node did not accept this certificate: is --cert your leaf certificate" in (
         result.stderr
     )
