@@ -6,10 +6,11 @@ writes what an implementation in another language must reproduce: every body kin
 envelope and id, the blocks with their certificates, extracts with presence and absence proofs,
 vote/proposal sign bytes, a 4-validator commit certificate, RFC 6962 roots and state records.
 
-Times, nonces, record contents and the story are fixed; keys and ECDSA signatures are random
-(ECDSA is randomised), so a regeneration changes signatures, certificates and every hash over
-them. That is why the vectors are stored, and tests/unit/test_golden_vectors.py verifies the
-stored bytes rather than regenerating them. Usage (from the repository root):
+Times, nonces, record contents, the story, every private key (derived from its name) and every
+certificate serial are fixed; ECDSA signatures are randomised, so a regeneration changes the
+signatures, the certificates (signed by the CAs) and every hash over them. That is why the
+vectors are stored, and tests/unit/test_golden_vectors.py verifies the stored bytes rather than
+regenerating them. Usage (from the repository root):
 
     .venv/bin/python scripts/gen_vectors.py
 """
@@ -25,9 +26,18 @@ from typing import Any
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from google.protobuf.json_format import MessageToDict  # noqa: E402
 from tirkeu_pb import transaction_pb2 as pb  # noqa: E402
 
+from clients.pki.authority import (  # noqa: E402
+    Validity,
+    issue_employee,
+    issue_individual,
+    issue_intermediate,
+    issue_node,
+    issue_root,
+)
 from consensus.types import (  # noqa: E402
     Height,
     Round,
@@ -50,6 +60,20 @@ from ledger.merkle.transaction_tree import merkle_root  # noqa: E402
 from ledger.state.records import from_unix_ms  # noqa: E402
 from node.api.extract import build_property_extract  # noqa: E402
 from node.chain.open import chain_setup  # noqa: E402
+from tests.pki_fixtures import (  # noqa: E402
+    DEFAULT_NOT_AFTER,
+    DEFAULT_NOT_BEFORE,
+    GUARANTOR_IIN,
+    KTK_BIN,
+    KTK_NAME,
+    KTK_OFFICER_IIN,
+    RECIPIENT_IIN,
+    REGISTRAR_IIN,
+    SPOUSE_IIN,
+    STATE_CORPORATION_BIN,
+    STATE_CORPORATION_NAME,
+    TestAuthority,
+)
 from tests.registry_fixtures import Parties, make_genesis_document  # noqa: E402
 from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story  # noqa: E402
 from tests.unit.node.conftest import InProcessNode, make_node  # noqa: E402
@@ -58,15 +82,93 @@ OUTPUT = REPOSITORY / "proto" / "vectors"
 UNKNOWN_CADASTRAL_NUMBER = "99:999:999:9999:9/99"
 
 
+def fixed_key(label: str) -> ec.EllipticCurvePrivateKey:
+    """A P-256 key that is the same in every regeneration: never use outside test vectors."""
+    scalar = int.from_bytes(sha256(f"tirkeu golden vector key: {label}".encode()), "big")
+    return ec.derive_private_key(scalar % (_P256_ORDER - 1) + 1, ec.SECP256R1())
+
+
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_SERIALS = iter(range(0x7E570001, 0x7E580000))
+
+
+class VectorAuthority(TestAuthority):
+    """The test CA with fixed keys and serials for the root, the issuing CA and every leaf."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        validity = Validity(DEFAULT_NOT_BEFORE, DEFAULT_NOT_AFTER)
+        self.root = issue_root(
+            "Test National CA", validity, key=fixed_key("root"), serial_number=next(_SERIALS)
+        )
+        self.intermediate = issue_intermediate(
+            self.root,
+            "Test Issuing CA",
+            validity,
+            key=fixed_key("issuing"),
+            serial_number=next(_SERIALS),
+        )
+
+    def person(self, name: str, iin: str, bin_: str = "", organisation: str = "") -> Any:
+        validity = Validity(DEFAULT_NOT_BEFORE, DEFAULT_NOT_AFTER)
+        if bin_:
+            return issue_employee(
+                self.intermediate,
+                name,
+                iin,
+                bin_,
+                organisation,
+                validity=validity,
+                key=fixed_key(name),
+                serial_number=next(_SERIALS),
+            )
+        return issue_individual(
+            self.intermediate,
+            name,
+            iin,
+            validity=validity,
+            key=fixed_key(name),
+            serial_number=next(_SERIALS),
+        )
+
+    def node(self, node_id: str) -> Any:
+        return issue_node(
+            self.intermediate,
+            node_id,
+            validity=Validity(DEFAULT_NOT_BEFORE, DEFAULT_NOT_AFTER),
+            key=fixed_key(node_id),
+            serial_number=next(_SERIALS),
+        )
+
+
+def vector_parties() -> tuple[Parties, VectorAuthority]:
+    authority = VectorAuthority()
+    registrar = authority.person(
+        "Registrar", REGISTRAR_IIN, STATE_CORPORATION_BIN, STATE_CORPORATION_NAME
+    )
+    parties = Parties(
+        authority=authority,
+        registrar=registrar,
+        ktk_officer=authority.person("KTK Officer", KTK_OFFICER_IIN, KTK_BIN, KTK_NAME),
+        recipient=authority.person("Recipient", RECIPIENT_IIN),
+        spouse=authority.person("Spouse", SPOUSE_IIN),
+        guarantor=authority.person("Guarantor", GUARANTOR_IIN),
+        validator=authority.node("validator-1"),
+    )
+    return parties, authority
+
+
 def main() -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    parties = Parties.create()
+    parties, authority = vector_parties()
     genesis_bytes = (json.dumps(make_genesis_document(parties), indent=2) + "\n").encode()
     setup = chain_setup(genesis_bytes)
     with tempfile.TemporaryDirectory() as directory:
         node = make_node(Path(directory) / "data", setup, parties)
         try:
-            transactions, extracts = _story(node, parties, Story(parties))
+            transactions, extracts = _story(node, parties, Story(parties), authority)
             blocks = _blocks(node)
         finally:
             node.store.close()
@@ -74,7 +176,7 @@ def main() -> None:
     _write("transactions.json", {"chain_id": setup.chain_id, "transactions": transactions})
     _write("blocks.json", {"chain_id": setup.chain_id, "blocks": blocks})
     _write("extracts.json", {"extracts": extracts})
-    _write("signing.json", _signing(parties))
+    _write("signing.json", _signing(authority))
     _write("merkle.json", _merkle())
 
 
@@ -94,7 +196,7 @@ def _submit(node: InProcessNode, action: Any, *signers: Any) -> tuple[bytes, int
 
 
 def _story(
-    node: InProcessNode, parties: Parties, story: Story
+    node: InProcessNode, parties: Parties, story: Story, authority: VectorAuthority
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     p = parties
     out: list[dict[str, Any]] = []
@@ -131,7 +233,7 @@ def _story(
     record(story.attestation(pair_id, at=latest_time()), p.registrar)
     record(story.decision(pair_id, pb.REGISTER), p.registrar)
     extract(CADASTRAL_NUMBER, "ownership passed, lease terminated: encumbrance absent")
-    revoked = p.authority.issue_individual("Revoked person", "900101300007")
+    revoked = authority.person("Revoked person", "900101300007")
     p.authority.revoke(revoked, latest_time())
     record(pb.RevocationListUpdate(crl=p.authority.crl()), p.registrar)
     return out, extracts
@@ -196,7 +298,7 @@ def _header_fields(header: BlockHeader) -> dict[str, Any]:
     }
 
 
-def _signing(parties: Parties) -> dict[str, Any]:
+def _signing(authority: VectorAuthority) -> dict[str, Any]:
     chain_id = "tirkeu-vectors"
     block_hash = sha256(b"a block")
     votes = [
@@ -237,7 +339,7 @@ def _signing(parties: Parties) -> dict[str, Any]:
         ("validator-d", 3),
         ("validator-b", 4),
     ]
-    nodes = {name: parties.authority.issue_node(name) for name, _ in ids_and_powers}
+    nodes = {name: authority.node(name) for name, _ in ids_and_powers}
     validator_set = ValidatorSet(tuple(Validator(ValidatorId(n), w) for n, w in ids_and_powers))
     certifying = CertifyingValidators(
         validator_set, {ValidatorId(n): nodes[n].info for n, _ in ids_and_powers}
