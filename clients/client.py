@@ -24,6 +24,8 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from google.protobuf.message import Message
 from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import api_pb2_grpc as api_grpc
@@ -44,9 +46,11 @@ from clients.errors import (
     EXIT_CONNECTION_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
+    KEY_DOES_NOT_FIT,
     AccessRefused,
     AlreadySigned,
     BadRequest,
+    CertificateRefused,
     ClientError,
     InvalidCredentials,
     InvalidEnvelopeFile,
@@ -66,6 +70,7 @@ __all__ = [
     "AccessRefused",
     "AlreadySigned",
     "BadRequest",
+    "CertificateRefused",
     "ClientError",
     "Closeable",
     "ConnectionSettings",
@@ -100,12 +105,25 @@ class ConnectionSettings:
 
     @classmethod
     def from_files(cls, target: str, *, cert: Path, key: Path, ca: Path) -> ConnectionSettings:
-        return cls(
+        settings = cls(
             target=target,
             certificate_chain_pem=read_file(cert, "client certificate"),
             private_key_pem=read_file(key, "client private key"),
             trusted_authorities_pem=read_file(ca, "CA certificate file"),
         )
+        _require_key_fits(settings.certificate_chain_pem, settings.private_key_pem, cert, key)
+        return settings
+
+
+def _require_key_fits(certificate_pem: bytes, key_pem: bytes, cert: Path, key: Path) -> None:
+    """Before any connection: gRPC would say only "Failed to create security handshaker"."""
+    try:
+        leaf = x509.load_pem_x509_certificate(certificate_pem)
+        private_key = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError) as error:
+        raise InvalidCredentials(f"{cert} or {key} is not a PEM certificate/key: {error}") from None
+    if leaf.public_key() != private_key.public_key():
+        raise InvalidCredentials(f"{KEY_DOES_NOT_FIT} ({cert}, {key})")
 
 
 def open_channel(settings: ConnectionSettings) -> grpc.Channel:

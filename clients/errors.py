@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_CONNECTION_FAILED = 0, 1, 2, 3
 
@@ -40,6 +42,12 @@ class NodeUnreachable(ClientError):
     exit_code = EXIT_CONNECTION_FAILED
 
 
+class CertificateRefused(NodeUnreachable):
+    """The TLS handshake failed over a certificate: the node refused ours, we refused the
+    node's, or our certificate and key do not fit together. Said in words, since gRPC says only
+    "Failed to connect"."""
+
+
 class NotFound(ClientError):
     """The node has no such property, application, block or transaction."""
 
@@ -68,10 +76,55 @@ _ERRORS_BY_STATUS: dict[grpc.StatusCode, type[ClientError]] = {
 }
 
 
+# What gRPC core reports for each handshake failure (UNAVAILABLE details), and what it means.
+# A node that refuses the client certificate completes TLS 1.3 and then closes the socket.
+NODE_REFUSED_CERTIFICATE = (
+    "the node did not accept this certificate: is --cert your leaf certificate, from a CA the "
+    "node trusts?"
+)
+CLIENT_REFUSED_NODE = (
+    "this client did not accept the node's certificate: is --ca the CA bundle that issued the "
+    "node's certificate, and is the address the node's name?"
+)
+KEY_DOES_NOT_FIT = (
+    "the client certificate and private key do not fit together: is --cert your leaf "
+    "certificate (X.cert.pem, not X.chain.pem) and --key its key?"
+)
+_HANDSHAKE_FAILURES = (
+    ("Socket closed", NODE_REFUSED_CERTIFICATE),
+    ("CERTIFICATE_VERIFY_FAILED", CLIENT_REFUSED_NODE),
+    ("Failed to create security handshaker", KEY_DOES_NOT_FIT),
+)
+
+
 def error_from_rpc(error: grpc.RpcError) -> ClientError:
+    """A named ClientError; the node's google.rpc ErrorInfo reason is added when it sent one."""
     code = error.code()
+    details = error.details() or "no detail"
+    if code is grpc.StatusCode.UNAVAILABLE:
+        for marker, explanation in _HANDSHAKE_FAILURES:
+            if marker in details:
+                return CertificateRefused(f"{explanation} ({code.name}: {details})")
     kind = _ERRORS_BY_STATUS.get(code, NodeFailed)
-    return kind(f"{code.name}: {error.details() or 'no detail'}")
+    reason = error_reason(error)
+    prefix = f"{code.name} {reason}" if reason else code.name
+    return kind(f"{prefix}: {details}")
+
+
+def error_reason(error: grpc.RpcError) -> str:
+    """The ErrorInfo reason of the node's google.rpc.Status details, or "" without one."""
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except ValueError:  # details inconsistent with the status: report the status alone
+        return ""
+    if status is None:
+        return ""
+    for packed in status.details:
+        if packed.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            packed.Unpack(info)
+            return str(info.reason)
+    return ""
 
 
 def read_file(path: Path, what: str) -> bytes:

@@ -22,10 +22,17 @@ from ledger.hashing import sha256
 from ledger.registry.notifications import load_notification
 from ledger.state.access import read_application, read_property
 from ledger.state.records import Application, ApplicationStatus
+from node.api.errors import ErrorReason, abort
 from node.api.extract import ExtractUnavailable, build_property_extract
 from node.api.identity import Caller, Unauthenticated, identify_caller
+from node.api.recent_rejections import RecentRejections
 from node.api.views import application_view, notification_message, property_view, rejection_message
-from node.chain.ledger_node import LedgerNode, SubmissionUnavailable, TransactionState
+from node.chain.ledger_node import (
+    LedgerNode,
+    SubmissionUnavailable,
+    TransactionState,
+    TransactionStatus,
+)
 
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
@@ -37,6 +44,11 @@ MAX_STREAMS_PER_CALLER = 4
 MAX_STREAMS_TOTAL = 16
 # Stored notifications are read this many blocks at a time, never the whole history at once.
 NOTIFICATION_WINDOW_BLOCKS = 16
+BLOCKS_REFUSAL = (
+    "blocks are for registrars, auditors and the chain's own nodes (a genesis validator's node "
+    "certificate, or KTK's observer node certificate with KTK's BIN); a KTK employee "
+    "certificate reads applications and properties, and KTK reads blocks through its observer"
+)
 
 
 def _now() -> datetime:
@@ -78,12 +90,14 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         role: str,
         clock: Callable[[], datetime] = _now,
         streams: StreamSlots | None = None,
+        recent_rejections: RecentRejections | None = None,
     ) -> None:
         self._node = node
         self._node_id = node_id
         self._role = role
         self._clock = clock
         self._streams = streams or StreamSlots(MAX_STREAMS_PER_CALLER, MAX_STREAMS_TOTAL)
+        self._recent_rejections = recent_rejections or RecentRejections()
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         # grpc's auth context maps each property to a list of bytes values (the stubs say bytes).
@@ -91,7 +105,7 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         try:
             return identify_caller(pem, self._node.store.state, self._clock())
         except Unauthenticated as error:
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+            abort(context, ErrorReason.CALLER_NOT_AUTHENTICATED, str(error))
 
     def _today(self) -> date:
         return self._node.setup.genesis.calendar.local_date(self._clock())
@@ -105,7 +119,7 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         try:
             state = self._node.submit(request.envelope, wait_for_commit=request.wait_for_commit)
         except SubmissionUnavailable as error:
-            context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+            abort(context, ErrorReason.NO_VALIDATOR_REACHABLE, str(error))
         response = api_pb2.SubmitTransactionResponse(
             transaction_id=state.transaction_id,
             status=state.status.value,
@@ -113,6 +127,8 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         )
         if state.rejection is not None:
             response.rejection.CopyFrom(rejection_message(state.rejection))
+            if state.status is TransactionStatus.REJECTED:
+                self._recent_rejections.remember(state.transaction_id, state.rejection)
         return response
 
     def GetTransaction(  # noqa: N802 (gRPC method name)
@@ -120,6 +136,12 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
     ) -> api_pb2.TransactionStatusView:
         caller = self._caller(context)
         state: TransactionState = self._node.transaction_state(request.transaction_id)
+        if state.status is TransactionStatus.UNKNOWN:
+            remembered = self._recent_rejections.lookup(request.transaction_id)
+            if remembered is not None:
+                state = TransactionState(
+                    request.transaction_id, TransactionStatus.REJECTED, rejection=remembered
+                )
         view = api_pb2.TransactionStatusView(
             transaction_id=request.transaction_id,
             status=state.status.value,
@@ -141,7 +163,12 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
             _require_property_reader(view, caller, request.cadastral_number, context)
             record = read_property(view.state, request.cadastral_number)
         if record is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no property {request.cadastral_number!r}")
+            abort(
+                context,
+                ErrorReason.PROPERTY_NOT_FOUND,
+                f"no property {request.cadastral_number!r}",
+                metadata={"cadastral_number": request.cadastral_number},
+            )
         return property_view(record)
 
     def GetPropertyExtract(  # noqa: N802 (gRPC method name)
@@ -154,7 +181,7 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
             try:
                 return build_property_extract(view, request.cadastral_number)
             except ExtractUnavailable as error:
-                context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+                abort(context, ErrorReason.EXTRACT_UNAVAILABLE, str(error))
 
     def GetApplication(  # noqa: N802 (gRPC method name)
         self, request: api_pb2.GetApplicationRequest, context: grpc.ServicerContext
@@ -162,9 +189,14 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         caller = self._caller(context)
         record = read_application(self._node.store.state, request.application_id)
         if record is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no application {request.application_id!r}")
+            abort(
+                context,
+                ErrorReason.APPLICATION_NOT_FOUND,
+                f"no application {request.application_id!r}",
+                metadata={"application_id": request.application_id},
+            )
         if not caller.may_read_application(record):
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, "not an application you may read")
+            abort(context, ErrorReason.APPLICATION_NOT_PERMITTED, "not an application you may read")
         return application_view(record, self._today())
 
     def ListApplications(  # noqa: N802 (gRPC method name)
@@ -172,14 +204,20 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
     ) -> api_pb2.ListApplicationsResponse:
         caller = self._caller(context)
         if not caller.may_list_applications():
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, "you may not list applications")
+            abort(context, ErrorReason.LISTING_NOT_PERMITTED, "you may not list applications")
         own_iin = caller.individual_iin
         individual_only = not caller.reads_everything and not caller.is_ktk
         if individual_only and (request.party_bin or request.party_iin not in ("", own_iin)):
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, "you may list only your own")
+            abort(context, ErrorReason.LISTING_NOT_PERMITTED, "you may list only your own")
         as_of = self._as_of(request.as_of, context)
         if request.status and request.status not in ApplicationStatus.__members__:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown status {request.status!r}")
+            known = ", ".join(ApplicationStatus.__members__)
+            abort(
+                context,
+                ErrorReason.INVALID_ARGUMENT,
+                f"unknown status {request.status!r}; one of {known}",
+                field="status",
+            )
         limit = min(request.limit or DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
         party_iin = request.party_iin or (own_iin or "" if individual_only else "")
         found: list[api_pb2.ApplicationView] = []
@@ -204,7 +242,12 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         try:
             return date.fromisoformat(text)
         except ValueError:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"as_of {text!r} is not YYYY-MM-DD")
+            abort(
+                context,
+                ErrorReason.INVALID_ARGUMENT,
+                f"as_of {text!r} is not YYYY-MM-DD",
+                field="as_of",
+            )
 
     # --- chain -----------------------------------------------------------------------------------
 
@@ -213,14 +256,19 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
     ) -> api_pb2.GetBlockResponse:
         caller = self._caller(context)
         if not caller.may_read_blocks():
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, "blocks are for registrars, auditors")
+            abort(context, ErrorReason.BLOCKS_NOT_PERMITTED, BLOCKS_REFUSAL)
         with self._node.store.view() as view:
             meta = view.load_meta()
             height = request.height or (meta.height if meta else 0)
             raw = view.load_block_bytes(height) if height else None
             commit = view.load_commit(height) if raw is not None else None
         if raw is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no block at height {height}")
+            abort(
+                context,
+                ErrorReason.BLOCK_NOT_FOUND,
+                f"no block at height {height}",
+                metadata={"height": str(height)},
+            )
         block = block_pb2.Block.FromString(raw)
         response = api_pb2.GetBlockResponse(
             block=block,
@@ -259,7 +307,7 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         fingerprint = caller.certificate.fingerprint
         refusal = self._streams.take(fingerprint)
         if refusal is not None:
-            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
+            abort(context, ErrorReason.TOO_MANY_STREAMS, refusal)
         try:
             context.send_initial_metadata(())  # tells the client the subscription is in place
             yield from self._notifications(caller, max(request.from_height, 1), context)
@@ -294,7 +342,7 @@ def _require_property_reader(
     if not caller.may_read_any_property() and not _concerns_own_application(
         view, caller, cadastral_number
     ):
-        context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a property you may read")
+        abort(context, ErrorReason.PROPERTY_NOT_PERMITTED, "not a property you may read")
 
 
 def _concerns_own_application(view: StoreReader, caller: Caller, cadastral_number: str) -> bool:

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
 
+from node.api.decoding import DecodingErrors
+from node.api.reflection import enable_reflection
 from node.api.service import LedgerService
 from node.operations.config import ListenAddress
 from node.operations.tls import TlsMaterial
@@ -87,7 +88,11 @@ def start_server(
         )
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_WORKER_THREADS, thread_name_prefix="grpc"),
-        interceptors=[CallBudget(client_slots=CLIENT_CALL_SLOTS, peer_slots=PEER_CALL_SLOTS)],
+        interceptors=[
+            CallBudget(client_slots=CLIENT_CALL_SLOTS, peer_slots=PEER_CALL_SLOTS),
+            # Undecodable Ledger requests: INVALID_ARGUMENT with details, not INTERNAL.
+            DecodingErrors(f"/{LEDGER_SERVICE_NAME}/"),
+        ],
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
@@ -99,12 +104,12 @@ def start_server(
     api_pb2_grpc.add_LedgerServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = [LEDGER_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME]
+    services = [LEDGER_SERVICE_NAME, health.SERVICE_NAME]
     if peer_service is not None:
         # Same port and TLS as the client API; the service itself admits only node certificates.
         add_peer_service(server, peer_service)
         services.append(PEER_SERVICE_NAME)
-    reflection.enable_server_reflection(tuple(services), server)
+    enable_reflection(server, services)  # v1 and v1alpha (node/api/reflection.py)
     credentials = grpc.ssl_server_credentials(
         [(tls.private_key_pem, tls.certificate_chain_pem)],
         root_certificates=tls.trusted_client_roots_pem,

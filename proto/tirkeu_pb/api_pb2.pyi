@@ -1,4 +1,5 @@
 from tirkeu_pb import block_pb2 as _block_pb2
+from tirkeu_pb import rejection_pb2 as _rejection_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -41,12 +42,14 @@ class SubmitTransactionRequest(_message.Message):
     def __init__(self, envelope: _Optional[bytes] = ..., wait_for_commit: _Optional[bool] = ...) -> None: ...
 
 class Rejection(_message.Message):
-    __slots__ = ("reason", "detail")
+    __slots__ = ("reason", "detail", "reason_code")
     REASON_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     reason: str
     detail: str
-    def __init__(self, reason: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    reason_code: _rejection_pb2.RejectionReason
+    def __init__(self, reason: _Optional[str] = ..., detail: _Optional[str] = ..., reason_code: _Optional[_Union[_rejection_pb2.RejectionReason, str]] = ...) -> None: ...
 
 class SubmitTransactionResponse(_message.Message):
     __slots__ = ("transaction_id", "status", "rejection", "height")

@@ -93,7 +93,10 @@ class LedgerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetTransaction(self, request, context):
-        """Pending, committed at height H, rejected with reason, or unknown.
+        """Pending, committed at height H, rejected with reason, or unknown. REJECTED is answered for a
+        transaction refused at execution (kept by the node that executed it) and for one refused at
+        submission by this node within the last 10 minutes (at most 4096 remembered); older or
+        elsewhere refused submissions read UNKNOWN. Poll the node you submitted to.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,7 +123,9 @@ class LedgerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetBlock(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Readers of everything only (registrars, auditors, genesis validators' and KTK's observer's
+        node certificates); others get PERMISSION_DENIED with ErrorInfo reason BLOCKS_NOT_PERMITTED.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

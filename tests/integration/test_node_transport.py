@@ -12,7 +12,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from tirkeu_pb import api_pb2, transaction_pb2
+from tirkeu_pb import api_pb2, rejection_pb2, transaction_pb2
 
 from clients.transaction_builders import property_import, revocation_list_update
 from tests.integration.harness import CHAIN_ID, NodeProcess, shared_node
@@ -115,7 +115,9 @@ def test_transaction_for_another_chain_is_rejected_and_changes_nothing(
     status = shared_node.ledger(shared_node.parties.registrar).GetTransaction(
         api_pb2.GetTransactionRequest(transaction_id=response.transaction_id)
     )
-    assert status.status == api_pb2.UNKNOWN
+    # Never stored, but the node remembers its recent submission-time answers (api.proto).
+    assert (status.status, status.rejection.reason) == (api_pb2.REJECTED, "WRONG_CHAIN_ID")
+    assert status.rejection.reason_code == rejection_pb2.REJECTION_REASON_WRONG_CHAIN_ID
 
 
 def test_committed_transaction_cannot_be_replayed(shared_node: NodeProcess) -> None:
