@@ -38,6 +38,7 @@ Action = (
     | pb.RegistrarDecision
     | pb.TerminationOwnershipApplication
     | pb.RevocationListUpdate
+    | pb.ValidatorSetChange
 )
 
 # The TransactionBody oneof field that carries each action message.
@@ -49,6 +50,7 @@ ACTION_FIELDS: dict[type[Action], str] = {
     pb.RegistrarDecision: "registrar_decision",
     pb.TerminationOwnershipApplication: "termination_ownership_application",
     pb.RevocationListUpdate: "revocation_list_update",
+    pb.ValidatorSetChange: "validator_set_change",
 }
 
 

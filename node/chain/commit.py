@@ -21,6 +21,7 @@ from ledger.chain.blocks import (
     Block,
     BlockHeader,
     BlockProblem,
+    CertifyingValidators,
     CommitCertificate,
     InvalidBlock,
     InvalidCommitCertificate,
@@ -30,12 +31,13 @@ from ledger.chain.blocks import (
 )
 from ledger.chain.store import BlockCommit, ChainMeta, Store, StoreReader
 from ledger.execution.executor import BlockExecution, BlockExecutor
+from ledger.governance.schedule import HeightOutsideSchedule, validators_at
 from ledger.merkle.smt import SmtUpdate
 from ledger.registry.notifications import save_notification
 from ledger.rejections import Rejection
 from ledger.state.records import from_unix_ms
 from ledger.transactions.context import BlockContext
-from node.chain.evidence import InvalidEvidence, verify_evidence
+from node.chain.evidence import InvalidEvidence, evidence_height, verify_evidence
 from node.chain.open import ChainSetup
 
 
@@ -98,13 +100,15 @@ def execute_block(
     too_big = body_problems(block, setup.genesis.limits.max_block_transactions)
     if too_big:
         raise BlockRejected(BlockFault.OVER_LIMITS, str(too_big[0])) from too_big[0]
-    _check_header(header, meta, setup)
+    # The sets in force come from the state this block follows (ADR 0011): it answers for
+    # its own height (the last commit's) and every later one.
+    _check_header(header, meta, validators_at(reader.state, header.height))
     if block.last_commit is not None:
         try:
             verify_commit_certificate(
                 block.last_commit,
                 chain_id=setup.chain_id,
-                validators=setup.validators,
+                validators=validators_at(reader.state, meta.height),
                 height=Height(meta.height),
                 block_hash=meta.block_hash,
             )
@@ -112,8 +116,8 @@ def execute_block(
             raise BlockRejected(BlockFault.INVALID_LAST_COMMIT, str(error)) from error
     for item in block.evidence:
         try:
-            verify_evidence(item, setup.chain_id, setup.validators)
-        except InvalidEvidence as error:
+            verify_evidence(item, setup.chain_id, _evidence_validators(reader, item))
+        except (InvalidEvidence, HeightOutsideSchedule) as error:
             raise BlockRejected(BlockFault.INVALID_EVIDENCE, str(error)) from error
     executor = BlockExecutor(reader.state, block_context(setup, header.height, header.time_unix_ms))
     for index, envelope in enumerate(block.transactions):
@@ -136,10 +140,18 @@ _HEADER_FAULTS = {
 }
 
 
-def _check_header(header: BlockHeader, meta: ChainMeta, setup: ChainSetup) -> None:
+def _evidence_validators(reader: StoreReader, item: bytes) -> CertifyingValidators:
+    """The set in force at the height of the evidence's votes (the state's own height when the
+    bytes do not parse: verify_evidence then names the fault)."""
+    meta = _meta(reader)
+    height = max(evidence_height(item) or meta.height, meta.height)
+    return validators_at(reader.state, height)
+
+
+def _check_header(header: BlockHeader, meta: ChainMeta, validators: CertifyingValidators) -> None:
     # The auditor makes the same checks (ledger/chain/block_checks.py); the node refuses on the
     # first.
-    problems = header_problems(header, meta.tip(), setup.validators)
+    problems = header_problems(header, meta.tip(), validators)
     if not problems:
         return
     first = problems[0]
@@ -167,7 +179,7 @@ def persist_block(
         verify_commit_certificate(
             certificate,
             chain_id=setup.chain_id,
-            validators=setup.validators,
+            validators=validators_at(store.state, block.height),
             height=block.height,
             block_hash=block.block_hash,
         )

@@ -15,6 +15,7 @@ from consensus.types import ValidatorId
 from ledger.chain.blocks import apply_state_writes, build_block
 from ledger.chain.store import Store, StoreReader
 from ledger.execution.executor import BlockExecutor, check_transaction
+from ledger.governance.schedule import validators_at
 from ledger.rejections import Rejection
 from node.chain.commit import ExecutedBlock, block_context
 from node.chain.mempool import PendingTransaction
@@ -79,7 +80,7 @@ def assemble_block(
         time_unix_ms=time_unix_ms,
         transactions=included,
         state_root=update.root,
-        validator_set_hash=setup.validator_set_hash,
+        validator_set_hash=validators_at(reader.state, height).set_hash(),
         proposer=proposer,
         last_commit=reader.load_commit(meta.height) if meta.height > 0 else None,
         evidence=evidence,

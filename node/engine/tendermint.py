@@ -46,6 +46,7 @@ from consensus import (
     resume_point,
 )
 from ledger.chain.store import ChainMeta
+from ledger.governance.schedule import validators_at
 from node.chain.commit import CommittedBlock
 from node.chain.evidence import EvidencePool, report_misbehaviour
 from node.engine.candidates import CandidateBlocks
@@ -262,7 +263,8 @@ class TendermintEngine:
         last = self._outbox.last_signed
         record = last.record if last is not None else None
         resume = resume_point(record, height)
-        self._step(StartHeight(height, self._setup.validators.validator_set, resume))
+        in_force = validators_at(self._store.state, height).validator_set
+        self._step(StartHeight(height, in_force, resume))
         if resuming:
             self._replay_logged(height, last.message if last is not None else None)
         for message in kept:
