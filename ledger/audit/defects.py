@@ -42,6 +42,11 @@ class DefectKind(enum.Enum):
     COMMIT_INVALID = "the commit certificate does not certify a block at this height"
     COMMIT_SIGNATURE_INVALID = "a precommit signature in a commit certificate does not verify"
     CONFLICTING_COMMITS = "two valid commit certificates sign different blocks at one height"
+    # Validator-set changes (ADR 0011), followed from genesis like a light client.
+    VALIDATOR_CHANGE_UNAPPROVED = (
+        "a validator-set change in a certified block is not approved by more than 2/3 of the "
+        "set in force"
+    )
     # Replay of the registry rules.
     TRANSACTION_REJECTED = "a transaction of the block does not apply when replayed"
     STATE_ROOT_MISMATCH = "replaying the block gives another state root than the header's"

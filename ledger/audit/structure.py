@@ -26,6 +26,7 @@ from ledger.chain.blocks import (
     Block,
     BlockHeader,
     BlockProblem,
+    CertifyingValidators,
     ChainTip,
     CommitCertificate,
     InvalidBlock,
@@ -84,11 +85,13 @@ def decode_stored_block(raw: bytes, height: int) -> tuple[Block | None, list[Def
 def check_link(
     header: BlockHeader,
     anchor: TrustAnchor,
+    validators: CertifyingValidators,
     previous_hash: bytes | None,
     previous_time_unix_ms: int | None,
 ) -> list[Defect]:
     """Chain id, previous hash (the CERTIFIED hash of the previous height, so that a damaged
-    previous block is blamed once, on itself), time, validator set and proposer."""
+    previous block is blamed once, on itself), time, validator set (``validators``, the set in
+    force at the header's height) and proposer."""
     height = header.height
     tip = ChainTip(
         chain_id=anchor.chain_id,
@@ -98,9 +101,9 @@ def check_link(
         time_unix_ms=-1 if previous_time_unix_ms is None else previous_time_unix_ms,
     )
     defects = []
-    for problem in header_problems(header, tip, anchor.validators):
+    for problem in header_problems(header, tip, validators):
         kind, field = _LINK_DEFECTS[problem.problem]
-        expected, found = _expected_found(problem.problem, header, tip, anchor)
+        expected, found = _expected_found(problem.problem, header, tip, validators)
         defects.append(
             Defect(kind, _detail(problem, header), height, field, expected=expected, found=found)
         )
@@ -109,14 +112,14 @@ def check_link(
 
 def _detail(problem: InvalidBlock, header: BlockHeader) -> str:
     if problem.problem is BlockProblem.WRONG_VALIDATOR_SET:
-        return "the genesis validators are the set in force"
+        return "another set than the one in force at this height (genesis and its changes)"
     if problem.problem is BlockProblem.UNKNOWN_PROPOSER:
-        return f"{header.proposer!r} is not a genesis validator"
+        return f"{header.proposer!r} is not a validator in force at this height"
     return problem.detail
 
 
 def _expected_found(
-    problem: BlockProblem, header: BlockHeader, tip: ChainTip, anchor: TrustAnchor
+    problem: BlockProblem, header: BlockHeader, tip: ChainTip, validators: CertifyingValidators
 ) -> tuple[str | None, str | None]:
     if problem is BlockProblem.WRONG_CHAIN_ID:
         return tip.chain_id, header.chain_id
@@ -125,7 +128,7 @@ def _expected_found(
     if problem is BlockProblem.TIME_NOT_INCREASING:
         return f"after {tip.time_unix_ms}", str(header.time_unix_ms)
     if problem is BlockProblem.WRONG_VALIDATOR_SET:
-        return anchor.validator_set_hash.hex(), header.validator_set_hash.hex()
+        return validators.set_hash().hex(), header.validator_set_hash.hex()
     if problem is BlockProblem.UNKNOWN_PROPOSER:
         return None, header.proposer
     return str(tip.height + 1), str(header.height)
