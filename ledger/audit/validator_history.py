@@ -73,7 +73,7 @@ class ValidatorHistory:
             if message is None:
                 continue
             try:
-                self._follow(height, index, message)
+                self.follow_change(height, message, transaction_index=index)
             except InvalidChange as error:
                 defects.append(
                     Defect(
@@ -87,7 +87,15 @@ class ValidatorHistory:
                 )
         return defects
 
-    def _follow(self, height: int, index: int, message: transaction_pb2.ValidatorSetChange) -> None:
+    def follow_change(
+        self,
+        height: int,
+        message: transaction_pb2.ValidatorSetChange,
+        *,
+        transaction_index: int = 0,
+    ) -> None:
+        """Take in one change committed at ``height``; InvalidChange (and nothing changes)
+        unless it is the next one, the previous one is in force, and its approvals hold."""
         change, approvals = parse_change(message)
         impossible = ChangeProblem.IMPOSSIBLE
         if change.sequence != len(self.changes):
@@ -99,7 +107,9 @@ class ValidatorHistory:
         verify_approvals(self._chain_id, change, approvals, certifying_validators(in_force))
         self._sets.append((height + EFFECTIVE_DISTANCE, changed_set(in_force, change)))
         self.changes.append(
-            SetChangeSeen(height, index, change.sequence, change.kind.name, change.validator_id)
+            SetChangeSeen(
+                height, transaction_index, change.sequence, change.kind.name, change.validator_id
+            )
         )
 
 

@@ -37,6 +37,36 @@ EFFECTIVE_DISTANCE = 2  # committed at H, in force from H + EFFECTIVE_DISTANCE
 SCHEDULE_KEY = authority_key("validator-schedule")
 
 
+def change_key(sequence: int) -> bytes:
+    return authority_key(f"validator-changes/{sequence:020d}")
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedChange:
+    """A committed ValidatorSetChange, kept in state for ever (one small record per change) so
+    that a node can hand an extract's verifier the whole path from the genesis set."""
+
+    sequence: int
+    height: int  # of the block that committed it
+    change: bytes  # the serialized ValidatorSetChange, approvals included
+
+
+def write_committed_change(state: StateOverlay, record: CommittedChange) -> None:
+    state.put(change_key(record.sequence), save_record(record))
+
+
+def read_committed_changes(state: StateReader) -> tuple[CommittedChange, ...]:
+    """Every change committed in ``state``, in order."""
+    count = read_schedule(state).changes_committed
+    found = []
+    for sequence in range(count):
+        data = state.get(change_key(sequence))
+        if data is None:
+            raise RuntimeError(f"the record of validator-set change {sequence} is missing")
+        found.append(load_record(CommittedChange, data))
+    return tuple(found)
+
+
 class HeightOutsideSchedule(LookupError):
     """The state no longer (or never) knew the set of that height: it is older than the state."""
 
@@ -147,11 +177,14 @@ def certifying_validators(validators: tuple[Validator, ...]) -> CertifyingValida
 __all__ = [
     "EFFECTIVE_DISTANCE",
     "SCHEDULE_KEY",
+    "CommittedChange",
     "HeightOutsideSchedule",
     "ScheduledSet",
     "ValidatorSchedule",
     "certifying_validators",
+    "read_committed_changes",
     "read_schedule",
     "validators_at",
+    "write_committed_change",
     "write_schedule",
 ]

@@ -24,7 +24,13 @@ from tirkeu_pb import transaction_pb2
 from consensus.types import ValidatorId
 from consensus.validators import InvalidValidatorSet
 from ledger.chain.commit_certificates import CertifyingValidators
-from ledger.governance.schedule import certifying_validators, read_schedule, write_schedule
+from ledger.governance.schedule import (
+    CommittedChange,
+    certifying_validators,
+    read_schedule,
+    write_committed_change,
+    write_schedule,
+)
 from ledger.hashing import sha256
 from ledger.identity.certificates import (
     CertificateKind,
@@ -233,6 +239,11 @@ def apply_validator_set_change(state: StateOverlay, rule_input: RuleInput) -> Ru
     except InvalidChange as error:
         raise reject(_REASONS[error.problem], error.detail) from None
     write_schedule(state, schedule.with_change(height, new_set))
+    message = rule_input.transaction.body.validator_set_change
+    write_committed_change(
+        state,
+        CommittedChange(change.sequence, height, message.SerializeToString(deterministic=True)),
+    )
     return RuleOutcome()
 
 

@@ -5,8 +5,11 @@ certificate with the set in force at its height, and refuses a change whose appr
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
+
+from tirkeu_pb import transaction_pb2 as pb
 
 from clients.cli.audit_sources import DataDirectorySource
 from clients.pki.authority import IssuedCertificate
@@ -16,6 +19,12 @@ from ledger.audit.validator_history import ValidatorHistory
 from ledger.chain.blocks import CommitSignature, build_commit_certificate, sign_precommit
 from ledger.chain.genesis import load_genesis
 from ledger.chain.store import Store
+from ledger.extract.extract import (
+    ExtractProblem,
+    extract_document,
+    extract_from_message,
+    verify_extract,
+)
 from ledger.governance.schedule import read_schedule, validators_at
 from ledger.governance.validator_changes import (
     Approval,
@@ -25,6 +34,7 @@ from ledger.governance.validator_changes import (
     sign_approval,
 )
 from ledger.state.records import unix_ms
+from node.api.extract import build_property_extract
 from node.chain.commit import persist_block
 from node.chain.mempool import PendingTransaction
 from node.chain.open import ChainSetup, chain_setup, open_chain
@@ -176,3 +186,31 @@ def test_a_forged_approval_is_a_defect_and_changes_nothing() -> None:
     assert "validator-5" not in history.validators_at(5).validator_set
     assert "validator-5" in history.validators_at(6).validator_set
     assert load_genesis(genesis_bytes).chain_id == TEST_CHAIN_ID
+
+
+def test_an_extract_made_after_three_changes_verifies_offline_and_a_forged_approval_fails(
+    tmp_path: Path,
+) -> None:
+    genesis_bytes = build_changing_chain(tmp_path / "node")
+    anchor = trust_anchor(genesis_bytes)
+    with Store(tmp_path / "node" / "ledger") as store:
+        message = build_property_extract(store, "21:318:023:1245:1/45")
+    document = extract_document(extract_from_message(message))
+    changes = document["validator_changes"]
+    assert isinstance(changes, list) and [c["height"] for c in changes] == [1, 3, 5]
+    verdict = verify_extract(json.loads(json.dumps(document)), anchor)
+    assert verdict.ok, verdict.detail
+    # One approval signature of the second change altered: the walk from genesis stops there.
+    forged = json.loads(json.dumps(document))
+    second = forged["validator_changes"][1]
+    change = pb.ValidatorSetChange.FromString(bytes.fromhex(second["change"]))
+    signature = bytearray(change.approvals[0].signature)
+    signature[-1] ^= 1
+    change.approvals[0].signature = bytes(signature)
+    forged["validator_changes"][1]["change"] = change.SerializeToString(deterministic=True).hex()
+    verdict = verify_extract(forged, anchor)
+    assert verdict.problem is ExtractProblem.VALIDATOR_CHANGE_UNAPPROVED, verdict.detail
+    # Dropping the changes leaves the genesis set, which did not certify this header.
+    dropped = json.loads(json.dumps(document))
+    del dropped["validator_changes"]
+    assert verify_extract(dropped, anchor).problem is ExtractProblem.WRONG_VALIDATOR_SET
