@@ -6,6 +6,12 @@
     tirkeu-cluster kill DIR NODE      # SIGKILL, as a crash
     tirkeu-cluster restart DIR NODE
     tirkeu-cluster stop DIR
+    tirkeu-cluster add-validator DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster remove-validator DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster rotate-key DIR NAME --registrar-cert C --registrar-key K
+
+The last three change the validator set by transaction (docs/adr/0011-validator-set-changes.md):
+approved by the validators in force, submitted by a registrar, and waited for until in force.
 
 `init DIR --validators 4 --observer` makes four registrar validators (Tendermint BFT) and the
 KTK observer. Exit codes: 0 ok, 1 failure, 2 bad input.
@@ -25,11 +31,20 @@ from clients.client import ClientError
 from clients.cluster.layout import (
     DEFAULT_BATCH_DELAY_MS,
     DEFAULT_CHAIN_ID,
+    RETIRED,
     ClusterError,
     Participants,
     init_cluster,
     load_cluster,
     require_supported_topology,
+)
+from clients.cluster.membership import (
+    DEFAULT_EFFECT_DEADLINE_SECONDS,
+    ChangeOutcome,
+    Registrar,
+    add_validator,
+    remove_validator,
+    rotate_key,
 )
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
@@ -177,6 +192,7 @@ def start(directory: Path, deadline_seconds: float) -> None:
         "\n".join(
             f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, log {node.log})"
             for node in cluster.nodes
+            if node.node_id in pids
         ),
     )
 
@@ -201,7 +217,12 @@ def status(directory: Path) -> None:
                 f"{peers}"
             )
     output().emit({"nodes": [item.describe() for item in statuses]}, "\n".join(lines))
-    if not all(item.alive and item.height is not None for item in statuses):
+    serving = [
+        item.alive and item.height is not None
+        for item, node in zip(statuses, cluster.nodes, strict=True)
+        if node.role != RETIRED
+    ]
+    if not all(serving):
         raise click.exceptions.Exit(1)
 
 
@@ -247,3 +268,52 @@ def stop(directory: Path) -> None:
             for key, pid in stopped.items()
         ),
     )
+
+
+# --- validator-set changes (issue 12) -----------------------------------------------------------
+
+PEM_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+MEMBERSHIP = {
+    "add-validator": (add_validator, "a new registrar validator node, in the set from H + 2"),
+    "remove-validator": (remove_validator, "a validator out of the set from H + 2, then stopped"),
+    "rotate-key": (rotate_key, "a new node certificate and key for a validator, from H + 2"),
+}
+
+
+def _membership_command(name: str) -> None:
+    change, summary = MEMBERSHIP[name]
+
+    @main.command(name=name, help=f"Change the validator set by transaction: {summary}.")
+    @click.argument("directory", type=DIRECTORY)
+    @click.argument("node_id")
+    @click.option("--registrar-cert", type=PEM_FILE, required=True, help="Submitting registrar.")
+    @click.option("--registrar-key", type=PEM_FILE, required=True)
+    @click.option(
+        "--deadline-seconds",
+        type=click.FloatRange(min=1),
+        default=DEFAULT_EFFECT_DEADLINE_SECONDS,
+        show_default=True,
+        help="How long to wait for the change to be in force on every running node.",
+    )
+    @json_option
+    def command(
+        directory: Path,
+        node_id: str,
+        registrar_cert: Path,
+        registrar_key: Path,
+        deadline_seconds: float,
+    ) -> None:
+        cluster = load_cluster(directory)
+        registrar = Registrar(registrar_cert, registrar_key)
+        outcome: ChangeOutcome = change(
+            cluster, node_id, registrar, deadline_seconds=deadline_seconds
+        )
+        output().emit(
+            outcome.describe(),
+            f"{outcome.kind} {node_id}: committed at height {outcome.committed_height}, in force "
+            f"from {outcome.in_force_from}; validators {', '.join(outcome.validators)}",
+        )
+
+
+for _name in MEMBERSHIP:
+    _membership_command(_name)
