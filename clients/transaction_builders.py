@@ -39,6 +39,7 @@ Action = (
     | pb.TerminationOwnershipApplication
     | pb.RevocationListUpdate
     | pb.ValidatorSetChange
+    | pb.RulesUpgrade
 )
 
 # The TransactionBody oneof field that carries each action message.
@@ -51,6 +52,7 @@ ACTION_FIELDS: dict[type[Action], str] = {
     pb.TerminationOwnershipApplication: "termination_ownership_application",
     pb.RevocationListUpdate: "revocation_list_update",
     pb.ValidatorSetChange: "validator_set_change",
+    pb.RulesUpgrade: "rules_upgrade",
 }
 
 

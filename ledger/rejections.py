@@ -90,6 +90,9 @@ class RejectionReason(enum.Enum):
     VALIDATOR_CHANGE_STALE = "the change's sequence number is not the next one"
     VALIDATOR_APPROVAL_INVALID = "an approval is not a good signature of a validator in force"
     VALIDATOR_APPROVAL_NO_QUORUM = "the approvers hold no more than 2/3 of the power in force"
+    # Rules upgrades (ADR 0012).
+    RULES_UPGRADE_INVALID = "the rules upgrade is malformed, not ahead, or names no authority"
+    RULES_UPGRADE_STALE = "the upgrade's sequence number is not the next one"
 
     @property
     def explanation(self) -> str:

@@ -25,6 +25,8 @@ class DefectKind(enum.Enum):
     TIME_NOT_INCREASING = "the block time is not later than the previous block's"
     WRONG_VALIDATOR_SET = "the header names another validator set than the one in force"
     UNKNOWN_PROPOSER = "the header's proposer is not a validator"
+    WRONG_RULES_VERSION = "the header names another rules version than the one in force"
+    RULES_VERSION_UNKNOWN = "the block's rules version is not one this auditor can execute"
     # Block contents against the (certified) header.
     WRONG_TRANSACTIONS_ROOT = "the transactions do not give the header's transactions root"
     WRONG_TRANSACTION_COUNT = "the header's transaction count is not the block's"

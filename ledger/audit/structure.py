@@ -45,6 +45,7 @@ _LINK_DEFECTS = {
     BlockProblem.TIME_NOT_INCREASING: (DefectKind.TIME_NOT_INCREASING, "header.time_unix_ms"),
     BlockProblem.WRONG_VALIDATOR_SET: (DefectKind.WRONG_VALIDATOR_SET, "header.validator_set_hash"),
     BlockProblem.UNKNOWN_PROPOSER: (DefectKind.UNKNOWN_PROPOSER, "header.proposer"),
+    BlockProblem.WRONG_RULES_VERSION: (DefectKind.WRONG_RULES_VERSION, "header.rules_version"),
 }
 _CONTENT_DEFECTS = {
     BlockProblem.WRONG_TRANSACTIONS_ROOT: (DefectKind.WRONG_TRANSACTIONS_ROOT, "transactions"),
@@ -88,6 +89,8 @@ def check_link(
     validators: CertifyingValidators,
     previous_hash: bytes | None,
     previous_time_unix_ms: int | None,
+    *,
+    rules_version: int,
 ) -> list[Defect]:
     """Chain id, previous hash (the CERTIFIED hash of the previous height, so that a damaged
     previous block is blamed once, on itself), time, validator set (``validators``, the set in
@@ -101,7 +104,7 @@ def check_link(
         time_unix_ms=-1 if previous_time_unix_ms is None else previous_time_unix_ms,
     )
     defects = []
-    for problem in header_problems(header, tip, validators):
+    for problem in header_problems(header, tip, validators, rules_version=rules_version):
         kind, field = _LINK_DEFECTS[problem.problem]
         expected, found = _expected_found(problem.problem, header, tip, validators)
         defects.append(
@@ -131,6 +134,8 @@ def _expected_found(
         return validators.set_hash().hex(), header.validator_set_hash.hex()
     if problem is BlockProblem.UNKNOWN_PROPOSER:
         return None, header.proposer
+    if problem is BlockProblem.WRONG_RULES_VERSION:
+        return None, str(header.rules_version)
     return str(tip.height + 1), str(header.height)
 
 

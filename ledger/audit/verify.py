@@ -40,6 +40,7 @@ from ledger.audit.stored import (
 from ledger.audit.structure import check_contents, check_limits, check_link, decode_stored_block
 from ledger.audit.validator_history import ValidatorHistory
 from ledger.chain.blocks import GENESIS_PREVIOUS_BLOCK_HASH, Block, BlockHeader, CommitCertificate
+from ledger.governance.rules import rules_version_at
 from ledger.transactions.envelope import transaction_id_of
 
 ProgressCallback = Callable[[int, int], None]  # (height just verified, tip height)
@@ -137,8 +138,17 @@ class _ChainAudit:
         if not trusted and certified_hash is not None:
             self.add([_not_certified(header, certified_hash)])
         validators = self.history.validators_at(height)
+        # The rules version in force comes from the replayed state (ADR 0012).
+        rules_version = rules_version_at(self.replay.state, height)
         self.add(
-            check_link(header, self.anchor, validators, previous.block_hash, previous.time_unix_ms)
+            check_link(
+                header,
+                self.anchor,
+                validators,
+                previous.block_hash,
+                previous.time_unix_ms,
+                rules_version=rules_version,
+            )
         )
         contents = check_contents(block)
         self.add(contents.defects)

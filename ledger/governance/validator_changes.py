@@ -142,7 +142,14 @@ def verify_approvals(
     """Raise InvalidChange unless the approvals are good signatures of distinct validators in
     force holding more than 2/3 of its power. One bad approval fails the change even beside a
     quorum of good ones: a change carries evidence, and forged evidence is not kept."""
-    signed = approval_sign_bytes(chain_id, change)
+    verify_quorum_approvals(approval_sign_bytes(chain_id, change), approvals, in_force)
+
+
+def verify_quorum_approvals(
+    signed: bytes, approvals: tuple[Approval, ...], in_force: CertifyingValidators
+) -> None:
+    """``approvals`` are good signatures over ``signed`` of distinct validators of ``in_force``
+    holding more than 2/3 of its power; InvalidChange(BAD_APPROVAL or NO_QUORUM) otherwise."""
     seen: set[str] = set()
     power = 0
     for approval in approvals:

@@ -4,7 +4,9 @@
     tirkeu-node replay --config node.toml [--json]  re-execute the stored blocks (node stopped)
 
 Exit codes: 0 stopped cleanly / replay matches; 1 the chain cannot be resumed, the engine
-failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable.
+failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable;
+3 the chain reached a rules version this node does not have (event ``rules_version_unsupported``,
+docs/adr/0012-rules-versions-and-the-pilot-window.md): upgrade the software and start it again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from node.runtime.server import ServerSetupError
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_SETUP = 2
+EXIT_RULES_UNSUPPORTED = 3  # the chain reached a rules version this node lacks (ADR 0012)
 # How often the main thread looks at the engine while waiting for a signal.
 _SUPERVISE_SECONDS = 0.2
 
@@ -129,4 +132,6 @@ def run_node(config_path: Path) -> int:
         if runtime.failed.is_set():
             break
     runtime.stop()
+    if runtime.rules_unsupported.is_set():
+        return EXIT_RULES_UNSUPPORTED
     return EXIT_FAILURE if runtime.failed.is_set() else EXIT_OK

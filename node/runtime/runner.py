@@ -21,6 +21,7 @@ from tirkeu_pb import peer_pb2
 
 from consensus.types import ValidatorId
 from ledger.chain.store import Store, StoreUnavailable
+from ledger.governance.rules import RulesVersionUnsupported
 from ledger.governance.schedule import ValidatorSchedule, read_schedule
 from ledger.identity.certificates import (
     CertificateKind,
@@ -125,6 +126,8 @@ class NodeRuntime:
         self.config = config
         self.log = log
         self.failed = threading.Event()  # set when the engine died: the process must exit 1
+        # Set when the chain reached a rules version this node lacks (ADR 0012): exit 3.
+        self.rules_unsupported = threading.Event()
         self.stopped = threading.Event()
         self.metrics = NodeMetrics()
         self._store: Store | None = None
@@ -283,6 +286,19 @@ class NodeRuntime:
             return
         try:
             engine.run()
+        except RulesVersionUnsupported as error:
+            # Not a fault: the network moved to rules this software does not have. Stop
+            # before executing or voting on the first block under them; every block before
+            # stays served until the operator upgrades and restarts.
+            self.log.error(
+                "rules_version_unsupported",
+                height=error.height,
+                rules_version=error.version,
+                supported=list(error.supported),
+            )
+            self.rules_unsupported.set()
+            self.failed.set()
+            self.stopped.set()
         except Exception:
             # A broken invariant (the store refused our own block, a corrupt record): stop
             # serving rather than answer from a state that may be wrong.

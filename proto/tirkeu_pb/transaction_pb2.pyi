@@ -113,7 +113,7 @@ class Signature(_message.Message):
     def __init__(self, certificate: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class TransactionBody(_message.Message):
-    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "payment_confirmation", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update", "validator_set_change")
+    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "payment_confirmation", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update", "validator_set_change", "rules_upgrade")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRY_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
@@ -125,6 +125,7 @@ class TransactionBody(_message.Message):
     TERMINATION_OWNERSHIP_APPLICATION_FIELD_NUMBER: _ClassVar[int]
     REVOCATION_LIST_UPDATE_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_SET_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RULES_UPGRADE_FIELD_NUMBER: _ClassVar[int]
     chain_id: str
     expiry_height: int
     nonce: bytes
@@ -136,7 +137,8 @@ class TransactionBody(_message.Message):
     termination_ownership_application: TerminationOwnershipApplication
     revocation_list_update: RevocationListUpdate
     validator_set_change: ValidatorSetChange
-    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., payment_confirmation: _Optional[_Union[PaymentConfirmation, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ..., validator_set_change: _Optional[_Union[ValidatorSetChange, _Mapping]] = ...) -> None: ...
+    rules_upgrade: RulesUpgrade
+    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., payment_confirmation: _Optional[_Union[PaymentConfirmation, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ..., validator_set_change: _Optional[_Union[ValidatorSetChange, _Mapping]] = ..., rules_upgrade: _Optional[_Union[RulesUpgrade, _Mapping]] = ...) -> None: ...
 
 class SignedDocument(_message.Message):
     __slots__ = ("sha256", "cms", "title")
@@ -339,3 +341,19 @@ class ValidatorSetChange(_message.Message):
     sequence: int
     approvals: _containers.RepeatedCompositeFieldContainer[ValidatorApproval]
     def __init__(self, kind: _Optional[_Union[ValidatorChangeKind, str]] = ..., validator_id: _Optional[str] = ..., certificate: _Optional[bytes] = ..., power: _Optional[int] = ..., sequence: _Optional[int] = ..., approvals: _Optional[_Iterable[_Union[ValidatorApproval, _Mapping]]] = ...) -> None: ...
+
+class RulesUpgrade(_message.Message):
+    __slots__ = ("rules_version", "activation_height", "authority", "pilot_in_force_until", "sequence", "approvals")
+    RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    PILOT_IN_FORCE_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    rules_version: int
+    activation_height: int
+    authority: str
+    pilot_in_force_until: str
+    sequence: int
+    approvals: _containers.RepeatedCompositeFieldContainer[ValidatorApproval]
+    def __init__(self, rules_version: _Optional[int] = ..., activation_height: _Optional[int] = ..., authority: _Optional[str] = ..., pilot_in_force_until: _Optional[str] = ..., sequence: _Optional[int] = ..., approvals: _Optional[_Iterable[_Union[ValidatorApproval, _Mapping]]] = ...) -> None: ...
