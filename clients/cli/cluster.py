@@ -9,9 +9,11 @@
     tirkeu-cluster add-validator DIR NAME --registrar-cert C --registrar-key K
     tirkeu-cluster remove-validator DIR NAME --registrar-cert C --registrar-key K
     tirkeu-cluster rotate-key DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster upgrade DIR --rules-version V --at-height H --authority ACT --registrar-cert ...
 
-The last three change the validator set by transaction (docs/adr/0011-validator-set-changes.md):
-approved by the validators in force, submitted by a registrar, and waited for until in force.
+add-validator, remove-validator and rotate-key change the validator set by transaction (ADR
+0011), upgrade schedules a rules version (ADR 0012): approved by the validators in force,
+submitted by a registrar, and waited for until in force.
 
 `init DIR --validators 4 --observer` makes four registrar validators (Tendermint BFT) and the
 KTK observer. Exit codes: 0 ok, 1 failure, 2 bad input.
@@ -45,6 +47,7 @@ from clients.cluster.membership import (
     add_validator,
     remove_validator,
     rotate_key,
+    upgrade_rules,
 )
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
@@ -317,3 +320,39 @@ def _membership_command(name: str) -> None:
 
 for _name in MEMBERSHIP:
     _membership_command(_name)
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@click.option("--rules-version", type=click.IntRange(min=2), required=True)
+@click.option("--at-height", type=click.IntRange(min=1), required=True, help="Activation height.")
+@click.option("--authority", required=True, help="The State Corporation's act ordering it.")
+@click.option("--pilot-in-force-until", default="", help="From version 2: the pilot's new end.")
+@click.option("--registrar-cert", type=PEM_FILE, required=True, help="Submitting registrar.")
+@click.option("--registrar-key", type=PEM_FILE, required=True)
+@click.option(
+    "--deadline-seconds",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_EFFECT_DEADLINE_SECONDS,
+    show_default=True,
+)
+@json_option
+def upgrade(directory: Path, **options: Any) -> None:
+    """Schedule a rules version from a height (ADR 0012) and wait until the running nodes pass
+    it; a node without the version stops there (event rules_version_unsupported)."""
+    outcome = upgrade_rules(
+        load_cluster(directory),
+        Registrar(options["registrar_cert"], options["registrar_key"]),
+        rules_version=options["rules_version"],
+        activation_height=options["at_height"],
+        authority=options["authority"],
+        pilot_in_force_until=options["pilot_in_force_until"],
+        deadline_seconds=options["deadline_seconds"],
+    )
+    stopped = ", ".join(outcome.stopped) or "none"
+    output().emit(
+        outcome.describe(),
+        f"rules version {outcome.rules_version} in force from height "
+        f"{outcome.activation_height} (committed at {outcome.committed_height}); "
+        f"stopped without it: {stopped}",
+    )

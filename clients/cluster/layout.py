@@ -155,6 +155,18 @@ class Cluster:
     batch_delay_ms: int = DEFAULT_BATCH_DELAY_MS
     # Validator-set changes committed (clients/cluster/membership.py): the next one's sequence.
     validator_changes: int = 0
+    rules_upgrades: int = 0  # likewise for rules upgrades
+
+    def after_upgrade(self) -> Cluster:
+        return Cluster(
+            self.directory,
+            self.chain_id,
+            self.ca_directory,
+            self.nodes,
+            self.batch_delay_ms,
+            self.validator_changes,
+            self.rules_upgrades + 1,
+        )
 
     def after_change(self, nodes: tuple[ClusterNode, ...]) -> Cluster:
         """This cluster after one more committed validator-set change, with ``nodes``."""
@@ -165,6 +177,7 @@ class Cluster:
             nodes,
             self.batch_delay_ms,
             self.validator_changes + 1,
+            self.rules_upgrades,
         )
 
     @property
@@ -219,6 +232,7 @@ def load_cluster(directory: Path) -> Cluster:
             ),
             batch_delay_ms=int(document.get("batch_delay_ms", DEFAULT_BATCH_DELAY_MS)),
             validator_changes=int(document.get("validator_changes", 0)),
+            rules_upgrades=int(document.get("rules_upgrades", 0)),
         )
     except FileNotFoundError:
         raise InvalidClusterRequest(f"{directory} is not a cluster (no {CLUSTER_FILE})") from None
@@ -246,6 +260,7 @@ def _save_cluster(cluster: Cluster, path: Path | None = None) -> None:
         ],
         "batch_delay_ms": cluster.batch_delay_ms,
         "validator_changes": cluster.validator_changes,
+        "rules_upgrades": cluster.rules_upgrades,
     }
     target = path or cluster.directory / CLUSTER_FILE
     write_new_file(target, json.dumps(document, indent=2).encode(), 0o644)

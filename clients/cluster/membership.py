@@ -26,6 +26,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from tirkeu_pb import api_pb2 as api
+from tirkeu_pb import transaction_pb2
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient
 from clients.cluster.layout import (
@@ -59,6 +60,7 @@ from clients.pki.directory import (
     record_issued,
     write_new_file,
 )
+from ledger.governance.rules import sign_upgrade
 from ledger.governance.schedule import EFFECTIVE_DISTANCE
 from ledger.governance.validator_changes import (
     ChangeKind,
@@ -193,6 +195,55 @@ def rotate_key(
     return outcome
 
 
+@dataclass(frozen=True, slots=True)
+class UpgradeOutcome:
+    rules_version: int
+    activation_height: int
+    transaction_id: str
+    committed_height: int
+    stopped: tuple[str, ...]  # nodes that were running and stopped at the activation height
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "rules_version": self.rules_version,
+            "activation_height": self.activation_height,
+            "transaction_id": self.transaction_id,
+            "committed_height": self.committed_height,
+            "stopped": list(self.stopped),
+        }
+
+
+def upgrade_rules(
+    cluster: Cluster,
+    registrar: Registrar,
+    *,
+    rules_version: int,
+    activation_height: int,
+    authority: str,
+    pilot_in_force_until: str = "",
+    deadline_seconds: float = DEFAULT_EFFECT_DEADLINE_SECONDS,
+) -> UpgradeOutcome:
+    """Schedule ``rules_version`` from ``activation_height`` (ADR 0012) and wait until every
+    node still running has committed that height; a node without the version stops there."""
+    validators = [node for node in cluster.nodes if node.role == "validator"]
+    running = [node for node in cluster.nodes if running_pid(node) is not None]
+    upgrade = transaction_pb2.RulesUpgrade(
+        rules_version=rules_version,
+        activation_height=activation_height,
+        authority=authority,
+        pilot_in_force_until=pilot_in_force_until,
+        sequence=cluster.rules_upgrades,
+    )
+    keys = {node.node_id: _node_key(node) for node in validators}
+    committed = _submit(cluster, registrar, sign_upgrade(upgrade, cluster.chain_id, keys))
+    save_cluster(cluster.after_upgrade())
+    wait_for_height(cluster, activation_height, deadline_seconds)
+    stopped = tuple(node.node_id for node in running if running_pid(node) is None)
+    return UpgradeOutcome(
+        rules_version, activation_height, committed.transaction_id, committed.height, stopped
+    )
+
+
 def _validator(cluster: Cluster, name: str) -> ClusterNode:
     node = cluster.node(name)
     if node.role != "validator":
@@ -227,26 +278,7 @@ def _change(
         sign_approval(_node_key(node), node.node_id, cluster.chain_id, change)
         for node in validators
     )
-    identity = registrar.identity()
-    committed = None
-    for node in validators:
-        if running_pid(node) is None or not is_serving(node):
-            continue
-        settings = ConnectionSettings.from_files(
-            node.api, cert=registrar.certificate, key=registrar.key, ca=cluster.ca_chain
-        )
-        try:
-            with LedgerClient.connect(settings, timeout_seconds=60) as client:
-                body = client.new_body(change_message(change, approvals))
-                committed = client.submit(sign_body(body, [identity]), wait_for_commit=True)
-        except ClientError as error:
-            raise ClusterError(f"{node.node_id} did not take the change: {error}") from None
-        break
-    if committed is None:
-        raise ClusterError("no validator of the cluster is serving")
-    if committed.status != api.COMMITTED:
-        rejection = committed.rejection
-        raise ClusterError(f"the change was not committed: {rejection.reason}: {rejection.detail}")
+    committed = _submit(cluster, registrar, change_message(change, approvals))
     after = {
         ChangeKind.ADD: [*(n.node_id for n in validators), name],
         ChangeKind.REMOVE: [n.node_id for n in validators if n.node_id != name],
@@ -259,6 +291,36 @@ def _change(
         in_force_from=committed.height + EFFECTIVE_DISTANCE,
         validators=tuple(after),
     )
+
+
+def _submit(
+    cluster: Cluster,
+    registrar: Registrar,
+    action: transaction_pb2.ValidatorSetChange | transaction_pb2.RulesUpgrade,
+) -> api.SubmitTransactionResponse:
+    """Submitted by the registrar to the first serving validator; COMMITTED or ClusterError."""
+    validators = [node for node in cluster.nodes if node.role == "validator"]
+    identity = registrar.identity()
+    committed = None
+    for node in validators:
+        if running_pid(node) is None or not is_serving(node):
+            continue
+        settings = ConnectionSettings.from_files(
+            node.api, cert=registrar.certificate, key=registrar.key, ca=cluster.ca_chain
+        )
+        try:
+            with LedgerClient.connect(settings, timeout_seconds=60) as client:
+                body = client.new_body(action)
+                committed = client.submit(sign_body(body, [identity]), wait_for_commit=True)
+        except ClientError as error:
+            raise ClusterError(f"{node.node_id} did not take the change: {error}") from None
+        break
+    if committed is None:
+        raise ClusterError("no validator of the cluster is serving")
+    if committed.status != api.COMMITTED:
+        rejection = committed.rejection
+        raise ClusterError(f"not committed: {rejection.reason}: {rejection.detail}")
+    return committed
 
 
 def _node_key(node: ClusterNode) -> ec.EllipticCurvePrivateKey:
