@@ -2,6 +2,7 @@
 
     tirkeu-node --config node.toml                  run until SIGTERM/SIGINT
     tirkeu-node replay --config node.toml [--json]  re-execute the stored blocks (node stopped)
+    tirkeu-node snapshot create|verify|restore ...  state snapshots (node/runtime/snapshot_cli.py)
 
 Exit codes: 0 stopped cleanly / replay matches; 1 the chain cannot be resumed, the engine
 failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable;
@@ -28,6 +29,7 @@ from node.operations.config import InvalidConfig, NodeConfig, load_config
 from node.operations.log import configure_logging, node_logger
 from node.runtime.runner import NodeRuntime, NodeSetupError
 from node.runtime.server import ServerSetupError
+from node.runtime.snapshot_cli import snapshot
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -95,6 +97,9 @@ def replay(config_path: Path, as_json: bool) -> None:
         if report.error:
             click.echo(f"  error: {report.error}")
     sys.exit(EXIT_OK if report.ok else EXIT_FAILURE)
+
+
+main.add_command(snapshot)
 
 
 def _config_or_exit(path: Path) -> NodeConfig:
