@@ -9,6 +9,7 @@
     tirkeu-cluster add-validator DIR NAME --registrar-cert C --registrar-key K
     tirkeu-cluster remove-validator DIR NAME --registrar-cert C --registrar-key K
     tirkeu-cluster rotate-key DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster add-observer DIR NAME [--from-snapshot]
     tirkeu-cluster upgrade DIR --rules-version V --at-height H --authority ACT --registrar-cert ...
 
 add-validator, remove-validator and rotate-key change the validator set by transaction (ADR
@@ -49,6 +50,7 @@ from clients.cluster.membership import (
     rotate_key,
     upgrade_rules,
 )
+from clients.cluster.observers import add_observer
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     kill_node,
@@ -355,4 +357,30 @@ def upgrade(directory: Path, **options: Any) -> None:
         f"rules version {outcome.rules_version} in force from height "
         f"{outcome.activation_height} (committed at {outcome.committed_height}); "
         f"stopped without it: {stopped}",
+    )
+
+
+@main.command(name="add-observer")
+@click.argument("directory", type=DIRECTORY)
+@click.argument("node_id")
+@click.option(
+    "--from-snapshot",
+    is_flag=True,
+    help="Start from a state snapshot of a validator (state sync) instead of block 1.",
+)
+@click.option("--deadline-seconds", type=click.FloatRange(min=1), default=120.0)
+@json_option
+def add_observer_command(
+    directory: Path, node_id: str, from_snapshot: bool, deadline_seconds: float
+) -> None:
+    """Add a KTK observer node and wait until it has caught up with the validators."""
+    added = add_observer(
+        load_cluster(directory),
+        node_id,
+        from_snapshot=from_snapshot,
+        deadline_seconds=deadline_seconds,
+    )
+    start = "block 1" if added.snapshot_height is None else f"snapshot {added.snapshot_height}"
+    output().emit(
+        added.describe(), f"{node_id} serving on {added.api} from {start}, at {added.height}"
     )
