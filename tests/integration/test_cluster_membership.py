@@ -19,6 +19,7 @@ import grpc
 import pytest
 from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import peer_pb2, peer_pb2_grpc
+from tirkeu_pb import transaction_pb2 as pb
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient, open_channel
 from clients.envelopes import SigningIdentity, sign_body
@@ -32,6 +33,7 @@ from tests.pki_fixtures import (
     STATE_CORPORATION_BIN,
     STATE_CORPORATION_NAME,
 )
+from tests.unit.ledger.audit.tamper import Tamperer, block_key, copy_data_dir
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
@@ -249,3 +251,31 @@ def test_the_set_changes_under_load_and_the_chain_outlives_its_genesis_quorum(
     )  # fmt: skip
     report = json.loads(audit.stdout)
     assert audit.returncode == 0 and report["ok"], report.get("defects")
+
+    # One approval signature of the add-validator change altered in a copy of the stored chain.
+    copy = copy_data_dir(directory / "registrar-4" / "data", tmp_path / "copy")
+    height = added["committed_height"]
+    with Tamperer(copy / "ledger") as tamperer:
+        transactions = tamperer.block(height).transactions
+        index, approval = next(
+            (i, change.approvals[0].signature)
+            for i, raw in enumerate(transactions)
+            if (change := _set_change(raw)) is not None
+        )
+        tamperer.flip_byte_in(block_key(height), approval, 20)
+    damaged = _run(
+        "tirkeu-audit", "verify", "--genesis", str(directory / "genesis.json"),
+        "--data-dir", str(copy), "--json",
+    )  # fmt: skip
+    found = json.loads(damaged.stdout)
+    assert damaged.returncode == 1 and not found["ok"]
+    places = {
+        (d["kind"], d["location"].get("height"), d["location"].get("transaction_index"))
+        for d in found["defects"]
+    }
+    assert ("TRANSACTION_NOT_CERTIFIED", height, index) in places, found["defects"]
+
+
+def _set_change(envelope: bytes) -> pb.ValidatorSetChange | None:
+    body = pb.TransactionBody.FromString(pb.Envelope.FromString(envelope).body)
+    return body.validator_set_change if body.HasField("validator_set_change") else None
