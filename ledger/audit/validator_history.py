@@ -64,6 +64,10 @@ class ValidatorHistory:
                 found = validators
         return found
 
+    @staticmethod
+    def carries_change(transactions: Sequence[bytes]) -> bool:
+        return any(_set_change(envelope) is not None for envelope in transactions)
+
     def follow_block(self, height: int, transactions: Sequence[bytes]) -> list[Defect]:
         """Take in the set changes of the certified block ``height``; a defect for each change
         that is not a good one (and it changes nothing)."""

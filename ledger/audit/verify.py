@@ -164,6 +164,13 @@ class _ChainAudit:
             self.add(self.history.follow_block(height, certified))
         else:
             self.all_blocks_known = False
+            if self.history.carries_change(block.transactions):
+                # The certified change cannot be read from this block: later heights are judged
+                # with the sets known before it, and their defects may follow from this one.
+                self.report.not_verified.append(
+                    f"validator sets after height {height} are not established: the block's "
+                    "stored transactions are not the certified ones and carry a set change"
+                )
         if height == self.tip:
             self.tip_header, self.tip_hash = header, certified_hash
         return _Previous(certified_hash or header.block_hash, header.time_unix_ms)
