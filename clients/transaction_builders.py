@@ -38,6 +38,8 @@ Action = (
     | pb.RegistrarDecision
     | pb.TerminationOwnershipApplication
     | pb.RevocationListUpdate
+    | pb.ValidatorSetChange
+    | pb.RulesUpgrade
 )
 
 # The TransactionBody oneof field that carries each action message.
@@ -49,6 +51,8 @@ ACTION_FIELDS: dict[type[Action], str] = {
     pb.RegistrarDecision: "registrar_decision",
     pb.TerminationOwnershipApplication: "termination_ownership_application",
     pb.RevocationListUpdate: "revocation_list_update",
+    pb.ValidatorSetChange: "validator_set_change",
+    pb.RulesUpgrade: "rules_upgrade",
 }
 
 

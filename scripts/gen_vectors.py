@@ -55,6 +55,13 @@ from ledger.chain.commit_certificates import (  # noqa: E402
     vote_sign_bytes,
 )
 from ledger.extract.extract import extract_document, extract_from_message  # noqa: E402
+from ledger.governance.rules import sign_upgrade  # noqa: E402
+from ledger.governance.validator_changes import (  # noqa: E402
+    ChangeKind,
+    ValidatorChange,
+    change_message,
+    sign_approval,
+)
 from ledger.hashing import sha256  # noqa: E402
 from ledger.merkle.transaction_tree import merkle_root  # noqa: E402
 from ledger.state.records import from_unix_ms  # noqa: E402
@@ -76,7 +83,7 @@ from tests.pki_fixtures import (  # noqa: E402
 )
 from tests.registry_fixtures import Parties, make_genesis_document  # noqa: E402
 from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story  # noqa: E402
-from tests.unit.node.conftest import InProcessNode, make_node  # noqa: E402
+from tests.unit.node.conftest import VALIDATOR, InProcessNode, make_node  # noqa: E402
 
 OUTPUT = REPOSITORY / "proto" / "vectors"
 UNKNOWN_CADASTRAL_NUMBER = "99:999:999:9999:9/99"
@@ -236,6 +243,21 @@ def _story(
     revoked = authority.person("Revoked person", "900101300007")
     p.authority.revoke(revoked, latest_time())
     record(pb.RevocationListUpdate(crl=p.authority.crl()), p.registrar)
+    # The chain's own lifecycle, last, so that no later block of this one-validator story runs
+    # under the changed set or rules: a rules upgrade scheduled far ahead (ADR 0012) and a
+    # re-weighting of the validator approved by itself (ADR 0011), in force at H+2.
+    chain_id = node.setup.chain_id
+    approver = {str(VALIDATOR): p.validator.key}
+    upgrade = pb.RulesUpgrade(
+        rules_version=2,
+        activation_height=1000,
+        authority="Joint order No. 166/НҚ, 236 as amended (vector)",
+        sequence=0,
+    )
+    record(sign_upgrade(upgrade, chain_id, approver), p.registrar)
+    change = ValidatorChange(ChangeKind.REWEIGHT, str(VALIDATOR), b"", 2, 0)
+    approvals = (sign_approval(p.validator.key, str(VALIDATOR), chain_id, change),)
+    record(change_message(change, approvals), p.registrar)
     return out, extracts
 
 

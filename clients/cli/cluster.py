@@ -6,6 +6,15 @@
     tirkeu-cluster kill DIR NODE      # SIGKILL, as a crash
     tirkeu-cluster restart DIR NODE
     tirkeu-cluster stop DIR
+    tirkeu-cluster add-validator DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster remove-validator DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster rotate-key DIR NAME --registrar-cert C --registrar-key K
+    tirkeu-cluster add-observer DIR NAME [--from-snapshot]
+    tirkeu-cluster upgrade DIR --rules-version V --at-height H --authority ACT --registrar-cert ...
+
+add-validator, remove-validator and rotate-key change the validator set by transaction (ADR
+0011), upgrade schedules a rules version (ADR 0012): approved by the validators in force,
+submitted by a registrar, and waited for until in force.
 
 `init DIR --validators 4 --observer` makes four registrar validators (Tendermint BFT) and the
 KTK observer. Exit codes: 0 ok, 1 failure, 2 bad input.
@@ -25,12 +34,23 @@ from clients.client import ClientError
 from clients.cluster.layout import (
     DEFAULT_BATCH_DELAY_MS,
     DEFAULT_CHAIN_ID,
+    RETIRED,
     ClusterError,
     Participants,
     init_cluster,
     load_cluster,
     require_supported_topology,
 )
+from clients.cluster.membership import (
+    DEFAULT_EFFECT_DEADLINE_SECONDS,
+    ChangeOutcome,
+    Registrar,
+    add_validator,
+    remove_validator,
+    rotate_key,
+    upgrade_rules,
+)
+from clients.cluster.observers import add_observer
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     kill_node,
@@ -177,6 +197,7 @@ def start(directory: Path, deadline_seconds: float) -> None:
         "\n".join(
             f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, log {node.log})"
             for node in cluster.nodes
+            if node.node_id in pids
         ),
     )
 
@@ -201,7 +222,12 @@ def status(directory: Path) -> None:
                 f"{peers}"
             )
     output().emit({"nodes": [item.describe() for item in statuses]}, "\n".join(lines))
-    if not all(item.alive and item.height is not None for item in statuses):
+    serving = [
+        item.alive and item.height is not None
+        for item, node in zip(statuses, cluster.nodes, strict=True)
+        if node.role != RETIRED
+    ]
+    if not all(serving):
         raise click.exceptions.Exit(1)
 
 
@@ -246,4 +272,115 @@ def stop(directory: Path) -> None:
             f"stopped {key} (pid {pid})" if pid else f"{key} was not running"
             for key, pid in stopped.items()
         ),
+    )
+
+
+# --- validator-set changes (issue 12) -----------------------------------------------------------
+
+PEM_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+MEMBERSHIP = {
+    "add-validator": (add_validator, "a new registrar validator node, in the set from H + 2"),
+    "remove-validator": (remove_validator, "a validator out of the set from H + 2, then stopped"),
+    "rotate-key": (rotate_key, "a new node certificate and key for a validator, from H + 2"),
+}
+
+
+def _membership_command(name: str) -> None:
+    change, summary = MEMBERSHIP[name]
+
+    @main.command(name=name, help=f"Change the validator set by transaction: {summary}.")
+    @click.argument("directory", type=DIRECTORY)
+    @click.argument("node_id")
+    @click.option("--registrar-cert", type=PEM_FILE, required=True, help="Submitting registrar.")
+    @click.option("--registrar-key", type=PEM_FILE, required=True)
+    @click.option(
+        "--deadline-seconds",
+        type=click.FloatRange(min=1),
+        default=DEFAULT_EFFECT_DEADLINE_SECONDS,
+        show_default=True,
+        help="How long to wait for the change to be in force on every running node.",
+    )
+    @json_option
+    def command(
+        directory: Path,
+        node_id: str,
+        registrar_cert: Path,
+        registrar_key: Path,
+        deadline_seconds: float,
+    ) -> None:
+        cluster = load_cluster(directory)
+        registrar = Registrar(registrar_cert, registrar_key)
+        outcome: ChangeOutcome = change(
+            cluster, node_id, registrar, deadline_seconds=deadline_seconds
+        )
+        output().emit(
+            outcome.describe(),
+            f"{outcome.kind} {node_id}: committed at height {outcome.committed_height}, in force "
+            f"from {outcome.in_force_from}; validators {', '.join(outcome.validators)}",
+        )
+
+
+for _name in MEMBERSHIP:
+    _membership_command(_name)
+
+
+@main.command()
+@click.argument("directory", type=DIRECTORY)
+@click.option("--rules-version", type=click.IntRange(min=2), required=True)
+@click.option("--at-height", type=click.IntRange(min=1), required=True, help="Activation height.")
+@click.option("--authority", required=True, help="The State Corporation's act ordering it.")
+@click.option("--pilot-in-force-until", default="", help="From version 2: the pilot's new end.")
+@click.option("--registrar-cert", type=PEM_FILE, required=True, help="Submitting registrar.")
+@click.option("--registrar-key", type=PEM_FILE, required=True)
+@click.option(
+    "--deadline-seconds",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_EFFECT_DEADLINE_SECONDS,
+    show_default=True,
+)
+@json_option
+def upgrade(directory: Path, **options: Any) -> None:
+    """Schedule a rules version from a height (ADR 0012) and wait until the running nodes pass
+    it; a node without the version stops there (event rules_version_unsupported)."""
+    outcome = upgrade_rules(
+        load_cluster(directory),
+        Registrar(options["registrar_cert"], options["registrar_key"]),
+        rules_version=options["rules_version"],
+        activation_height=options["at_height"],
+        authority=options["authority"],
+        pilot_in_force_until=options["pilot_in_force_until"],
+        deadline_seconds=options["deadline_seconds"],
+    )
+    stopped = ", ".join(outcome.stopped) or "none"
+    output().emit(
+        outcome.describe(),
+        f"rules version {outcome.rules_version} in force from height "
+        f"{outcome.activation_height} (committed at {outcome.committed_height}); "
+        f"stopped without it: {stopped}",
+    )
+
+
+@main.command(name="add-observer")
+@click.argument("directory", type=DIRECTORY)
+@click.argument("node_id")
+@click.option(
+    "--from-snapshot",
+    is_flag=True,
+    help="Start from a state snapshot of a validator (state sync) instead of block 1.",
+)
+@click.option("--deadline-seconds", type=click.FloatRange(min=1), default=120.0)
+@json_option
+def add_observer_command(
+    directory: Path, node_id: str, from_snapshot: bool, deadline_seconds: float
+) -> None:
+    """Add a KTK observer node and wait until it has caught up with the validators."""
+    added = add_observer(
+        load_cluster(directory),
+        node_id,
+        from_snapshot=from_snapshot,
+        deadline_seconds=deadline_seconds,
+    )
+    start = "block 1" if added.snapshot_height is None else f"snapshot {added.snapshot_height}"
+    output().emit(
+        added.describe(), f"{node_id} serving on {added.api} from {start}, at {added.height}"
     )

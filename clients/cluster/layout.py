@@ -46,6 +46,7 @@ CA_DAYS = 3650
 DEFAULT_CHAIN_ID = "tirkeu-local"
 DEFAULT_BATCH_DELAY_MS = 50
 LOOPBACK = "127.0.0.1"
+RETIRED = "retired"  # the role of a validator removed from the set (clients/cluster/membership.py)
 
 
 class ClusterError(Exception):
@@ -116,7 +117,7 @@ class Participants:
 @dataclass(frozen=True, slots=True)
 class ClusterNode:
     node_id: str
-    role: str  # "validator" (or, later, "observer")
+    role: str  # "validator", "observer", or RETIRED (removed from the set; not started)
     api: str  # HOST:PORT of the client API
     directory: Path
 
@@ -151,6 +152,33 @@ class Cluster:
     chain_id: str
     ca_directory: Path
     nodes: tuple[ClusterNode, ...]
+    batch_delay_ms: int = DEFAULT_BATCH_DELAY_MS
+    # Validator-set changes committed (clients/cluster/membership.py): the next one's sequence.
+    validator_changes: int = 0
+    rules_upgrades: int = 0  # likewise for rules upgrades
+
+    def after_upgrade(self) -> Cluster:
+        return Cluster(
+            self.directory,
+            self.chain_id,
+            self.ca_directory,
+            self.nodes,
+            self.batch_delay_ms,
+            self.validator_changes,
+            self.rules_upgrades + 1,
+        )
+
+    def after_change(self, nodes: tuple[ClusterNode, ...]) -> Cluster:
+        """This cluster after one more committed validator-set change, with ``nodes``."""
+        return Cluster(
+            self.directory,
+            self.chain_id,
+            self.ca_directory,
+            nodes,
+            self.batch_delay_ms,
+            self.validator_changes + 1,
+            self.rules_upgrades,
+        )
 
     @property
     def genesis(self) -> Path:
@@ -202,6 +230,9 @@ def load_cluster(directory: Path) -> Cluster:
                 ClusterNode(node["node_id"], node["role"], node["api"], directory / node["node_id"])
                 for node in document["nodes"]
             ),
+            batch_delay_ms=int(document.get("batch_delay_ms", DEFAULT_BATCH_DELAY_MS)),
+            validator_changes=int(document.get("validator_changes", 0)),
+            rules_upgrades=int(document.get("rules_upgrades", 0)),
         )
     except FileNotFoundError:
         raise InvalidClusterRequest(f"{directory} is not a cluster (no {CLUSTER_FILE})") from None
@@ -209,7 +240,16 @@ def load_cluster(directory: Path) -> Cluster:
         raise ClusterError(f"{path} is damaged: {error}") from None
 
 
-def _save_cluster(cluster: Cluster) -> None:
+def save_cluster(cluster: Cluster) -> None:
+    """Write cluster.json (replacing it: membership changes rewrite it)."""
+    path = cluster.directory / CLUSTER_FILE
+    temporary = path.with_suffix(".json.new")
+    temporary.unlink(missing_ok=True)
+    _save_cluster(cluster, temporary)
+    temporary.replace(path)
+
+
+def _save_cluster(cluster: Cluster, path: Path | None = None) -> None:
     ca = cluster.ca_directory.resolve()
     base = cluster.directory.resolve()
     document = {
@@ -218,8 +258,12 @@ def _save_cluster(cluster: Cluster) -> None:
         "nodes": [
             {"node_id": node.node_id, "role": node.role, "api": node.api} for node in cluster.nodes
         ],
+        "batch_delay_ms": cluster.batch_delay_ms,
+        "validator_changes": cluster.validator_changes,
+        "rules_upgrades": cluster.rules_upgrades,
     }
-    write_new_file(cluster.directory / CLUSTER_FILE, json.dumps(document, indent=2).encode(), 0o644)
+    target = path or cluster.directory / CLUSTER_FILE
+    write_new_file(target, json.dumps(document, indent=2).encode(), 0o644)
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -295,10 +339,10 @@ def init_cluster(
     genesis_bytes = json.dumps(genesis, indent=2, ensure_ascii=False).encode()
     load_genesis(genesis_bytes)  # the node will refuse a bad genesis; refuse it here first
     write_new_file(directory / GENESIS_FILE, genesis_bytes, 0o644)
-    cluster = Cluster(directory, chain_id, ca.path, nodes)
+    cluster = Cluster(directory, chain_id, ca.path, nodes, batch_delay_ms)
     for node in nodes:
         peers = [peer for peer in nodes if peer.node_id != node.node_id]
-        text = _node_config(node, batch_delay_ms) + _peers_section(peers)
+        text = node_config(node, batch_delay_ms) + peers_section(peers)
         write_new_file(node.config, text.encode(), 0o644)
     _save_cluster(cluster)
     return cluster
@@ -338,7 +382,7 @@ def _write_node_identity(
     return issued.pem.decode()
 
 
-def _node_config(node: ClusterNode, batch_delay_ms: int) -> str:
+def node_config(node: ClusterNode, batch_delay_ms: int) -> str:
     return "\n".join(
         (
             f'node_id = "{node.node_id}"',
@@ -387,7 +431,7 @@ def _consensus_section() -> str:
     )
 
 
-def _peers_section(peers: list[ClusterNode]) -> str:
+def peers_section(peers: list[ClusterNode]) -> str:
     """Validators and the observer as [[peers]]; an observer lists the validators only."""
     lines = []
     for peer in peers:

@@ -26,7 +26,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient, open_channel
-from clients.cluster.layout import Cluster, ClusterError, ClusterNode
+from clients.cluster.layout import RETIRED, Cluster, ClusterError, ClusterNode
 
 DEFAULT_START_DEADLINE_SECONDS = 60.0
 DEFAULT_STOP_GRACE_SECONDS = 15.0
@@ -149,7 +149,9 @@ def start_cluster(
     cluster: Cluster, *, deadline_seconds: float = DEFAULT_START_DEADLINE_SECONDS
 ) -> dict[str, int]:
     return {
-        node.node_id: start_node(node, deadline_seconds=deadline_seconds) for node in cluster.nodes
+        node.node_id: start_node(node, deadline_seconds=deadline_seconds)
+        for node in cluster.nodes
+        if node.role != RETIRED
     }
 
 

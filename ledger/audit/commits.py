@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consensus.types import Height, ValidatorId, VoteType
-from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
 from ledger.chain.blocks import (
+    CertifyingValidators,
     CommitCertificate,
     CommitProblem,
     InvalidCommitCertificate,
@@ -55,9 +55,14 @@ def decode_stored_commit(raw: bytes, place: CommitPlace) -> CommitCertificate | 
 
 
 def check_commit(
-    certificate: CommitCertificate, anchor: TrustAnchor, height: int, place: CommitPlace
+    certificate: CommitCertificate,
+    chain_id: str,
+    validators: CertifyingValidators,
+    height: int,
+    place: CommitPlace,
 ) -> CommitCheck:
-    """Is ``certificate`` a valid commit of some block at ``height`` by the validators?"""
+    """Is ``certificate`` a valid commit of some block at ``height`` by ``validators``, the set
+    in force at that height (ledger/audit/validator_history.py)?"""
     if len(certificate.block_hash) != DIGEST_SIZE:
         defect = Defect(
             DefectKind.COMMIT_MALFORMED,
@@ -69,25 +74,27 @@ def check_commit(
     try:
         verify_commit_certificate(
             certificate,
-            chain_id=anchor.chain_id,
-            validators=anchor.validators,
+            chain_id=chain_id,
+            validators=validators,
             height=Height(height),
             block_hash=certificate.block_hash,
         )
     except InvalidCommitCertificate as error:
-        return CommitCheck(None, _defects_of(error, certificate, anchor, height, place))
+        defects = _defects_of(error, certificate, chain_id, validators, height, place)
+        return CommitCheck(None, defects)
     return CommitCheck(certificate.block_hash, ())
 
 
-def _defects_of(
+def _defects_of(  # noqa: PLR0917 (one call site, each argument named by its role)
     error: InvalidCommitCertificate,
     certificate: CommitCertificate,
-    anchor: TrustAnchor,
+    chain_id: str,
+    validators: CertifyingValidators,
     height: int,
     place: CommitPlace,
 ) -> tuple[Defect, ...]:
     if error.problem in _SIGNATURE_PROBLEMS:
-        located = _failing_signatures(certificate, anchor, place)
+        located = _failing_signatures(certificate, chain_id, validators, place)
         if located:
             return located
     expected = found = None
@@ -106,10 +113,13 @@ def _defects_of(
 
 
 def _failing_signatures(
-    certificate: CommitCertificate, anchor: TrustAnchor, place: CommitPlace
+    certificate: CommitCertificate,
+    chain_id: str,
+    validators: CertifyingValidators,
+    place: CommitPlace,
 ) -> tuple[Defect, ...]:
     signed = vote_sign_bytes(
-        anchor.chain_id,
+        chain_id,
         VoteType.PRECOMMIT,
         certificate.height,
         certificate.round,
@@ -118,7 +128,7 @@ def _failing_signatures(
     seen: set[ValidatorId] = set()
     defects: list[Defect] = []
     for index, signature in enumerate(certificate.signatures):
-        member = anchor.validators.certificates.get(signature.validator_id)
+        member = validators.certificates.get(signature.validator_id)
         if member is None:
             problem = CommitProblem.UNKNOWN_VALIDATOR
         elif signature.validator_id in seen:

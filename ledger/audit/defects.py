@@ -25,6 +25,8 @@ class DefectKind(enum.Enum):
     TIME_NOT_INCREASING = "the block time is not later than the previous block's"
     WRONG_VALIDATOR_SET = "the header names another validator set than the one in force"
     UNKNOWN_PROPOSER = "the header's proposer is not a validator"
+    WRONG_RULES_VERSION = "the header names another rules version than the one in force"
+    RULES_VERSION_UNKNOWN = "the block's rules version is not one this auditor can execute"
     # Block contents against the (certified) header.
     WRONG_TRANSACTIONS_ROOT = "the transactions do not give the header's transactions root"
     WRONG_TRANSACTION_COUNT = "the header's transaction count is not the block's"
@@ -42,6 +44,11 @@ class DefectKind(enum.Enum):
     COMMIT_INVALID = "the commit certificate does not certify a block at this height"
     COMMIT_SIGNATURE_INVALID = "a precommit signature in a commit certificate does not verify"
     CONFLICTING_COMMITS = "two valid commit certificates sign different blocks at one height"
+    # Validator-set changes (ADR 0011), followed from genesis like a light client.
+    VALIDATOR_CHANGE_UNAPPROVED = (
+        "a validator-set change in a certified block is not approved by more than 2/3 of the "
+        "set in force"
+    )
     # Replay of the registry rules.
     TRANSACTION_REJECTED = "a transaction of the block does not apply when replayed"
     STATE_ROOT_MISMATCH = "replaying the block gives another state root than the header's"

@@ -21,6 +21,7 @@ from ledger.audit.anchor import TrustAnchor, genesis_state
 from ledger.audit.defects import Defect, DefectKind
 from ledger.chain.blocks import BlockHeader, apply_state_writes
 from ledger.execution.executor import BlockExecution, BlockExecutor
+from ledger.governance.rules import RulesVersionUnsupported, block_context_at
 from ledger.merkle.smt import (
     EMPTY_ROOT,
     MemorySmtStore,
@@ -31,7 +32,6 @@ from ledger.merkle.smt import (
 from ledger.rejections import Rejection
 from ledger.state.access import MappingState
 from ledger.state.records import from_unix_ms
-from ledger.transactions.context import BlockContext
 from ledger.transactions.envelope import transaction_id_of
 
 COMPACT_EVERY_BLOCKS = 1000
@@ -75,9 +75,17 @@ class StateReplay:
         if header.height != self.height + 1:
             raise RuntimeError(f"replay is at {self.height}, cannot execute {header.height}")
         height = header.height
-        context = BlockContext.from_genesis(
-            self._anchor.genesis, height, from_unix_ms(header.time_unix_ms)
-        )
+        try:
+            # Each block with the rules of its own height: the auditor keeps every version.
+            context = block_context_at(
+                self._anchor.genesis, self.state, height, from_unix_ms(header.time_unix_ms)
+            )
+        except RulesVersionUnsupported as error:
+            self.stop(str(error))
+            defect = Defect(
+                DefectKind.RULES_VERSION_UNKNOWN, str(error), height, "header.rules_version"
+            )
+            return None, [defect]
         executor = BlockExecutor(self.state, context)
         defects = [
             _rejected(height, index, envelope, outcome)

@@ -26,6 +26,7 @@ from ledger.chain.blocks import (
     Block,
     BlockHeader,
     BlockProblem,
+    CertifyingValidators,
     ChainTip,
     CommitCertificate,
     InvalidBlock,
@@ -44,6 +45,7 @@ _LINK_DEFECTS = {
     BlockProblem.TIME_NOT_INCREASING: (DefectKind.TIME_NOT_INCREASING, "header.time_unix_ms"),
     BlockProblem.WRONG_VALIDATOR_SET: (DefectKind.WRONG_VALIDATOR_SET, "header.validator_set_hash"),
     BlockProblem.UNKNOWN_PROPOSER: (DefectKind.UNKNOWN_PROPOSER, "header.proposer"),
+    BlockProblem.WRONG_RULES_VERSION: (DefectKind.WRONG_RULES_VERSION, "header.rules_version"),
 }
 _CONTENT_DEFECTS = {
     BlockProblem.WRONG_TRANSACTIONS_ROOT: (DefectKind.WRONG_TRANSACTIONS_ROOT, "transactions"),
@@ -84,11 +86,15 @@ def decode_stored_block(raw: bytes, height: int) -> tuple[Block | None, list[Def
 def check_link(
     header: BlockHeader,
     anchor: TrustAnchor,
+    validators: CertifyingValidators,
     previous_hash: bytes | None,
     previous_time_unix_ms: int | None,
+    *,
+    rules_version: int,
 ) -> list[Defect]:
     """Chain id, previous hash (the CERTIFIED hash of the previous height, so that a damaged
-    previous block is blamed once, on itself), time, validator set and proposer."""
+    previous block is blamed once, on itself), time, validator set (``validators``, the set in
+    force at the header's height) and proposer."""
     height = header.height
     tip = ChainTip(
         chain_id=anchor.chain_id,
@@ -98,9 +104,9 @@ def check_link(
         time_unix_ms=-1 if previous_time_unix_ms is None else previous_time_unix_ms,
     )
     defects = []
-    for problem in header_problems(header, tip, anchor.validators):
+    for problem in header_problems(header, tip, validators, rules_version=rules_version):
         kind, field = _LINK_DEFECTS[problem.problem]
-        expected, found = _expected_found(problem.problem, header, tip, anchor)
+        expected, found = _expected_found(problem.problem, header, tip, validators)
         defects.append(
             Defect(kind, _detail(problem, header), height, field, expected=expected, found=found)
         )
@@ -109,14 +115,14 @@ def check_link(
 
 def _detail(problem: InvalidBlock, header: BlockHeader) -> str:
     if problem.problem is BlockProblem.WRONG_VALIDATOR_SET:
-        return "the genesis validators are the set in force"
+        return "another set than the one in force at this height (genesis and its changes)"
     if problem.problem is BlockProblem.UNKNOWN_PROPOSER:
-        return f"{header.proposer!r} is not a genesis validator"
+        return f"{header.proposer!r} is not a validator in force at this height"
     return problem.detail
 
 
 def _expected_found(
-    problem: BlockProblem, header: BlockHeader, tip: ChainTip, anchor: TrustAnchor
+    problem: BlockProblem, header: BlockHeader, tip: ChainTip, validators: CertifyingValidators
 ) -> tuple[str | None, str | None]:
     if problem is BlockProblem.WRONG_CHAIN_ID:
         return tip.chain_id, header.chain_id
@@ -125,9 +131,11 @@ def _expected_found(
     if problem is BlockProblem.TIME_NOT_INCREASING:
         return f"after {tip.time_unix_ms}", str(header.time_unix_ms)
     if problem is BlockProblem.WRONG_VALIDATOR_SET:
-        return anchor.validator_set_hash.hex(), header.validator_set_hash.hex()
+        return validators.set_hash().hex(), header.validator_set_hash.hex()
     if problem is BlockProblem.UNKNOWN_PROPOSER:
         return None, header.proposer
+    if problem is BlockProblem.WRONG_RULES_VERSION:
+        return None, str(header.rules_version)
     return str(tip.height + 1), str(header.height)
 
 

@@ -4,7 +4,9 @@ For each height, in order (docs/adr/0003-audit-replay.md):
 
 1. the block and its stored commit certificate are read and decoded;
 2. the height's CERTIFIED hash is established from the stored certificate and from the last
-   commit the next block carries, each checked against the genesis validators;
+   commit the next block carries, each checked against the validators in force at the height:
+   genesis's, then each set change's, followed through its approvals like a light client
+   (ledger/audit/validator_history.py, ADR 0011);
 3. the block must be the certified one, at its own height, linked to the certified previous
    hash, with contents that match its header (a transaction that is not in the certified block
    is located), within the chain's block size limits;
@@ -36,7 +38,9 @@ from ledger.audit.stored import (
     replayed_notifications,
 )
 from ledger.audit.structure import check_contents, check_limits, check_link, decode_stored_block
+from ledger.audit.validator_history import ValidatorHistory
 from ledger.chain.blocks import GENESIS_PREVIOUS_BLOCK_HASH, Block, BlockHeader, CommitCertificate
+from ledger.governance.rules import rules_version_at
 from ledger.transactions.envelope import transaction_id_of
 
 ProgressCallback = Callable[[int, int], None]  # (height just verified, tip height)
@@ -100,6 +104,7 @@ class _ChainAudit:
     report: AuditReport
     replay: StateReplay
     tip: int
+    history: ValidatorHistory
     window: dict[int, _Stored] = field(default_factory=dict)
     committed_ids: set[str] = field(default_factory=set)
     all_blocks_known: bool = True
@@ -132,7 +137,19 @@ class _ChainAudit:
         trusted = certified_hash is None or certified_hash == header.block_hash
         if not trusted and certified_hash is not None:
             self.add([_not_certified(header, certified_hash)])
-        self.add(check_link(header, self.anchor, previous.block_hash, previous.time_unix_ms))
+        validators = self.history.validators_at(height)
+        # The rules version in force comes from the replayed state (ADR 0012).
+        rules_version = rules_version_at(self.replay.state, height)
+        self.add(
+            check_link(
+                header,
+                self.anchor,
+                validators,
+                previous.block_hash,
+                previous.time_unix_ms,
+                rules_version=rules_version,
+            )
+        )
         contents = check_contents(block)
         self.add(contents.defects)
         certified = contents.certified_transactions
@@ -144,8 +161,16 @@ class _ChainAudit:
         self.replay_block(header, block.transactions if certified is None else certified, authentic)
         if authentic and certified is not None:
             self.check_indexes(header, certified)
+            self.add(self.history.follow_block(height, certified))
         else:
             self.all_blocks_known = False
+            if self.history.carries_change(block.transactions):
+                # The certified change cannot be read from this block: later heights are judged
+                # with the sets known before it, and their defects may follow from this one.
+                self.report.not_verified.append(
+                    f"validator sets after height {height} are not established: the block's "
+                    "stored transactions are not the certified ones and carry a set change"
+                )
         if height == self.tip:
             self.tip_header, self.tip_hash = header, certified_hash
         return _Previous(certified_hash or header.block_hash, header.time_unix_ms)
@@ -154,15 +179,18 @@ class _ChainAudit:
         """The hash the valid certificates of ``height`` agree on (None: none, or a conflict)."""
         current = self.at(height)
         hashes: dict[bytes, str] = {}
+        validators = self.history.validators_at(height)
+        chain_id = self.anchor.chain_id
         if current.commit is not None:
-            check = check_commit(current.commit, self.anchor, height, CommitPlace(height, "commit"))
+            place = CommitPlace(height, "commit")
+            check = check_commit(current.commit, chain_id, validators, height, place)
             self.note_check(check, hashes, f"the stored commit of {height}")
         following = self.at(height + 1) if height < self.tip else None
         if following is not None and following.in_place and following.block is not None:
             last_commit = following.block.last_commit
             if last_commit is not None:
                 place = CommitPlace(height + 1, "last_commit")
-                check = check_commit(last_commit, self.anchor, height, place)
+                check = check_commit(last_commit, chain_id, validators, height, place)
                 self.note_check(check, hashes, f"the last commit of {height + 1}")
         if len(hashes) > 1:
             (first, first_from), (second, second_from) = list(hashes.items())[:2]
@@ -222,7 +250,8 @@ def audit_chain(
         )
     tip = source.tip_height()
     report = AuditReport(source.description, anchor.chain_id, anchor.genesis_sha256.hex(), tip)
-    audit = _ChainAudit(source, anchor, stored, report, StateReplay(anchor), tip)
+    history = ValidatorHistory(anchor)
+    audit = _ChainAudit(source, anchor, stored, report, StateReplay(anchor), tip, history)
     previous = _Previous(GENESIS_PREVIOUS_BLOCK_HASH, anchor.genesis_time_unix_ms)
     for height in range(1, tip + 1):
         previous = audit.verify_height(height, previous)

@@ -24,11 +24,16 @@ from ledger.chain.blocks import (
 
 
 def header_problems(
-    header: BlockHeader, tip: ChainTip, validators: CertifyingValidators
+    header: BlockHeader,
+    tip: ChainTip,
+    validators: CertifyingValidators,
+    *,
+    rules_version: int,
 ) -> list[InvalidBlock]:
     """Every reason ``header`` cannot follow ``tip``: its link (chain id, height, previous hash,
-    time: the first broken one, as ``verify_block_link`` says), the validator set it names and
-    its proposer. Empty when the header may follow."""
+    time: the first broken one, as ``verify_block_link`` says), the validator set it names, its
+    proposer, and the rules version in force at its height (ADR 0012). Empty when the header may
+    follow."""
     problems: list[InvalidBlock] = []
     try:
         verify_block_link(header, tip)
@@ -40,6 +45,13 @@ def header_problems(
         )
     if header.proposer not in validators.validator_set:
         problems.append(InvalidBlock(BlockProblem.UNKNOWN_PROPOSER, repr(header.proposer)))
+    if header.rules_version != rules_version:
+        problems.append(
+            InvalidBlock(
+                BlockProblem.WRONG_RULES_VERSION,
+                f"version {header.rules_version}, in force {rules_version}",
+            )
+        )
     return problems
 
 

@@ -43,6 +43,7 @@ from ledger.merkle.transaction_tree import merkle_root
 
 __all__ = [
     "GENESIS_PREVIOUS_BLOCK_HASH",
+    "GENESIS_RULES_VERSION",
     "MAX_EVIDENCE_PER_BLOCK",
     "VOTE_DOMAIN_TAG",
     "Block",
@@ -69,6 +70,8 @@ __all__ = [
 ]
 
 GENESIS_PREVIOUS_BLOCK_HASH = bytes(DIGEST_SIZE)
+# The registry rules a chain starts with (ADR 0012); RulesUpgrade transactions schedule later ones.
+GENESIS_RULES_VERSION = 1
 # At most this many evidence items per block (ledger/chain/block_checks.py): a flood of evidence
 # must
 # not crowd out transactions, nor cost every validator unbounded signature checks.
@@ -88,6 +91,7 @@ class BlockProblem(enum.Enum):
     # Judged against the validators in force (ledger/chain/block_checks.py), not by the block alone.
     WRONG_VALIDATOR_SET = "the header names another validator set than the one in force"
     UNKNOWN_PROPOSER = "the header's proposer is not a validator"
+    WRONG_RULES_VERSION = "the header names another rules version than the one in force"
     # Judged against the chain's limits (ledger/chain/block_checks.py, ``body_problems``).
     TOO_MANY_TRANSACTIONS = "the block carries more transactions than genesis allows per block"
     TOO_MUCH_EVIDENCE = "the block carries more evidence items than a block may"
@@ -117,6 +121,7 @@ class BlockHeader:
     last_commit_hash: bytes  # empty at height 1
     transaction_count: int
     evidence_hash: bytes = b""  # empty when the block carries no evidence
+    rules_version: int = GENESIS_RULES_VERSION  # the rules it was executed with (ADR 0012)
 
     def encode(self) -> bytes:
         message = block_pb2.BlockHeader(
@@ -131,6 +136,7 @@ class BlockHeader:
             last_commit_hash=self.last_commit_hash,
             transaction_count=self.transaction_count,
             evidence_hash=self.evidence_hash,
+            rules_version=self.rules_version,
         )
         return message.SerializeToString(deterministic=True)
 
@@ -155,6 +161,7 @@ class BlockHeader:
             last_commit_hash=message.last_commit_hash,
             transaction_count=message.transaction_count,
             evidence_hash=message.evidence_hash,
+            rules_version=message.rules_version,
         )
         if header.encode() != raw:
             raise InvalidBlock(BlockProblem.MALFORMED, "the header is not canonically encoded")
@@ -177,6 +184,8 @@ def _check_header_shape(header: BlockHeader) -> None:
         raise InvalidBlock(BlockProblem.MALFORMED, "last_commit_hash is neither empty nor 32 bytes")
     if len(header.evidence_hash) not in (0, DIGEST_SIZE):
         raise InvalidBlock(BlockProblem.MALFORMED, "evidence_hash is neither empty nor 32 bytes")
+    if header.rules_version < GENESIS_RULES_VERSION:
+        raise InvalidBlock(BlockProblem.MALFORMED, "rules_version is 1 or more")
 
 
 def _parse(message: block_pb2.BlockHeader | block_pb2.Block, raw: bytes, what: str) -> None:
@@ -282,6 +291,7 @@ def build_block(
     proposer: ValidatorId,
     last_commit: CommitCertificate | None,
     evidence: Sequence[bytes] = (),
+    rules_version: int = GENESIS_RULES_VERSION,
 ) -> Block:
     """The next block after ``previous``, carrying ``transactions`` already executed to reach
     ``state_root``. ``last_commit`` certifies ``previous`` (None only after genesis);
@@ -298,6 +308,7 @@ def build_block(
         last_commit_hash=b"" if last_commit is None else last_commit.certificate_hash,
         transaction_count=len(transactions),
         evidence_hash=evidence_hash(evidence),
+        rules_version=rules_version,
     )
     block = Block(header, tuple(transactions), last_commit, tuple(evidence))
     verify_block_contents(block)

@@ -304,6 +304,25 @@ class Store(StoreReader):
                 batch.put(SMT_PREFIX + node_hash, node)
             batch.put(META_KEY, save_record(meta))
 
+    def commit_snapshot(
+        self, meta: ChainMeta, records: Mapping[bytes, bytes], smt_nodes: Mapping[bytes, bytes],
+        block: Block, certificate: CommitCertificate,
+    ) -> None:  # fmt: skip
+        """A verified state snapshot (ADR 0013) at ``meta.height`` into an empty database, in
+        one synced batch: state, tree, application indexes, and that height's block and
+        certificate. Blocks below it are not held (they are served by the nodes that have them)."""
+        if self.load_meta() is not None:
+            raise StoreInvariantError(f"{self.path} already holds a chain")
+        height = _height_bytes(meta.height)
+        with self._db.write_batch(sync=True, transaction=True) as batch:
+            batch.put(BLOCK_PREFIX + height, block.encode())
+            batch.put(BLOCK_HASH_PREFIX + block.block_hash, height)
+            batch.put(COMMIT_PREFIX + height, certificate.encode())
+            self._write_state(batch, dict(records))
+            for node_hash, node in smt_nodes.items():
+                batch.put(SMT_PREFIX + node_hash, node)
+            batch.put(META_KEY, save_record(meta))
+
     def commit_block(self, commit: BlockCommit) -> ChainMeta:
         """Append one committed block and everything it changes, atomically and synced."""
         meta = self.load_meta()

@@ -19,6 +19,8 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ledger.governance.rules import apply_rules_upgrade
+from ledger.governance.validator_changes import apply_validator_set_change
 from ledger.identity.revocation import TrustStore
 from ledger.registry.attestation import apply_registrar_attestation
 from ledger.registry.common import RuleInput, RuleOutcome
@@ -49,6 +51,8 @@ _RULES: Mapping[str, Callable[[StateOverlay, RuleInput], RuleOutcome]] = {
     "registrar_decision": apply_registrar_decision,
     "termination_ownership_application": apply_termination_ownership_application,
     "revocation_list_update": apply_revocation_list_update,
+    "validator_set_change": apply_validator_set_change,
+    "rules_upgrade": apply_rules_upgrade,
 }
 
 

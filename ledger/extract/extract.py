@@ -1,5 +1,7 @@
 """Registry extracts ("үзінді көшірме", seed 002 para 11 and App. 1): what they hold and how
-anyone verifies one offline, trusting only the genesis validators (and the CAs behind them).
+anyone verifies one offline, trusting only the genesis file: its validators (and the CAs behind
+them), then each validator-set change the extract carries, approved by more than 2/3 of the
+set before it (ADR 0011).
 
 An extract states, for one cadastral number at one committed height, the property record and
 whether it carries an ACTIVE encumbrance, each with a sparse-Merkle proof against the state root
@@ -9,10 +11,10 @@ active lease encumbrance), not the node's word.
 
 extract.json (``extract_document``): the header, certificate, record bytes and proofs in hex,
 and a decoded view for people. ``verify_extract`` checks, in order: shape; chain; header; the
-certificate (more than 2/3 of the genesis validators' power, valid signatures, for exactly this
-header); the record keys; the proofs against the header's state root; the records' consistency;
-and that the view is exactly what the proven bytes say. Any altered field fails with a named
-reason (``ExtractProblem``).
+certificate (more than 2/3 of the power of the set in force at the height, valid signatures,
+for exactly this header); the record keys; the proofs against the header's state root; the
+records' consistency; and that the view is exactly what the proven bytes say. Any altered
+field fails with a named reason (``ExtractProblem``).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tirkeu_pb import api_pb2
+from google.protobuf.message import DecodeError
+from tirkeu_pb import api_pb2, transaction_pb2
 
 from ledger.audit.anchor import TrustAnchor
+from ledger.audit.validator_history import ValidatorHistory
 from ledger.chain.blocks import (
     BlockHeader,
+    CertifyingValidators,
     CommitCertificate,
     CommitProblem,
     InvalidBlock,
@@ -34,6 +39,7 @@ from ledger.chain.blocks import (
     verify_commit_certificate,
 )
 from ledger.extract.view import JsonValue, extract_view, first_difference
+from ledger.governance.validator_changes import InvalidChange
 from ledger.hashing import sha256
 from ledger.merkle.smt_proof import proof_from_bytes, verify_proof
 from ledger.merkle.transaction_tree import MalformedProof
@@ -63,6 +69,10 @@ class ExtractProblem(enum.Enum):
     RECORD_MALFORMED = "a proven record's bytes are not the record they should be"
     RECORDS_INCONSISTENT = "the property record and its active-encumbrance record disagree"
     VIEW_MISMATCH = "the decoded view is not what the proven records say"
+    VALIDATOR_CHANGE_UNAPPROVED = (
+        "a validator-set change on the path from genesis is not approved by more than 2/3 of "
+        "the set in force"
+    )
 
 
 class InvalidExtract(Exception):
@@ -89,6 +99,9 @@ class PropertyExtract:
     commit: bytes  # serialized CommitCertificate of that header
     property_record: ProvenRecord
     active_encumbrance: ProvenRecord
+    # (committing height, serialized ValidatorSetChange), in order: the path from the genesis
+    # set to the set that certifies ``header`` (ADR 0011); empty under the genesis set.
+    validator_changes: tuple[tuple[int, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +136,7 @@ def extract_from_message(message: api_pb2.PropertyExtract) -> PropertyExtract:
         commit=message.commit.SerializeToString(deterministic=True),
         property_record=proven(message.property),
         active_encumbrance=proven(message.active_encumbrance),
+        validator_changes=tuple((c.height, c.change) for c in message.validator_changes),
     )
 
 
@@ -132,7 +146,14 @@ def extract_document(extract: PropertyExtract) -> dict[str, JsonValue]:
     header = BlockHeader.decode(extract.header)
     certificate = CommitCertificate.decode(extract.commit)
     record, lease = decode_records(extract)
+    changes: dict[str, JsonValue] = {}
+    if extract.validator_changes:  # absent under the genesis set: older extracts stay valid
+        changes["validator_changes"] = [
+            {"height": height, "change": change.hex()}
+            for height, change in extract.validator_changes
+        ]
     return {
+        **changes,
         "format": EXTRACT_FORMAT,
         "chain_id": header.chain_id,
         "cadastral_number": extract.cadastral_number,
@@ -156,7 +177,9 @@ def _record_document(record: ProvenRecord) -> dict[str, JsonValue]:
 
 def extract_from_document(document: object) -> tuple[PropertyExtract, str, JsonValue]:
     """The extract, the chain id it names, and its view; InvalidExtract(MALFORMED) otherwise."""
-    fields = _object(document, "the extract", _TOP_FIELDS)
+    has_changes = isinstance(document, Mapping) and "validator_changes" in document
+    keys = _TOP_FIELDS | {"validator_changes"} if has_changes else _TOP_FIELDS
+    fields = _object(document, "the extract", keys)
     if fields["format"] != EXTRACT_FORMAT:
         raise InvalidExtract(ExtractProblem.MALFORMED, f"format is not {EXTRACT_FORMAT!r}")
     height = fields["height"]
@@ -169,6 +192,7 @@ def extract_from_document(document: object) -> tuple[PropertyExtract, str, JsonV
         commit=_hex(fields["commit"], "commit"),
         property_record=_proven(fields["property"], "property"),
         active_encumbrance=_proven(fields["active_encumbrance"], "active_encumbrance"),
+        validator_changes=_changes(fields["validator_changes"]) if has_changes else (),
     )
     return extract, _text(fields["chain_id"], "chain_id"), fields["view"]
 
@@ -198,6 +222,20 @@ def _hex(value: object, name: str) -> bytes:
     if decoded.hex() != value:
         raise InvalidExtract(ExtractProblem.MALFORMED, f"{name} is not lowercase hex")
     return decoded
+
+
+def _changes(value: object) -> tuple[tuple[int, bytes], ...]:
+    if not isinstance(value, list) or not value:
+        raise InvalidExtract(ExtractProblem.MALFORMED, "validator_changes must be a list")
+    found = []
+    for index, item in enumerate(value):
+        name = f"validator_changes[{index}]"
+        fields = _object(item, name, frozenset({"height", "change"}))
+        height = fields["height"]
+        if not isinstance(height, int) or isinstance(height, bool) or height < 1:
+            raise InvalidExtract(ExtractProblem.MALFORMED, f"{name}.height must be positive")
+        found.append((height, _hex(fields["change"], f"{name}.change")))
+    return tuple(found)
 
 
 def _proven(value: object, name: str) -> ProvenRecord:
@@ -281,8 +319,11 @@ def _certified_header(
         raise InvalidExtract(
             ExtractProblem.HEIGHT_MISMATCH, f"extract {extract.height}, header {header.height}"
         )
-    if header.validator_set_hash != anchor.validator_set_hash:
-        raise InvalidExtract(ExtractProblem.WRONG_VALIDATOR_SET, "not the genesis validators")
+    validators = validators_in_force(extract, anchor)
+    if header.validator_set_hash != validators.set_hash():
+        raise InvalidExtract(
+            ExtractProblem.WRONG_VALIDATOR_SET, "not the set genesis and the changes put in force"
+        )
     facts.update(
         chain_id=header.chain_id,
         height=header.height,
@@ -298,7 +339,7 @@ def _certified_header(
         verify_commit_certificate(
             certificate,
             chain_id=anchor.chain_id,
-            validators=anchor.validators,
+            validators=validators,
             height=header.height,
             block_hash=header.block_hash,
         )
@@ -309,7 +350,7 @@ def _certified_header(
             else ExtractProblem.CERTIFICATE_INVALID
         )
         raise InvalidExtract(problem, f"{error.problem.name}: {error.detail}") from None
-    validator_set = anchor.validators.validator_set
+    validator_set = validators.validator_set
     signers = [signature.validator_id for signature in certificate.signatures]
     facts.update(
         certified_by=signers,
@@ -317,6 +358,31 @@ def _certified_header(
         total_power=validator_set.total_power,
     )
     return header
+
+
+def validators_in_force(extract: PropertyExtract, anchor: TrustAnchor) -> CertifyingValidators:
+    """The set that must certify the extract's header: genesis's, then each change in turn,
+    each approved by more than 2/3 of the set before it (light-client walk, ADR 0011)."""
+    history = ValidatorHistory(anchor)
+    previous_height = 0
+    for index, (height, raw) in enumerate(extract.validator_changes):
+        name = f"validator_changes[{index}]"
+        if not previous_height <= height < extract.height:
+            raise InvalidExtract(
+                ExtractProblem.MALFORMED, f"{name}.height {height} is out of order"
+            )
+        previous_height = height
+        try:
+            message = transaction_pb2.ValidatorSetChange.FromString(raw)
+        except (DecodeError, ValueError) as error:
+            raise InvalidExtract(ExtractProblem.MALFORMED, f"{name}: {error}") from None
+        try:
+            history.follow_change(height, message)
+        except InvalidChange as error:
+            raise InvalidExtract(
+                ExtractProblem.VALIDATOR_CHANGE_UNAPPROVED, f"{name}: {error}"
+            ) from None
+    return history.validators_at(extract.height)
 
 
 def _check_keys(extract: PropertyExtract) -> None:

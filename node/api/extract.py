@@ -13,6 +13,7 @@ from __future__ import annotations
 from tirkeu_pb import api_pb2
 
 from ledger.chain.store import StoreInvariantError, StoreReader
+from ledger.governance.schedule import read_committed_changes
 from ledger.hashing import sha256
 from ledger.merkle.smt import get_value_hash, prove
 from ledger.merkle.smt_proof import proof_to_bytes
@@ -46,6 +47,11 @@ def build_property_extract(reader: StoreReader, cadastral_number: str) -> api_pb
         active_encumbrance=_state_proof(
             reader, header.state_root, active_encumbrance_key(cadastral_number)
         ),
+        # The path from the genesis set to the set that certified this header (ADR 0011).
+        validator_changes=[
+            api_pb2.CommittedValidatorChange(height=record.height, change=record.change)
+            for record in read_committed_changes(reader.state)
+        ],
     )
 
 

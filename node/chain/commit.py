@@ -11,6 +11,8 @@ block executed successfully") and the resulting state root must be the header's 
 from __future__ import annotations
 
 import enum
+import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -21,6 +23,7 @@ from ledger.chain.blocks import (
     Block,
     BlockHeader,
     BlockProblem,
+    CertifyingValidators,
     CommitCertificate,
     InvalidBlock,
     InvalidCommitCertificate,
@@ -30,12 +33,15 @@ from ledger.chain.blocks import (
 )
 from ledger.chain.store import BlockCommit, ChainMeta, Store, StoreReader
 from ledger.execution.executor import BlockExecution, BlockExecutor
+from ledger.governance.rules import KNOWN_RULES_VERSIONS, block_context_at, rules_version_at
+from ledger.governance.schedule import HeightOutsideSchedule, validators_at
 from ledger.merkle.smt import SmtUpdate
 from ledger.registry.notifications import save_notification
 from ledger.rejections import Rejection
+from ledger.state.access import StateReader
 from ledger.state.records import from_unix_ms
 from ledger.transactions.context import BlockContext
-from node.chain.evidence import InvalidEvidence, verify_evidence
+from node.chain.evidence import InvalidEvidence, evidence_height, verify_evidence
 from node.chain.open import ChainSetup
 
 
@@ -45,6 +51,7 @@ class BlockFault(enum.Enum):
     INVALID_COMMIT = "the block's own commit certificate does not verify"
     WRONG_VALIDATOR_SET = "the header names another validator set"
     UNKNOWN_PROPOSER = "the proposer is not a validator"
+    WRONG_RULES_VERSION = "the header names another rules version than the one in force"
     TRANSACTION_FAILED = "a transaction of the block does not apply"
     WRONG_STATE_ROOT = "executing the block gives another state root than the header's"
     INVALID_EVIDENCE = "an evidence item does not prove a double vote"
@@ -77,8 +84,33 @@ class CommittedBlock:
     rejections: Mapping[str, Rejection] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def block_context(setup: ChainSetup, height: int, time_unix_ms: int) -> BlockContext:
-    return BlockContext.from_genesis(setup.genesis, height, from_unix_ms(time_unix_ms))
+MAX_RULES_VERSION_VARIABLE = "TIRKEU_MAX_RULES_VERSION"
+
+
+@functools.cache
+def node_rules_versions() -> tuple[int, ...]:
+    """The rules versions this node executes: every version the software has, or only those up
+    to ``TIRKEU_MAX_RULES_VERSION`` (an operator who has not approved a newer version pins the
+    node below it; it then stops at the upgrade height as a node without the version would)."""
+    ceiling = os.environ.get(MAX_RULES_VERSION_VARIABLE, "")
+    if not ceiling.strip():
+        return KNOWN_RULES_VERSIONS
+    return tuple(v for v in KNOWN_RULES_VERSIONS if v <= int(ceiling))
+
+
+def block_context(
+    setup: ChainSetup, state: StateReader, height: int, time_unix_ms: int
+) -> BlockContext:
+    """The context of a block at ``height`` on ``state`` (the state it follows), with the rules
+    of that height (ADR 0012); raises RulesVersionUnsupported when this node lacks them: the
+    engine then stops (node/runtime/runner.py, event ``rules_version_unsupported``)."""
+    return block_context_at(
+        setup.genesis,
+        state,
+        height,
+        from_unix_ms(time_unix_ms),
+        supported=node_rules_versions(),
+    )
 
 
 def execute_block(
@@ -98,13 +130,20 @@ def execute_block(
     too_big = body_problems(block, setup.genesis.limits.max_block_transactions)
     if too_big:
         raise BlockRejected(BlockFault.OVER_LIMITS, str(too_big[0])) from too_big[0]
-    _check_header(header, meta, setup)
+    # The sets in force come from the state this block follows (ADR 0011): it answers for
+    # its own height (the last commit's) and every later one.
+    _check_header(
+        header,
+        meta,
+        validators_at(reader.state, header.height),
+        rules_version_at(reader.state, header.height),
+    )
     if block.last_commit is not None:
         try:
             verify_commit_certificate(
                 block.last_commit,
                 chain_id=setup.chain_id,
-                validators=setup.validators,
+                validators=validators_at(reader.state, meta.height),
                 height=Height(meta.height),
                 block_hash=meta.block_hash,
             )
@@ -112,10 +151,11 @@ def execute_block(
             raise BlockRejected(BlockFault.INVALID_LAST_COMMIT, str(error)) from error
     for item in block.evidence:
         try:
-            verify_evidence(item, setup.chain_id, setup.validators)
-        except InvalidEvidence as error:
+            verify_evidence(item, setup.chain_id, _evidence_validators(reader, item))
+        except (InvalidEvidence, HeightOutsideSchedule) as error:
             raise BlockRejected(BlockFault.INVALID_EVIDENCE, str(error)) from error
-    executor = BlockExecutor(reader.state, block_context(setup, header.height, header.time_unix_ms))
+    context = block_context(setup, reader.state, header.height, header.time_unix_ms)
+    executor = BlockExecutor(reader.state, context)
     for index, envelope in enumerate(block.transactions):
         outcome = executor.try_apply(envelope)
         if isinstance(outcome, Rejection):
@@ -133,13 +173,24 @@ def execute_block(
 _HEADER_FAULTS = {
     BlockProblem.WRONG_VALIDATOR_SET: BlockFault.WRONG_VALIDATOR_SET,
     BlockProblem.UNKNOWN_PROPOSER: BlockFault.UNKNOWN_PROPOSER,
+    BlockProblem.WRONG_RULES_VERSION: BlockFault.WRONG_RULES_VERSION,
 }
 
 
-def _check_header(header: BlockHeader, meta: ChainMeta, setup: ChainSetup) -> None:
+def _evidence_validators(reader: StoreReader, item: bytes) -> CertifyingValidators:
+    """The set in force at the height of the evidence's votes (the state's own height when the
+    bytes do not parse: verify_evidence then names the fault)."""
+    meta = _meta(reader)
+    height = max(evidence_height(item) or meta.height, meta.height)
+    return validators_at(reader.state, height)
+
+
+def _check_header(
+    header: BlockHeader, meta: ChainMeta, validators: CertifyingValidators, rules_version: int
+) -> None:
     # The auditor makes the same checks (ledger/chain/block_checks.py); the node refuses on the
     # first.
-    problems = header_problems(header, meta.tip(), setup.validators)
+    problems = header_problems(header, meta.tip(), validators, rules_version=rules_version)
     if not problems:
         return
     first = problems[0]
@@ -167,7 +218,7 @@ def persist_block(
         verify_commit_certificate(
             certificate,
             chain_id=setup.chain_id,
-            validators=setup.validators,
+            validators=validators_at(store.state, block.height),
             height=block.height,
             block_hash=block.block_hash,
         )

@@ -23,7 +23,7 @@ from consensus.types import ValidatorId, Vote
 # (ledger/chain/block_checks.py); re-exported (``__all__``) for the node's callers.
 from ledger.chain.blocks import MAX_EVIDENCE_PER_BLOCK
 from ledger.chain.commit_certificates import CertifyingValidators
-from node.chain.signed_messages import BadMessage, verify_vote
+from node.chain.signed_messages import BadMessage, verify_vote, vote_of
 
 __all__ = [
     "MAX_EVIDENCE_PER_BLOCK",
@@ -52,6 +52,16 @@ def make_evidence(vote_a: peer_pb2.SignedVote, vote_b: peer_pb2.SignedVote) -> b
     # Canonical order, so both halves seen in either order give the same bytes.
     first, second = sorted((vote_a, vote_b), key=lambda v: v.SerializeToString(deterministic=True))
     return peer_pb2.Evidence(vote_a=first, vote_b=second).SerializeToString(deterministic=True)
+
+
+def evidence_height(encoded: bytes) -> int | None:
+    """The height of the first vote of ``encoded`` (whose set must judge it); None when the
+    bytes do not parse."""
+    try:
+        evidence = peer_pb2.Evidence.FromString(encoded)
+        return vote_of(evidence.vote_a).height
+    except (DecodeError, ValueError, BadMessage):
+        return None
 
 
 def verify_evidence(encoded: bytes, chain_id: str, validators: CertifyingValidators) -> DoubleVote:

@@ -240,7 +240,10 @@ class LedgerNode:
     def _recheck_pending(self, meta: ChainMeta) -> None:
         """Drop pending transactions the new state refuses (expired, decided meanwhile, ...)."""
         context = block_context(
-            self.setup, meta.height + 1, next_block_time(meta.time_unix_ms, self._clock_ms())
+            self.setup,
+            self.store.state,
+            meta.height + 1,
+            next_block_time(meta.time_unix_ms, self._clock_ms()),
         )
         for pending in self.mempool.snapshot():
             outcome = check_transaction(self.store.state, pending.envelope, context)

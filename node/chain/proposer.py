@@ -15,6 +15,8 @@ from consensus.types import ValidatorId
 from ledger.chain.blocks import apply_state_writes, build_block
 from ledger.chain.store import Store, StoreReader
 from ledger.execution.executor import BlockExecutor, check_transaction
+from ledger.governance.rules import rules_version_at
+from ledger.governance.schedule import validators_at
 from ledger.rejections import Rejection
 from node.chain.commit import ExecutedBlock, block_context
 from node.chain.mempool import PendingTransaction
@@ -42,7 +44,7 @@ def check_at_tip(
         if meta is None:
             raise RuntimeError("the node's store holds no chain")
         context = block_context(
-            setup, meta.height + 1, next_block_time(meta.time_unix_ms, now_unix_ms)
+            setup, view.state, meta.height + 1, next_block_time(meta.time_unix_ms, now_unix_ms)
         )
         return check_transaction(view.state, envelope, context)
 
@@ -63,7 +65,7 @@ def assemble_block(
         raise RuntimeError("the store holds no chain: open it with node.chain.open.open_chain")
     height = meta.height + 1
     time_unix_ms = next_block_time(meta.time_unix_ms, now_unix_ms)
-    executor = BlockExecutor(reader.state, block_context(setup, height, time_unix_ms))
+    executor = BlockExecutor(reader.state, block_context(setup, reader.state, height, time_unix_ms))
     included: list[bytes] = []
     rejections: dict[str, Rejection] = {}
     for transaction in pending[: setup.genesis.limits.max_block_transactions]:
@@ -79,7 +81,8 @@ def assemble_block(
         time_unix_ms=time_unix_ms,
         transactions=included,
         state_root=update.root,
-        validator_set_hash=setup.validator_set_hash,
+        validator_set_hash=validators_at(reader.state, height).set_hash(),
+        rules_version=rules_version_at(reader.state, height),
         proposer=proposer,
         last_commit=reader.load_commit(meta.height) if meta.height > 0 else None,
         evidence=evidence,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from consensus.types import Round, ValidatorId
 from ledger.chain.blocks import CommitSignature, build_commit_certificate
 from ledger.chain.store import Store
+from ledger.governance.schedule import validators_at
 from ledger.rejections import Rejection
 from node.chain.commit import CommittedBlock, ExecutedBlock, persist_block
 from node.chain.mempool import Mempool
@@ -54,6 +55,10 @@ def commit_with_precommits(
     raises node.chain.commit.BlockRejected when they do not certify it."""
     block = executed.block
     certificate = build_commit_certificate(
-        setup.validators.validator_set, block.height, round_number, block.block_hash, precommits
+        validators_at(store.state, block.height).validator_set,
+        block.height,
+        round_number,
+        block.block_hash,
+        precommits,
     )
     return persist_block(store, setup, executed, certificate, rejections)

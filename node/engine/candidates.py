@@ -25,6 +25,7 @@ from consensus import Event, Proposal, ProposalReceived, ValidatorId, Vote, Vote
 from consensus.types import BlockId, Height, Round
 from ledger.chain.blocks import Block, InvalidBlock
 from ledger.chain.store import Store
+from ledger.governance.schedule import HeightOutsideSchedule, validators_at
 from ledger.rejections import Rejection
 from node.chain.commit import ExecutedBlock
 from node.chain.evidence import EvidencePool
@@ -125,7 +126,11 @@ class CandidateBlocks:
         if not message.HasField("proposal"):
             return True
         signed = message.proposal
-        validators = self._setup.validators.validator_set
+        try:
+            validators = validators_at(self._store.state, signed.height).validator_set
+        except HeightOutsideSchedule:  # a proposal for a height this node has left behind
+            self._metrics.consensus_dropped.labels(reason="not_proposer").inc()
+            return False
         if validators.proposer(Height(signed.height), Round(signed.round)) != signed.proposer:
             self._metrics.consensus_dropped.labels(reason="not_proposer").inc()
             return False

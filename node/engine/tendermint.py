@@ -46,7 +46,9 @@ from consensus import (
     resume_point,
 )
 from ledger.chain.store import ChainMeta
-from node.chain.commit import CommittedBlock
+from ledger.governance.rules import RulesVersionUnsupported, rules_version_at
+from ledger.governance.schedule import validators_at
+from node.chain.commit import CommittedBlock, node_rules_versions
 from node.chain.evidence import EvidencePool, report_misbehaviour
 from node.engine.candidates import CandidateBlocks
 from node.engine.commit import apply_synced, commit_decision, note_commit
@@ -262,7 +264,12 @@ class TendermintEngine:
         last = self._outbox.last_signed
         record = last.record if last is not None else None
         resume = resume_point(record, height)
-        self._step(StartHeight(height, self._setup.validators.validator_set, resume))
+        # Never vote on a height whose rules this node lacks (ADR 0012): stop here instead.
+        version = rules_version_at(self._store.state, height)
+        if version not in node_rules_versions():
+            raise RulesVersionUnsupported(height, version, node_rules_versions())
+        in_force = validators_at(self._store.state, height).validator_set
+        self._step(StartHeight(height, in_force, resume))
         if resuming:
             self._replay_logged(height, last.message if last is not None else None)
         for message in kept:

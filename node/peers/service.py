@@ -3,7 +3,10 @@
 It shares the node's mutual-TLS port with the Ledger service, so TLS has already checked that
 the caller's certificate chains to the node's CA bundle. Here the caller is judged again:
   - consensus messages, transaction gossip and block announcements are accepted only from a
-    certificate of the genesis validator set (same SHA-256 fingerprint as genesis lists);
+    certificate of a validator in the schedule in state: the set in force or the one committed
+    to take over (ledger/governance/schedule.py; genesis's set until the first change);
+  - a proposal or vote is verified with the set in force at its own height (ADR 0011): after a
+    key rotation takes effect, a vote signed with the old key is refused;
   - status and block fetches (block sync) are accepted only from the chain's own nodes, the
     callers that may read every block through the Ledger API too (one rule, ledger/identity/roles.py
     ``is_chain_node``): a genesis validator, or KTK's observer (a node certificate whose
@@ -18,6 +21,7 @@ queued for the engine: the engine thread never spends time on a stranger's garba
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, cast
@@ -27,6 +31,13 @@ from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2, peer_pb2_grpc
 
 from consensus.types import ValidatorId
+from ledger.governance.schedule import (
+    HeightOutsideSchedule,
+    ValidatorSchedule,
+    certifying_validators,
+    read_schedule,
+    validators_at,
+)
 from ledger.identity.certificates import MalformedCertificate, load_certificate
 from ledger.identity.identifiers import InvalidIdentifier
 from ledger.state.access import StateReader
@@ -73,10 +84,6 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         self._log = log
         self._state: StateReader = state if state is not None else genesis_state(setup)[1]
         self._clock = clock
-        self._validator_by_fingerprint = {
-            info.fingerprint: validator_id
-            for validator_id, info in setup.validators.certificates.items()
-        }
 
     # --- who is calling ------------------------------------------------------------------------
 
@@ -89,7 +96,8 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         validator_id = None
         if pem is not None:
             try:
-                validator_id = self._validator_by_fingerprint.get(load_certificate(pem).fingerprint)
+                scheduled = _validators_by_fingerprint(read_schedule(self._state))
+                validator_id = scheduled.get(load_certificate(pem).fingerprint)
             except (MalformedCertificate, InvalidIdentifier):
                 validator_id = None
         if validator_id is None:
@@ -118,12 +126,14 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         sender = self._validator(context)
         try:
             if request.HasField("proposal"):
-                verify_proposal(request.proposal, self._setup.chain_id, self._setup.validators)
+                in_force = validators_at(self._state, request.proposal.height)
+                verify_proposal(request.proposal, self._setup.chain_id, in_force)
             elif request.HasField("vote"):
-                verify_vote(request.vote, self._setup.chain_id, self._setup.validators)
+                in_force = validators_at(self._state, request.vote.height)
+                verify_vote(request.vote, self._setup.chain_id, in_force)
             else:
                 raise BadMessage("an empty consensus message")
-        except BadMessage as error:
+        except (BadMessage, HeightOutsideSchedule) as error:
             # Relayed messages are fine (a vote signed by another validator), forged ones not.
             self._log.warning("consensus_message_refused", sender=sender, detail=str(error))
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
@@ -157,6 +167,15 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         count = min(max(request.max_blocks, 1), MAX_BLOCKS_PER_FETCH)
         blocks = self._handler.certified_blocks(max(request.from_height, 1), count)
         return peer_pb2.GetBlocksResponse(blocks=blocks)
+
+
+@functools.lru_cache(maxsize=4)
+def _validators_by_fingerprint(schedule: ValidatorSchedule) -> dict[str, ValidatorId]:
+    return {
+        info.fingerprint: validator_id
+        for scheduled in schedule.sets
+        for validator_id, info in certifying_validators(scheduled.validators).certificates.items()
+    }
 
 
 def add_peer_service(server: grpc.Server, service: PeerService) -> None:

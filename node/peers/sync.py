@@ -30,6 +30,7 @@ from ledger.chain.blocks import (
     verify_commit_certificate,
 )
 from ledger.chain.store import Store
+from ledger.governance.schedule import validators_at
 from ledger.rejections import Rejection
 from node.chain.commit import (
     BlockFault,
@@ -94,7 +95,7 @@ def apply_certified_block(
         certified = decode_certified(message)
         if certified.block.height != meta.height + 1:
             return None  # already have it, or a gap: block sync fetches in order
-        _verify_certificate(setup, certified)  # cheap first: n signatures, no execution
+        _verify_certificate(store, setup, certified)  # cheap first: n signatures, no execution
         executed = execute_block(store, setup, certified.block)
         return persist_block(store, setup, executed, certified.certificate, _no_rejections())
     except BlockRejected as error:
@@ -133,12 +134,14 @@ def apply_certified_blocks(
     return applied
 
 
-def _verify_certificate(setup: ChainSetup, certified: CertifiedBlock) -> None:
+def _verify_certificate(store: Store, setup: ChainSetup, certified: CertifiedBlock) -> None:
+    # The set in force at the block's height, from the state it follows (ADR 0011): a set
+    # change committed at H certifies from H + 2, and the store's state already says so.
     try:
         verify_commit_certificate(
             certified.certificate,
             chain_id=setup.chain_id,
-            validators=setup.validators,
+            validators=validators_at(store.state, certified.block.height),
             height=certified.block.height,
             block_hash=certified.block.block_hash,
         )

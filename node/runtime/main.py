@@ -2,9 +2,12 @@
 
     tirkeu-node --config node.toml                  run until SIGTERM/SIGINT
     tirkeu-node replay --config node.toml [--json]  re-execute the stored blocks (node stopped)
+    tirkeu-node snapshot create|verify|restore ...  state snapshots (node/runtime/snapshot_cli.py)
 
 Exit codes: 0 stopped cleanly / replay matches; 1 the chain cannot be resumed, the engine
-failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable.
+failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable;
+3 the chain reached a rules version this node does not have (event ``rules_version_unsupported``,
+docs/adr/0012-rules-versions-and-the-pilot-window.md): upgrade the software and start it again.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from node.operations.config import InvalidConfig, NodeConfig, load_config
 from node.operations.log import configure_logging, node_logger
 from node.runtime.runner import NodeRuntime, NodeSetupError
 from node.runtime.server import ServerSetupError
+from node.runtime.snapshot_cli import snapshot
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_SETUP = 2
+EXIT_RULES_UNSUPPORTED = 3  # the chain reached a rules version this node lacks (ADR 0012)
 # How often the main thread looks at the engine while waiting for a signal.
 _SUPERVISE_SECONDS = 0.2
 
@@ -94,6 +99,9 @@ def replay(config_path: Path, as_json: bool) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_FAILURE)
 
 
+main.add_command(snapshot)
+
+
 def _config_or_exit(path: Path) -> NodeConfig:
     try:
         return load_config(path)
@@ -129,4 +137,6 @@ def run_node(config_path: Path) -> int:
         if runtime.failed.is_set():
             break
     runtime.stop()
+    if runtime.rules_unsupported.is_set():
+        return EXIT_RULES_UNSUPPORTED
     return EXIT_FAILURE if runtime.failed.is_set() else EXIT_OK

@@ -21,6 +21,8 @@ from tirkeu_pb import peer_pb2
 
 from consensus.types import ValidatorId
 from ledger.chain.store import Store, StoreUnavailable
+from ledger.governance.rules import RulesVersionUnsupported
+from ledger.governance.schedule import ValidatorSchedule, read_schedule
 from ledger.identity.certificates import (
     CertificateKind,
     MalformedCertificate,
@@ -63,8 +65,12 @@ class NodeKeys:
     signing_key: ec.EllipticCurvePrivateKey
 
 
-def load_node_keys(config: NodeConfig, setup: ChainSetup) -> NodeKeys:
-    """The TLS material, checked to be this validator's genesis identity and key."""
+def load_node_keys(config: NodeConfig, schedule: ValidatorSchedule) -> NodeKeys:
+    """The TLS material, checked against the validator sets in the node's state (ADR 0011): a
+    validator named there must hold one of the certificates scheduled for it (the one in force,
+    or the one a committed key rotation brings); an observer must hold none. A validator the
+    state does not name yet (added by a change this node has not synced) may start: it votes
+    once its set is in force."""
     try:
         certificate_pem = config.tls.certificate.read_bytes()
         key_pem = config.tls.key.read_bytes()
@@ -81,21 +87,24 @@ def load_node_keys(config: NodeConfig, setup: ChainSetup) -> NodeKeys:
         raise NodeSetupError(f"{config.tls.key} is not an ECDSA P-256 private key")
     if _public_key_bytes(key.public_key()) != _public_key_bytes(certificate.public_key()):
         raise NodeSetupError(f"{config.tls.key} is not the key of {config.tls.certificate}")
+    scheduled = [v for s in schedule.sets for v in s.validators]
     if config.role is NodeRole.OBSERVER:
         if certificate.kind is not CertificateKind.NODE:
             raise NodeSetupError(f"{config.tls.certificate} is not a node certificate")
-        if any(
-            v.fingerprint == certificate.fingerprint for v in setup.validators.certificates.values()
-        ):
+        if any(v.certificate_der == certificate.der for v in scheduled):
             raise NodeSetupError("an observer must not hold a validator's certificate")
         return NodeKeys(TlsMaterial(certificate_pem, key_pem, trust_pem), key)
-    validator = setup.validators.certificates.get(ValidatorId(config.node_id))
-    if validator is None:
-        raise NodeSetupError(f"{config.node_id!r} is not a validator of the genesis file")
-    if validator.fingerprint != certificate.fingerprint:
+    mine = {v.certificate_der for v in scheduled if v.validator_id == config.node_id}
+    others = {v.certificate_der for v in scheduled if v.validator_id != config.node_id}
+    if certificate.der in others:
+        raise NodeSetupError(f"{config.tls.certificate} is another validator's certificate")
+    if mine and certificate.der not in mine:
         raise NodeSetupError(
-            f"{config.tls.certificate} is not the certificate genesis lists for {config.node_id!r}"
+            f"{config.tls.certificate} is not a certificate the validator sets in state list "
+            f"for {config.node_id!r}"
         )
+    if certificate.kind is not CertificateKind.NODE:
+        raise NodeSetupError(f"{config.tls.certificate} is not a node certificate")
     return NodeKeys(TlsMaterial(certificate_pem, key_pem, trust_pem), key)
 
 
@@ -117,6 +126,8 @@ class NodeRuntime:
         self.config = config
         self.log = log
         self.failed = threading.Event()  # set when the engine died: the process must exit 1
+        # Set when the chain reached a rules version this node lacks (ADR 0012): exit 3.
+        self.rules_unsupported = threading.Event()
         self.stopped = threading.Event()
         self.metrics = NodeMetrics()
         self._store: Store | None = None
@@ -135,12 +146,12 @@ class NodeRuntime:
         except OSError as error:
             raise NodeSetupError(f"cannot read the genesis file: {error}") from error
         setup = chain_setup(genesis_bytes)  # InvalidGenesis propagates
-        keys = load_node_keys(config, setup)
         try:
             store = open_chain(config.data_dir, setup)
         except StoreUnavailable as error:
             raise ChainStartError(str(error)) from error
         self._store = store
+        keys = load_node_keys(config, read_schedule(store.state))
         meta = store.load_meta()
         if meta is None:
             raise ChainStartError("the store has no chain after opening")
@@ -275,6 +286,19 @@ class NodeRuntime:
             return
         try:
             engine.run()
+        except RulesVersionUnsupported as error:
+            # Not a fault: the network moved to rules this software does not have. Stop
+            # before executing or voting on the first block under them; every block before
+            # stays served until the operator upgrades and restarts.
+            self.log.error(
+                "rules_version_unsupported",
+                height=error.height,
+                rules_version=error.version,
+                supported=list(error.supported),
+            )
+            self.rules_unsupported.set()
+            self.failed.set()
+            self.stopped.set()
         except Exception:
             # A broken invariant (the store refused our own block, a corrupt record): stop
             # serving rather than answer from a state that may be wrong.

@@ -422,17 +422,27 @@ class StateProof(_message.Message):
     def __init__(self, key: _Optional[bytes] = ..., present: _Optional[bool] = ..., value: _Optional[bytes] = ..., proof: _Optional[bytes] = ...) -> None: ...
 
 class PropertyExtract(_message.Message):
-    __slots__ = ("cadastral_number", "height", "header", "commit", "property", "active_encumbrance")
+    __slots__ = ("cadastral_number", "height", "header", "commit", "property", "active_encumbrance", "validator_changes")
     CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     HEADER_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     PROPERTY_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_ENCUMBRANCE_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_CHANGES_FIELD_NUMBER: _ClassVar[int]
     cadastral_number: str
     height: int
     header: bytes
     commit: _block_pb2.CommitCertificate
     property: StateProof
     active_encumbrance: StateProof
-    def __init__(self, cadastral_number: _Optional[str] = ..., height: _Optional[int] = ..., header: _Optional[bytes] = ..., commit: _Optional[_Union[_block_pb2.CommitCertificate, _Mapping]] = ..., property: _Optional[_Union[StateProof, _Mapping]] = ..., active_encumbrance: _Optional[_Union[StateProof, _Mapping]] = ...) -> None: ...
+    validator_changes: _containers.RepeatedCompositeFieldContainer[CommittedValidatorChange]
+    def __init__(self, cadastral_number: _Optional[str] = ..., height: _Optional[int] = ..., header: _Optional[bytes] = ..., commit: _Optional[_Union[_block_pb2.CommitCertificate, _Mapping]] = ..., property: _Optional[_Union[StateProof, _Mapping]] = ..., active_encumbrance: _Optional[_Union[StateProof, _Mapping]] = ..., validator_changes: _Optional[_Iterable[_Union[CommittedValidatorChange, _Mapping]]] = ...) -> None: ...
+
+class CommittedValidatorChange(_message.Message):
+    __slots__ = ("height", "change")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    change: bytes
+    def __init__(self, height: _Optional[int] = ..., change: _Optional[bytes] = ...) -> None: ...

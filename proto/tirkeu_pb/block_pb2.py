@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15tirkeu_pb/block.proto\x12\ttirkeu.v1\"\x8b\x02\n\x0b\x42lockHeader\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x14\n\x0ctime_unix_ms\x18\x03 \x01(\x03\x12\x1b\n\x13previous_block_hash\x18\x04 \x01(\x0c\x12\x19\n\x11transactions_root\x18\x05 \x01(\x0c\x12\x12\n\nstate_root\x18\x06 \x01(\x0c\x12\x1a\n\x12validator_set_hash\x18\x07 \x01(\x0c\x12\x10\n\x08proposer\x18\x08 \x01(\t\x12\x18\n\x10last_commit_hash\x18\t \x01(\x0c\x12\x19\n\x11transaction_count\x18\n \x01(\r\x12\x15\n\revidence_hash\x18\x0b \x01(\x0c\"r\n\x05\x42lock\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x14\n\x0ctransactions\x18\x02 \x03(\x0c\x12\x31\n\x0blast_commit\x18\x03 \x01(\x0b\x32\x1c.tirkeu.v1.CommitCertificate\x12\x10\n\x08\x65vidence\x18\x04 \x03(\x0c\":\n\x0f\x43ommitSignature\x12\x14\n\x0cvalidator_id\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"v\n\x11\x43ommitCertificate\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\r\x12\x12\n\nblock_hash\x18\x03 \x01(\x0c\x12.\n\nsignatures\x18\x04 \x03(\x0b\x32\x1a.tirkeu.v1.CommitSignatureb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15tirkeu_pb/block.proto\x12\ttirkeu.v1\"\xa2\x02\n\x0b\x42lockHeader\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x14\n\x0ctime_unix_ms\x18\x03 \x01(\x03\x12\x1b\n\x13previous_block_hash\x18\x04 \x01(\x0c\x12\x19\n\x11transactions_root\x18\x05 \x01(\x0c\x12\x12\n\nstate_root\x18\x06 \x01(\x0c\x12\x1a\n\x12validator_set_hash\x18\x07 \x01(\x0c\x12\x10\n\x08proposer\x18\x08 \x01(\t\x12\x18\n\x10last_commit_hash\x18\t \x01(\x0c\x12\x19\n\x11transaction_count\x18\n \x01(\r\x12\x15\n\revidence_hash\x18\x0b \x01(\x0c\x12\x15\n\rrules_version\x18\x0c \x01(\r\"r\n\x05\x42lock\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x14\n\x0ctransactions\x18\x02 \x03(\x0c\x12\x31\n\x0blast_commit\x18\x03 \x01(\x0b\x32\x1c.tirkeu.v1.CommitCertificate\x12\x10\n\x08\x65vidence\x18\x04 \x03(\x0c\":\n\x0f\x43ommitSignature\x12\x14\n\x0cvalidator_id\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"v\n\x11\x43ommitCertificate\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\r\x12\x12\n\nblock_hash\x18\x03 \x01(\x0c\x12.\n\nsignatures\x18\x04 \x03(\x0b\x32\x1a.tirkeu.v1.CommitSignatureb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,11 +32,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tirkeu_pb.block_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BLOCKHEADER']._serialized_start=37
-  _globals['_BLOCKHEADER']._serialized_end=304
-  _globals['_BLOCK']._serialized_start=306
-  _globals['_BLOCK']._serialized_end=420
-  _globals['_COMMITSIGNATURE']._serialized_start=422
-  _globals['_COMMITSIGNATURE']._serialized_end=480
-  _globals['_COMMITCERTIFICATE']._serialized_start=482
-  _globals['_COMMITCERTIFICATE']._serialized_end=600
+  _globals['_BLOCKHEADER']._serialized_end=327
+  _globals['_BLOCK']._serialized_start=329
+  _globals['_BLOCK']._serialized_end=443
+  _globals['_COMMITSIGNATURE']._serialized_start=445
+  _globals['_COMMITSIGNATURE']._serialized_end=503
+  _globals['_COMMITCERTIFICATE']._serialized_start=505
+  _globals['_COMMITCERTIFICATE']._serialized_end=623
 # @@protoc_insertion_point(module_scope)

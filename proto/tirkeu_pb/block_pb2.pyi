@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class BlockHeader(_message.Message):
-    __slots__ = ("chain_id", "height", "time_unix_ms", "previous_block_hash", "transactions_root", "state_root", "validator_set_hash", "proposer", "last_commit_hash", "transaction_count", "evidence_hash")
+    __slots__ = ("chain_id", "height", "time_unix_ms", "previous_block_hash", "transactions_root", "state_root", "validator_set_hash", "proposer", "last_commit_hash", "transaction_count", "evidence_hash", "rules_version")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     TIME_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class BlockHeader(_message.Message):
     LAST_COMMIT_HASH_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_COUNT_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_HASH_FIELD_NUMBER: _ClassVar[int]
+    RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
     chain_id: str
     height: int
     time_unix_ms: int
@@ -30,7 +31,8 @@ class BlockHeader(_message.Message):
     last_commit_hash: bytes
     transaction_count: int
     evidence_hash: bytes
-    def __init__(self, chain_id: _Optional[str] = ..., height: _Optional[int] = ..., time_unix_ms: _Optional[int] = ..., previous_block_hash: _Optional[bytes] = ..., transactions_root: _Optional[bytes] = ..., state_root: _Optional[bytes] = ..., validator_set_hash: _Optional[bytes] = ..., proposer: _Optional[str] = ..., last_commit_hash: _Optional[bytes] = ..., transaction_count: _Optional[int] = ..., evidence_hash: _Optional[bytes] = ...) -> None: ...
+    rules_version: int
+    def __init__(self, chain_id: _Optional[str] = ..., height: _Optional[int] = ..., time_unix_ms: _Optional[int] = ..., previous_block_hash: _Optional[bytes] = ..., transactions_root: _Optional[bytes] = ..., state_root: _Optional[bytes] = ..., validator_set_hash: _Optional[bytes] = ..., proposer: _Optional[str] = ..., last_commit_hash: _Optional[bytes] = ..., transaction_count: _Optional[int] = ..., evidence_hash: _Optional[bytes] = ..., rules_version: _Optional[int] = ...) -> None: ...
 
 class Block(_message.Message):
     __slots__ = ("header", "transactions", "last_commit", "evidence")

@@ -53,6 +53,14 @@ class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUSPEND: _ClassVar[Decision]
     RESUME: _ClassVar[Decision]
     REFUSE: _ClassVar[Decision]
+
+class ValidatorChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VALIDATOR_CHANGE_KIND_UNSPECIFIED: _ClassVar[ValidatorChangeKind]
+    ADD_VALIDATOR: _ClassVar[ValidatorChangeKind]
+    REMOVE_VALIDATOR: _ClassVar[ValidatorChangeKind]
+    REWEIGHT_VALIDATOR: _ClassVar[ValidatorChangeKind]
+    ROTATE_VALIDATOR_KEY: _ClassVar[ValidatorChangeKind]
 PROPERTY_KIND_UNSPECIFIED: PropertyKind
 APARTMENT: PropertyKind
 HOUSE: PropertyKind
@@ -82,6 +90,11 @@ REGISTER: Decision
 SUSPEND: Decision
 RESUME: Decision
 REFUSE: Decision
+VALIDATOR_CHANGE_KIND_UNSPECIFIED: ValidatorChangeKind
+ADD_VALIDATOR: ValidatorChangeKind
+REMOVE_VALIDATOR: ValidatorChangeKind
+REWEIGHT_VALIDATOR: ValidatorChangeKind
+ROTATE_VALIDATOR_KEY: ValidatorChangeKind
 
 class Envelope(_message.Message):
     __slots__ = ("body", "signatures")
@@ -100,7 +113,7 @@ class Signature(_message.Message):
     def __init__(self, certificate: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class TransactionBody(_message.Message):
-    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "payment_confirmation", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update")
+    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "payment_confirmation", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update", "validator_set_change", "rules_upgrade")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRY_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
@@ -111,6 +124,8 @@ class TransactionBody(_message.Message):
     REGISTRAR_DECISION_FIELD_NUMBER: _ClassVar[int]
     TERMINATION_OWNERSHIP_APPLICATION_FIELD_NUMBER: _ClassVar[int]
     REVOCATION_LIST_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_SET_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RULES_UPGRADE_FIELD_NUMBER: _ClassVar[int]
     chain_id: str
     expiry_height: int
     nonce: bytes
@@ -121,7 +136,9 @@ class TransactionBody(_message.Message):
     registrar_decision: RegistrarDecision
     termination_ownership_application: TerminationOwnershipApplication
     revocation_list_update: RevocationListUpdate
-    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., payment_confirmation: _Optional[_Union[PaymentConfirmation, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ...) -> None: ...
+    validator_set_change: ValidatorSetChange
+    rules_upgrade: RulesUpgrade
+    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., payment_confirmation: _Optional[_Union[PaymentConfirmation, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ..., validator_set_change: _Optional[_Union[ValidatorSetChange, _Mapping]] = ..., rules_upgrade: _Optional[_Union[RulesUpgrade, _Mapping]] = ...) -> None: ...
 
 class SignedDocument(_message.Message):
     __slots__ = ("sha256", "cms", "title")
@@ -300,3 +317,43 @@ class RevocationListUpdate(_message.Message):
     CRL_FIELD_NUMBER: _ClassVar[int]
     crl: bytes
     def __init__(self, crl: _Optional[bytes] = ...) -> None: ...
+
+class ValidatorApproval(_message.Message):
+    __slots__ = ("validator_id", "signature")
+    VALIDATOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    validator_id: str
+    signature: bytes
+    def __init__(self, validator_id: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class ValidatorSetChange(_message.Message):
+    __slots__ = ("kind", "validator_id", "certificate", "power", "sequence", "approvals")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    POWER_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    kind: ValidatorChangeKind
+    validator_id: str
+    certificate: bytes
+    power: int
+    sequence: int
+    approvals: _containers.RepeatedCompositeFieldContainer[ValidatorApproval]
+    def __init__(self, kind: _Optional[_Union[ValidatorChangeKind, str]] = ..., validator_id: _Optional[str] = ..., certificate: _Optional[bytes] = ..., power: _Optional[int] = ..., sequence: _Optional[int] = ..., approvals: _Optional[_Iterable[_Union[ValidatorApproval, _Mapping]]] = ...) -> None: ...
+
+class RulesUpgrade(_message.Message):
+    __slots__ = ("rules_version", "activation_height", "authority", "pilot_in_force_until", "sequence", "approvals")
+    RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    PILOT_IN_FORCE_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    rules_version: int
+    activation_height: int
+    authority: str
+    pilot_in_force_until: str
+    sequence: int
+    approvals: _containers.RepeatedCompositeFieldContainer[ValidatorApproval]
+    def __init__(self, rules_version: _Optional[int] = ..., activation_height: _Optional[int] = ..., authority: _Optional[str] = ..., pilot_in_force_until: _Optional[str] = ..., sequence: _Optional[int] = ..., approvals: _Optional[_Iterable[_Union[ValidatorApproval, _Mapping]]] = ...) -> None: ...

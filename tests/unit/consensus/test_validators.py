@@ -1,4 +1,4 @@
-"""Validator set: thresholds by power, round-robin proposer, deterministic hash."""
+"""Validator set: thresholds by power, (weighted) round-robin proposer, deterministic hash."""
 
 from __future__ import annotations
 
@@ -39,6 +39,21 @@ def test_proposer_rotates_round_robin_from_height_and_round() -> None:
     by_round = [validators.proposer(Height(1), Round(r)) for r in range(5)]
     assert by_round == ["v1", "v2", "v3", "v0", "v1"]
     assert validators.proposer(Height(2), Round(0)) == "v2"
+
+
+def test_proposer_rotation_is_weighted_by_power_when_powers_differ() -> None:
+    # A re-weighted validator (ADR 0011) proposes in proportion to its power; powers with a
+    # common divisor rotate as their reduced ratios (2:4:2 as 1:2:1).
+    validators = ValidatorSet(
+        (
+            Validator(ValidatorId("a"), 2),
+            Validator(ValidatorId("b"), 4),
+            Validator(ValidatorId("c"), 2),
+        )
+    )
+    proposers = [validators.proposer(Height(h), Round(0)) for h in range(8)]
+    assert proposers == ["a", "b", "b", "c", "a", "b", "b", "c"]
+    assert validators.proposer(Height(0), Round(3)) == "c"
 
 
 def test_proposer_of_a_negative_round_is_an_error() -> None:

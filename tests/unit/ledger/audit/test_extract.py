@@ -98,7 +98,8 @@ def _flip_hex(text: str, position: int = 10) -> str:
         (("chain_id",), lambda v: "another-chain", ExtractProblem.WRONG_CHAIN),
         (("height",), lambda v: v - 1, ExtractProblem.HEIGHT_MISMATCH),
         (("cadastral_number",), lambda v: SECOND_CADASTRAL_NUMBER, ExtractProblem.WRONG_KEY),
-        (("header",), lambda v: v[:-2] + "00", ExtractProblem.NOT_CERTIFIED),
+        # The header's last field is rules_version (1): another version is another header.
+        (("header",), lambda v: v[:-2] + "02", ExtractProblem.NOT_CERTIFIED),
         (("header",), lambda v: v[:-10], ExtractProblem.HEADER_MALFORMED),
         (("header",), lambda v: v.upper(), ExtractProblem.MALFORMED),
         (("commit",), lambda v: _flip_hex(v, len(v) - 20), ExtractProblem.CERTIFICATE_INVALID),

@@ -1,0 +1,132 @@
+"""Issue 12 acceptance over real processes: `tirkeu-cluster upgrade` schedules rules version 2 at
+height H on a 4-validator cluster. registrar-4 runs without version 2 (pinned below it, as an
+operator who has not installed it): it stops at H with `rules_version_unsupported`, after
+committing H - 1. The other three go on; headers before H say version 1, from H version 2.
+Restarted with the version, registrar-4 catches up across H. `tirkeu-audit verify` replays the
+whole chain across H from the genesis file alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clients.client import ClientError, ConnectionSettings, LedgerClient
+from ledger.chain.store import Store
+from node.chain.commit import MAX_RULES_VERSION_VARIABLE
+from tests.pki_fixtures import (
+    KTK_BIN,
+    OTHER_BIN,
+    REGISTRAR_IIN,
+    STATE_CORPORATION_BIN,
+    STATE_CORPORATION_NAME,
+)
+
+pytestmark = pytest.mark.integration
+BIN = Path(sys.executable).parent
+COMMAND_SECONDS = 240
+PROGRESS_SECONDS = 90
+AUTHORITY = "Order of the State Corporation No. 17 of 2027-04-01 (test)"
+
+
+def _run(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / arguments[0]), *arguments[1:]],
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+        check=False,
+        env=env,
+    )
+
+
+def _ok(*arguments: str, env: dict[str, str] | None = None) -> Any:
+    completed = _run(*arguments, env=env)
+    assert completed.returncode == 0, completed.stderr + completed.stdout
+    return json.loads(completed.stdout) if "--json" in arguments else completed.stdout
+
+
+def _client(directory: Path, node_id: str) -> LedgerClient:
+    node = directory / node_id
+    document = json.loads((directory / "cluster.json").read_text())
+    address = next(n["api"] for n in document["nodes"] if n["node_id"] == node_id)
+    settings = ConnectionSettings.from_files(
+        address, cert=node / "node.cert.pem", key=node / "node.key.pem", ca=node / "ca.chain.pem"
+    )
+    return LedgerClient.connect(settings, timeout_seconds=5)
+
+
+def _height(directory: Path, node_id: str) -> int:
+    try:
+        with _client(directory, node_id) as client:
+            return client.chain_info().height
+    except ClientError:
+        return -1
+
+
+def _wait(directory: Path, node_ids: list[str], height: int) -> None:
+    deadline = time.monotonic() + PROGRESS_SECONDS
+    while not all(_height(directory, n) >= height for n in node_ids):
+        heights = {n: _height(directory, n) for n in node_ids}
+        assert time.monotonic() < deadline, heights
+        time.sleep(0.2)  # a poll interval, bounded by the deadline
+
+
+def test_a_node_without_the_new_rules_stops_at_their_height_and_the_chain_goes_on(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "cluster"
+    _ok(
+        "tirkeu-cluster", "init", str(directory), "--validators", "4",
+        "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
+        "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+    )  # fmt: skip
+    registrar = tmp_path / "registrar"
+    _ok(
+        "tirkeu-pki", "issue", str(directory / "ca"), "--kind", "employee",
+        "--name", "Registrar", "--iin", REGISTRAR_IIN, "--bin", STATE_CORPORATION_BIN,
+        "--organisation", STATE_CORPORATION_NAME, "-o", str(registrar),
+    )  # fmt: skip
+    _ok("tirkeu-cluster", "start", str(directory))
+    others = ["registrar-1", "registrar-2", "registrar-3"]
+    try:
+        pinned = {**os.environ, MAX_RULES_VERSION_VARIABLE: "1"}
+        _ok("tirkeu-cluster", "restart", str(directory), "registrar-4", env=pinned)
+        activation = max(_height(directory, n) for n in others) + 8
+        outcome = _ok(
+            "tirkeu-cluster", "--json", "upgrade", str(directory), "--rules-version", "2",
+            "--at-height", str(activation), "--authority", AUTHORITY,
+            "--registrar-cert", f"{registrar}.cert.pem", "--registrar-key", f"{registrar}.key.pem",
+        )  # fmt: skip
+        assert outcome["stopped"] == ["registrar-4"], outcome
+        assert outcome["committed_height"] < activation
+        log = (directory / "registrar-4" / "node.log").read_text()
+        events = [
+            json.loads(line) for line in log.splitlines() if "rules_version_unsupported" in line
+        ]
+        assert [(e["height"], e["rules_version"]) for e in events] == [(activation, 2)], events
+        _wait(directory, others, activation + 3)  # three of four: the chain goes on
+        with _client(directory, "registrar-1") as client:
+            assert client.block(activation - 1).header.rules_version == 1
+            assert client.block(activation).header.rules_version == 2
+        # With the version, registrar-4 catches up across H and votes again.
+        _ok("tirkeu-cluster", "restart", str(directory), "registrar-4")
+        _wait(directory, ["registrar-4"], activation + 3)
+    finally:
+        _run("tirkeu-cluster", "stop", str(directory))
+    audit = _run(
+        "tirkeu-audit", "verify", "--genesis", str(directory / "genesis.json"),
+        "--data-dir", str(directory / "registrar-1" / "data"), "--json",
+    )  # fmt: skip
+    report = json.loads(audit.stdout)
+    assert audit.returncode == 0 and report["ok"], report.get("defects")
+    assert report["replayed_to_height"] >= activation + 3
+    with Store(directory / "registrar-4" / "data" / "ledger") as store:
+        meta = store.load_meta()
+        assert meta is not None and meta.height >= activation + 3
