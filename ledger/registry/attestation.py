@@ -163,7 +163,8 @@ def _require_distinct_sides(
         if participant.role is ParticipantRole.KTK_REPRESENTATIVE and side is not None:
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
-                f"KTK's representative IIN {participant.iin} is the {side} (para 21)",
+                f"KTK's representative IIN {participant.iin} is the {side} — inference "
+                "(ADR 0007 D12)",
             )
     seen: set[str] = set()
     for index, participant in enumerate(participants):

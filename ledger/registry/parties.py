@@ -57,7 +57,8 @@ def _require_not_acting_for_self(
         if iin is not None and ktk_person.iin == iin:
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
-                f"KTK's authorised person (IIN {iin}) is also the {party} (para 22)",
+                f"KTK's authorised person (IIN {iin}) is also the {party} — inference "
+                "(ADR 0007 D12)",
             )
 
 

@@ -76,15 +76,15 @@ def require_registrable(application: Application, now: datetime, trust: TrustSto
 def _require_after_last_suspension(
     application: Application, attestation: AttestationRecord
 ) -> None:
-    """Paras 26, 35: a suspension means something is to be cured; the checks and videoconference
-    made before it do not show that it was. An attestation counts only from a block after the
+    """Inference (ADR 0007 D3; paras 26, 35 say only "suspends"): a suspension means something
+    is to be cured; the checks and videoconference made before it do not show that it was. An attestation counts only from a block after the
     last SUSPEND (one in the same block is not known to follow it, so it does not count)."""
     suspended = [d.height for d in application.decisions if d.decision is Decision.SUSPEND]
     if suspended and attestation.height <= max(suspended):
         raise reject(
             RejectionReason.ATTESTATION_STALE,
             f"the attestation at height {attestation.height} is not after the suspension at "
-            f"height {max(suspended)}; the registrar must attest again (paras 26, 35)",
+            f"height {max(suspended)}; the registrar must attest again — inference (ADR 0007 D3)",
         )
 
 
@@ -155,7 +155,9 @@ def _require_checks(attestation: AttestationRecord) -> None:
 def register_lease(
     state: StateOverlay, application: Application, rule_input: RuleInput, registrar_iin: str
 ) -> None:
-    """Para 25: the lease encumbrance on a property held by KTK (para 23(d), 24(4))."""
+    """Para 25: the lease encumbrance, on a property held by KTK, the lessor (para 2(11)):
+    the holder rule is an inference (ADR 0007 D11), not para 23(d), which speaks of precluding
+    encumbrances only."""
     found = require_property(state, application.cadastral_number)
     _require_held_by_ktk(found, rule_input)
     active = found.active_lease()
@@ -257,7 +259,7 @@ def _require_held_by_ktk(found: Property, rule_input: RuleInput) -> None:
         raise reject(
             RejectionReason.PROPERTY_NOT_HELD_BY_KTK,
             f"{found.cadastral_number} is held by {found.holder.identifier_kind.name} "
-            f"{found.holder.identifier}, not KTK",
+            f"{found.holder.identifier}, not KTK — inference (ADR 0007 D11)",
         )
 
 

@@ -86,7 +86,7 @@ def test_register_refuses_an_attestation_out_of_time_para_23() -> None:
 
 
 @pytest.mark.parametrize("side", ["recipient", "spouse"])
-def test_ktk_representative_is_neither_recipient_nor_spouse_para_21(side: str) -> None:
+def test_ktk_representative_is_neither_recipient_nor_spouse_inference_adr_0007(side: str) -> None:
     story, application_id, _ = _paid(married=True)
     registrar = story.parties.registrar
     impostor = RECIPIENT_IIN if side == "recipient" else SPOUSE_IIN
@@ -115,7 +115,7 @@ def test_each_participant_takes_part_once_para_21(second_role: int) -> None:
     story.applied(story.attestation(application_id), registrar)
 
 
-def test_attestation_before_the_last_suspension_is_stale_paras_26_35() -> None:
+def test_attestation_before_the_last_suspension_is_stale_inference_adr_0007() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register()
@@ -127,7 +127,7 @@ def test_attestation_before_the_last_suspension_is_stale_paras_26_35() -> None:
     story.applied(_register(story, application_id), registrar)
 
 
-def test_attestation_in_the_block_of_the_suspension_is_stale_paras_26_35() -> None:
+def test_attestation_in_the_block_of_the_suspension_is_stale_inference_adr_0007() -> None:
     """Within one block the ledger does not order an attestation after a suspension."""
     story = Story()
     registrar = story.parties.registrar

@@ -104,7 +104,7 @@ def test_application_keeps_each_signing_certificate_once_para_23c() -> None:
 
 
 @pytest.mark.parametrize("side", ["recipient", "spouse"])
-def test_ktk_authorised_person_is_neither_recipient_nor_spouse_para_22(side: str) -> None:
+def test_ktk_authorised_person_is_neither_recipient_nor_spouse_inference_adr_0007(side: str) -> None:
     story = Story()
     p = story.parties
     story.import_property()
@@ -137,7 +137,7 @@ def _guaranteed_by_second_registrar(story: Story) -> str:
     return application_id
 
 
-def test_registrar_who_is_a_party_may_not_attest_or_decide_paras_23_26_27() -> None:
+def test_registrar_who_is_a_party_may_not_attest_or_decide_inference_adr_0007() -> None:
     story = Story()
     p = story.parties
     application_id = _guaranteed_by_second_registrar(story)

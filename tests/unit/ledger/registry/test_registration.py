@@ -141,16 +141,20 @@ def test_register_refused_when_a_check_failed_para_23e() -> None:
     story.rejected(RejectionReason.CHECK_NOT_PASSED, _register(story, application_id), registrar)
 
 
-def test_lease_registered_only_on_a_property_held_by_ktk_para_23() -> None:
+def test_lease_registered_only_on_a_property_held_by_ktk_inference_adr_0007() -> None:
+    """Not para 23(d) («мемлекеттік тіркеуді болдырмайтын ауыртпалықтардың болмауы», "no
+    encumbrances precluding registration"), which says nothing of the holder: an inference."""
     elsewhere = Story()
     registrar = elsewhere.parties.registrar
     elsewhere.import_property(holder_bin=OTHER_BIN)
     application_id = elsewhere.submit_lease()
     elsewhere.applied(elsewhere.payment_confirmation(application_id), registrar)
     elsewhere.applied(elsewhere.attestation(application_id), registrar)
-    elsewhere.rejected(
+    refused = elsewhere.rejected(
         RejectionReason.PROPERTY_NOT_HELD_BY_KTK, _register(elsewhere, application_id), registrar
     )
+    assert refused.detail.endswith("inference (ADR 0007 D11)")
+    assert "para" not in refused.reason.explanation
     held_by_ktk = Story()
     lease_id = held_by_ktk.lease_ready_to_register()
     held_by_ktk.applied(_register(held_by_ktk, lease_id), registrar)
