@@ -34,7 +34,7 @@ DECISION_NAMES = {
 }
 CHANNEL_NAMES = {
     "EGOV_CABINET": "e-gov cabinet",
-    "PLATFORM": "platform cabinet",
+    "PLATFORM_CABINET": "platform cabinet",
     "FIRST_CREDIT_BUREAU": "First Credit Bureau",
 }
 

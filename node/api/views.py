@@ -14,6 +14,7 @@ from ledger.registry.notifications import Notification
 from ledger.rejections import Rejection
 from ledger.state.records import (
     Application,
+    ApplicationStatus,
     AttestationRecord,
     DecisionRecord,
     DocumentRecord,
@@ -27,9 +28,15 @@ from ledger.state.records import (
 
 
 def is_overdue(application: Application, as_of: date) -> bool:
-    """Para 38: the service is due by the end of the deadline day; undecided after it is late."""
+    """Para 38: the service is due by the end of the deadline day; SUBMITTED after it is late.
+    A SUSPENDED application is not: the service is paused, and RESUME sets a new deadline
+    (inference, ADR 0007 D9; the text is silent)."""
     deadline = application.service_deadline
-    return application.status.is_undecided and deadline is not None and as_of > deadline
+    return (
+        application.status is ApplicationStatus.SUBMITTED
+        and deadline is not None
+        and as_of > deadline
+    )
 
 
 def rejection_message(rejection: Rejection) -> api_pb2.Rejection:

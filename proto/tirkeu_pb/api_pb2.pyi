@@ -20,7 +20,7 @@ class NotificationChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     NOTIFICATION_CHANNEL_UNSPECIFIED: _ClassVar[NotificationChannel]
     EGOV_CABINET: _ClassVar[NotificationChannel]
-    PLATFORM: _ClassVar[NotificationChannel]
+    PLATFORM_CABINET: _ClassVar[NotificationChannel]
     FIRST_CREDIT_BUREAU: _ClassVar[NotificationChannel]
 TRANSACTION_STATUS_UNSPECIFIED: TransactionStatus
 UNKNOWN: TransactionStatus
@@ -29,7 +29,7 @@ COMMITTED: TransactionStatus
 REJECTED: TransactionStatus
 NOTIFICATION_CHANNEL_UNSPECIFIED: NotificationChannel
 EGOV_CABINET: NotificationChannel
-PLATFORM: NotificationChannel
+PLATFORM_CABINET: NotificationChannel
 FIRST_CREDIT_BUREAU: NotificationChannel
 
 class SubmitTransactionRequest(_message.Message):

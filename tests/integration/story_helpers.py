@@ -214,8 +214,9 @@ class Story:
 
 # -- notifications (Algorithm paras 28 and 37) --------------------------------------------------
 
-# Para 28: the recipient's e-gov cabinet and the platform; para 37: First Credit Bureau and e-gov.
-PARA_28 = (("EGOV_CABINET", RECIPIENT_IIN), ("PLATFORM", KTK_BIN))
+# Para 28: the recipient's cabinets on e-gov and on the platform; para 37: First Credit Bureau and
+# e-gov.
+PARA_28 = (("EGOV_CABINET", RECIPIENT_IIN), ("PLATFORM_CABINET", RECIPIENT_IIN))
 PARA_37 = (
     ("FIRST_CREDIT_BUREAU", FIRST_CREDIT_BUREAU_BIN),
     ("EGOV_CABINET", RECIPIENT_IIN),

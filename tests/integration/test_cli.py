@@ -150,10 +150,10 @@ def test_the_offline_flow_build_sign_submit(tirkeu: Tirkeu) -> None:
         (item["channel"], item["event"], item["legal_basis"])
         for item in tirkeu.json("notifications")["notifications"]
         if item["application_id"] == built["transaction_id"]
-    ]  # para 28: the recipient's e-gov cabinet and the platform
+    ]  # para 28: the recipient's cabinets on e-gov and on the platform
     assert sorted(notified) == [
         ("EGOV_CABINET", "SUSPENDED", "Algorithm para 28"),
-        ("PLATFORM", "SUSPENDED", "Algorithm para 28"),
+        ("PLATFORM_CABINET", "SUSPENDED", "Algorithm para 28"),
     ]
     followed = tirkeu.run(
         "--json", "notifications", "--follow", "--limit", "2",

@@ -73,7 +73,7 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
         for n in story.ledger.notifications
     ]
     assert notified == [
-        # Para 28: the recipient's egov cabinet and the platform; none for the resumption.
+        # Para 28: the recipient's cabinets on egov.kz and on the platform; none for the resumption.
         (
             lease_id,
             NotificationEvent.SUSPENDED,
@@ -84,8 +84,8 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
         (
             lease_id,
             NotificationEvent.SUSPENDED,
-            NotificationChannel.PLATFORM,
-            KTK_BIN,
+            NotificationChannel.PLATFORM_CABINET,
+            RECIPIENT_IIN,
             "Algorithm para 28",
         ),
         (
@@ -98,8 +98,8 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
         (
             lease_id,
             NotificationEvent.REGISTERED,
-            NotificationChannel.PLATFORM,
-            KTK_BIN,
+            NotificationChannel.PLATFORM_CABINET,
+            RECIPIENT_IIN,
             "Algorithm para 28",
         ),
         # Para 37: First Credit Bureau and the egov cabinet.
