@@ -47,7 +47,9 @@ class RejectionReason(enum.Enum):
         "the contract is signed by the recipient, then the guarantors, then KTK (paras 17-18), "
         "each stage strictly after the previous"
     )
-    CONTRACT_NOT_SIGNED_BY_KTK_HEAD = "the contract's e-copy is signed for KTK by its head (para 19)"
+    CONTRACT_NOT_SIGNED_BY_KTK_HEAD = (
+        "the contract's e-copy is signed for KTK by its head (para 19)"
+    )
     MISSING_CONSENT = "the personal-data consent is absent or not signed by its subject"
     KTK_LETTER_MISSING = "termination needs the KTK letter (para 29)"
     KTK_LETTER_INVALID = (

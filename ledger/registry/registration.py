@@ -77,8 +77,9 @@ def _require_after_last_suspension(
     application: Application, attestation: AttestationRecord
 ) -> None:
     """Inference (ADR 0007 D3; paras 26, 35 say only "suspends"): a suspension means something
-    is to be cured; the checks and videoconference made before it do not show that it was. An attestation counts only from a block after the
-    last SUSPEND (one in the same block is not known to follow it, so it does not count)."""
+    is to be cured; the checks and videoconference made before it do not show that it was. An
+    attestation counts only from a block after the last SUSPEND (one in the same block is not
+    known to follow it, so it does not count)."""
     suspended = [d.height for d in application.decisions if d.decision is Decision.SUSPEND]
     if suspended and attestation.height <= max(suspended):
         raise reject(

@@ -104,7 +104,9 @@ def test_application_keeps_each_signing_certificate_once_para_23c() -> None:
 
 
 @pytest.mark.parametrize("side", ["recipient", "spouse"])
-def test_ktk_authorised_person_is_neither_recipient_nor_spouse_inference_adr_0007(side: str) -> None:
+def test_ktk_authorised_person_is_neither_recipient_nor_spouse_inference_adr_0007(
+    side: str,
+) -> None:
     story = Story()
     p = story.parties
     story.import_property()
