@@ -136,17 +136,34 @@ def match_signers(
     return tuple(matched)
 
 
-def require_signed_last_by(signed: Sequence[SignedBy], last_party: str, *, name: str) -> None:
-    """Algorithm para 18: "after the recipient and the guarantors have signed, KTK signs". Every
-    signature of `last_party` must be no earlier than every other party's."""
-    last_times = [_signing_time(s) for s in signed if s.party.party == last_party]
-    other_times = [_signing_time(s) for s in signed if s.party.party != last_party]
-    if last_times and other_times and min(last_times) < max(other_times):
-        raise reject(
-            RejectionReason.DOCUMENT_SIGNING_ORDER,
-            f"{name}: {last_party} signed at {min(last_times).isoformat()}, before another "
-            f"party signed at {max(other_times).isoformat()}",
-        )
+def require_signing_stages(
+    signed: Sequence[SignedBy],
+    stages: Sequence[Sequence[str]],
+    *,
+    name: str,
+    strict: bool = True,
+) -> None:
+    """Signing in stages (paras 17-18: the recipient, then the guarantors, then KTK): every
+    signature of a stage is later than every signature of an earlier stage; with `strict`, equal
+    times are refused, since they cannot show the order. The times are each signer's CMS
+    signingTime, signed under her own signature; the order of the SignerInfos is never used (a
+    SET OF, which re-signing tools re-sort in DER order). ADR 0007 D5."""
+    latest: tuple[datetime, str] | None = None  # the latest signature of the stages before
+    for stage in stages:
+        times = [(_signing_time(s), s.party.party) for s in signed if s.party.party in stage]
+        if not times:
+            continue
+        earliest = min(times)
+        if latest is not None and (
+            earliest[0] < latest[0] or (strict and earliest[0] == latest[0])
+        ):
+            raise reject(
+                RejectionReason.DOCUMENT_SIGNING_ORDER,
+                f"{name}: the {earliest[1]} signed at {earliest[0].isoformat()}, not after the "
+                f"{latest[1]} at {latest[0].isoformat()}",
+            )
+        stage_latest = max(times)
+        latest = stage_latest if latest is None or stage_latest[0] > latest[0] else latest
 
 
 def _signing_time(signed: SignedBy) -> datetime:
@@ -174,11 +191,17 @@ def document_record(
                 # Whole milliseconds, the precision of stored times.
                 signing_time=_to_millisecond(_signing_time(s)),
             )
-            # In signing order (DocumentView): a CMS SET OF SignerInfo has no order of its own.
-            for s in sorted(signed, key=_signing_time)
+            # In signing order (DocumentView): a CMS SET OF SignerInfo has no order of its own,
+            # so equal times are ordered by party and identifier, whatever the SignerInfo order.
+            for s in sorted(signed, key=_record_order)
         ),
     )
     return RecordedDocument(record, verified.certificates)
+
+
+def _record_order(signed: SignedBy) -> tuple[datetime, str, str]:
+    verdict = signed.verdict
+    return (_signing_time(signed), signed.party.party, verdict.iin or verdict.bin or "")
 
 
 def _to_millisecond(moment: datetime) -> datetime:

@@ -25,7 +25,7 @@ from ledger.registry.documents import (
     RecordedDocument,
     document_record,
     match_signers,
-    require_signed_last_by,
+    require_signing_stages,
     verify_document,
 )
 from ledger.registry.parties import guarantors_of, require_application_signers
@@ -35,6 +35,8 @@ from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay
 from ledger.state.records import ApplicationKind, DocumentRole, IdentifierKind, PartyIdentifier
 from ledger.transactions.envelope import reject
+
+CONTRACT_STAGES = (("recipient",), ("guarantor", "spouse"), (KTK_PARTY,))
 
 
 def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
@@ -90,7 +92,10 @@ def contract_record(
         expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
     expected.append(ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin))
     signed = match_signers(verified.verdicts, expected, name=name)
-    require_signed_last_by(signed, KTK_PARTY, name=name)
+    # Para 17: «… кепілгерлер (бар болса) шартқа қол қойғаннан кейін, шартқа ҚТК ЭЦҚ-мен қол
+    # қояды»: the recipient, then the guarantors, then KTK (para 18). The spouse's optional
+    # co-signature is not ordered by the text; it falls in the guarantors' stage (ADR 0007 D14).
+    require_signing_stages(signed, CONTRACT_STAGES, name=name)
     return document_record(DocumentRole.CONTRACT, action.contract, verified, signed)
 
 

@@ -26,6 +26,7 @@ from ledger.registry.documents import (
     RecordedDocument,
     document_record,
     match_signers,
+    require_signing_stages,
     verify_document,
 )
 from ledger.registry.lease import consent_record
@@ -43,6 +44,8 @@ from ledger.state.records import (
 )
 from ledger.transactions.envelope import reject
 
+CERTIFYING_RECIPIENT = "recipient (certifies the e-copy)"
+
 
 def apply_termination_ownership_application(
     state: StateOverlay, rule_input: RuleInput
@@ -57,7 +60,7 @@ def apply_termination_ownership_application(
     )
     new_holder_iin = require_iin(action.new_holder_iin, "new_holder_iin")
     signers = require_application_signers(transaction, lessee_iin, spouse_iin)
-    letter = ktk_letter_record(action, rule_input)
+    letter = ktk_letter_record(action, rule_input, lessee_iin)
     agreement = transfer_agreement_record(action, rule_input, lessee_iin, spouse_iin)
     consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)
     if new_holder_iin != lessee_iin:
@@ -107,18 +110,40 @@ def has_active_lease(found: Property, lease: Application) -> bool:
 
 
 def ktk_letter_record(
-    action: transaction_pb2.TerminationOwnershipApplication, rule_input: RuleInput
+    action: transaction_pb2.TerminationOwnershipApplication,
+    rule_input: RuleInput,
+    lessee_iin: str,
 ) -> RecordedDocument:
-    """Para 29: "the letter is signed with KTK's EDS"; only KTK signs it."""
+    """Para 29: «Хатқа ҚТК ЭЦҚ-мен қол қойылады» ("the letter is signed with KTK's EDS"), and
+    the e-copies are attached «көрсетілетін қызметті алушының ЭЦҚ-мен куәландырылған» ("certified
+    with the recipient's EDS"). The certification is a second signer in the same CMS (one digest
+    per document), dated no earlier than KTK's signature: a copy is certified after the original
+    exists (inference, ADR 0007 D13). Nobody else signs it."""
     if not action.HasField("ktk_letter") or not action.ktk_letter.cms:
         raise reject(RejectionReason.KTK_LETTER_MISSING, "the KTK letter is absent")
     name = "the KTK letter"
     invalid = RejectionReason.KTK_LETTER_INVALID
     verified = verify_document(action.ktk_letter, rule_input, name=name, invalid=invalid)
     ktk = ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin)
-    if not all(ktk.matches(verdict) for verdict in verified.verdicts):
-        raise reject(invalid, f"{name} carries a signature of someone other than KTK")
-    signed = match_signers(verified.verdicts, [ktk], name=name, missing=invalid)
+    certifier = ExpectedSigner(CERTIFYING_RECIPIENT, iin=lessee_iin)
+    for verdict in verified.verdicts:
+        if not (ktk.matches(verdict) or certifier.matches(verdict)):
+            raise reject(
+                invalid,
+                f"{name} carries a signature of someone other than KTK and the certifying "
+                f"recipient: {verdict.name or verdict.iin}",
+            )
+    if not any(ktk.matches(verdict) for verdict in verified.verdicts):
+        raise reject(invalid, f"{name} is not signed by KTK (BIN {ktk.bin}) (para 29)")
+    signed = match_signers(
+        verified.verdicts,
+        [ktk, certifier],
+        name=name,
+        missing=RejectionReason.ECOPY_NOT_CERTIFIED,
+    )
+    require_signing_stages(
+        signed, ((KTK_PARTY,), (CERTIFYING_RECIPIENT,)), name=f"{name}'s e-copy", strict=False
+    )
     return document_record(DocumentRole.KTK_LETTER, action.ktk_letter, verified, signed)
 
 

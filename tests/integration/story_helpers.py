@@ -194,7 +194,10 @@ class Story:
         self, lease_id: str, *, new_holder_iin: str | None = None, with_letter: bool = True
     ) -> pb.TerminationOwnershipApplication:
         p = self.parties
-        letter = signed_by(f"KTK letter on {lease_id}".encode(), "KTK letter", p.ktk_officer)
+        # Para 29: signed by KTK, its e-copy certified by the recipient.
+        letter = signed_by(
+            f"KTK letter on {lease_id}".encode(), "KTK letter", p.ktk_officer, p.recipient
+        )
         return builders.termination_ownership_application(
             lease_application_id=lease_id,
             ktk_letter=letter if with_letter else pb.SignedDocument(),

@@ -109,9 +109,17 @@ class Story:
         )
         return signed_document(text, [DocumentSignature(signer, at(3))], "Personal-data consent")
 
-    def ktk_letter(self, signer: IssuedCertificate | None = None) -> pb.SignedDocument:
-        signer = signer or self.parties.ktk_officer
-        return signed_document(LETTER_TEXT, [DocumentSignature(signer, at(100))], "KTK letter")
+    def ktk_letter(
+        self, signatures: Sequence[DocumentSignature] | None = None
+    ) -> pb.SignedDocument:
+        """Para 29: signed by KTK, its e-copy then certified by the recipient."""
+        p = self.parties
+        if signatures is None:
+            signatures = [
+                DocumentSignature(p.ktk_officer, at(100)),
+                DocumentSignature(p.recipient, at(100.5)),
+            ]
+        return signed_document(LETTER_TEXT, signatures, "KTK letter")
 
     def transfer_agreement(
         self, signers: Sequence[IssuedCertificate] | None = None

@@ -208,7 +208,7 @@ def test_legal_entity_guarantor_signs_through_its_employee_para_2_9() -> None:
     )
 
 
-def test_ktk_signing_the_contract_before_the_guarantor_is_document_signing_order_para_18() -> None:
+def test_para_18_ktk_signing_before_the_guarantor_is_refused() -> None:
     story = _story_with_property()
     p = story.parties
     ktk_first = story.contract(
@@ -225,6 +225,75 @@ def test_ktk_signing_the_contract_before_the_guarantor_is_document_signing_order
         p.recipient,
     )
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_para_17_guarantor_signing_before_the_recipient_is_refused() -> None:
+    """Para 17: «көрсетілетін қызметті алушы … шартына қол қояды. Кепілгер болған жағдайда …
+    кепілгердің жеке кабинетіне жолданады» — "the recipient signs the contract; where there is a
+    guarantor, it is then sent to the guarantor's cabinet for signing": recipient first."""
+    story = _story_with_property()
+    p = story.parties
+    guarantor_first = story.contract(
+        [
+            DocumentSignature(p.guarantor, at(0)),
+            DocumentSignature(p.recipient, at(1)),
+            DocumentSignature(p.ktk_officer, at(2)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNING_ORDER,
+        story.lease_application(contract=guarantor_first),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_para_18_ktk_signing_at_the_same_time_as_the_guarantor_is_refused() -> None:
+    """Para 18: «… кепілгерлер (бар болса) шартқа қол қойғаннан кейін, шартқа ҚТК ЭЦҚ-мен қол
+    қояды» — "after the recipient and the guarantors have signed, KTK signs": equal times cannot
+    show that KTK signed after (ADR 0007 D5)."""
+    story = _story_with_property()
+    p = story.parties
+    same_time = story.contract(
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(p.guarantor, at(1)),
+            DocumentSignature(p.ktk_officer, at(1)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNING_ORDER,
+        story.lease_application(contract=same_time),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_para_17_order_does_not_depend_on_the_order_of_signer_infos() -> None:
+    """Para 17's order is judged from each signer's own signed time, never from the order of the
+    CMS SignerInfos (a SET OF that re-signing tools re-sort): the same signatures added in two
+    orders give the same verdict and the same recorded order (ADR 0007 D5)."""
+    p = Story().parties
+    signatures = [
+        DocumentSignature(p.recipient, at(0)),
+        DocumentSignature(p.guarantor, at(1)),
+        DocumentSignature(p.ktk_officer, at(2)),
+    ]
+    recorded = []
+    for ordering in (signatures, list(reversed(signatures))):
+        story = _story_with_property()
+        contract = story.contract(ordering)
+        outcome = story.applied(
+            story.lease_application(contract=contract), p.ktk_officer, p.recipient
+        )
+        assert outcome.application_id is not None
+        application = story.ledger.application(outcome.application_id)
+        assert application is not None
+        document = application.document(DocumentRole.CONTRACT)
+        assert document is not None
+        recorded.append([signer.party for signer in document.signers])
+    assert recorded == [["recipient", "guarantor", "KTK"]] * 2
 
 
 def test_contract_signed_by_a_stranger_is_unexpected_signer() -> None:

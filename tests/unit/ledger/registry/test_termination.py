@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from tirkeu_pb import transaction_pb2 as pb
 
+from ledger.registry.termination import CERTIFYING_RECIPIENT
 from ledger.rejections import RejectionReason
-from ledger.state.records import ApplicationKind, EncumbranceStatus, IdentifierKind, PartyIdentifier
+from ledger.state.records import (
+    ApplicationKind,
+    DocumentRole,
+    EncumbranceStatus,
+    IdentifierKind,
+    PartyIdentifier,
+)
 from tests.pki_fixtures import SPOUSE_IIN
-from tests.registry_fixtures import DocumentSignature, signed_document
-from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, LETTER_TEXT, Story, at
+from tests.registry_fixtures import DocumentSignature
+from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story, at
 
 
 def _with_registered_lease() -> tuple[Story, str]:
@@ -91,7 +98,9 @@ def test_termination_needs_the_ktk_letter_para_29() -> None:
 def test_ktk_letter_must_be_signed_by_ktk_para_29() -> None:
     story, lease_id = _with_registered_lease()
     p = story.parties
-    by_recipient = story.termination(lease_id, ktk_letter=story.ktk_letter(p.recipient))
+    by_recipient = story.termination(
+        lease_id, ktk_letter=story.ktk_letter([DocumentSignature(p.recipient, at(100))])
+    )
     story.rejected(RejectionReason.KTK_LETTER_INVALID, by_recipient, p.ktk_officer, p.recipient)
     tampered = story.ktk_letter()
     tampered.sha256 = bytes(32)
@@ -101,13 +110,62 @@ def test_ktk_letter_must_be_signed_by_ktk_para_29() -> None:
         p.ktk_officer,
         p.recipient,
     )
-    also_recipient = signed_document(
-        LETTER_TEXT,
-        [DocumentSignature(p.ktk_officer, at(100)), DocumentSignature(p.recipient, at(100))],
+    also_guarantor = story.ktk_letter(
+        [
+            DocumentSignature(p.ktk_officer, at(100)),
+            DocumentSignature(p.recipient, at(100.5)),
+            DocumentSignature(p.guarantor, at(100.5)),
+        ]
     )
     story.rejected(
         RejectionReason.KTK_LETTER_INVALID,
-        story.termination(lease_id, ktk_letter=also_recipient),
+        story.termination(lease_id, ktk_letter=also_guarantor),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_para_29_ktk_letter_ecopy_certified_by_the_recipient_is_accepted() -> None:
+    """Para 29: «көрсетілетін қызметті алушының ЭЦҚ-мен куәландырылған құжаттардың электрондық
+    көшірмелерін қоса бере отырып» — "attaching the e-copies of the documents certified with the
+    recipient's EDS": KTK's letter carries the recipient's certifying signature beside KTK's."""
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    certified = story.ktk_letter(
+        [DocumentSignature(p.ktk_officer, at(100)), DocumentSignature(p.recipient, at(100))]
+    )
+    pair_id = story.submit_termination(lease_id, ktk_letter=certified)
+    pair = story.ledger.application(pair_id)
+    assert pair is not None
+    letter = pair.document(DocumentRole.KTK_LETTER)
+    assert letter is not None
+    assert [signer.party for signer in letter.signers] == ["KTK", CERTIFYING_RECIPIENT]
+
+
+def test_para_29_ktk_letter_ecopy_without_the_recipients_certification_is_refused() -> None:
+    """Para 29: «… ЭЦҚ-мен куәландырылған … электрондық көшірмелерін» — "e-copies certified
+    with the recipient's EDS": a letter signed by KTK alone is not certified."""
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    uncertified = story.ktk_letter([DocumentSignature(p.ktk_officer, at(100))])
+    story.rejected(
+        RejectionReason.ECOPY_NOT_CERTIFIED,
+        story.termination(lease_id, ktk_letter=uncertified),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_para_29_ktk_letter_certified_before_ktk_signed_is_refused_inference_adr_0007() -> None:
+    """ADR 0007 D13: a copy is certified after the original exists."""
+    story, lease_id = _with_registered_lease()
+    p = story.parties
+    early = story.ktk_letter(
+        [DocumentSignature(p.ktk_officer, at(100)), DocumentSignature(p.recipient, at(99))]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNING_ORDER,
+        story.termination(lease_id, ktk_letter=early),
         p.ktk_officer,
         p.recipient,
     )
