@@ -1,10 +1,12 @@
 """Who must sign an application envelope, and the parties' identifiers.
 
-Para 22: the lease application goes to ЖМБМК АЖ "confirmed by certification with the EDS of the
-recipient and of the KTK authorised person". Para 31: the termination application is signed by
-KTK, the ownership application by the recipient. Paras 21 and 23(b): where the recipient is
-married, the spouse takes part too, so Tirkeu requires the spouse's signature as well. Nobody
-else signs the envelope (guarantors sign the contract, not the application).
+Para 20: the recipient «электрондық өтінішке қол қояды» ("signs the e-application"); para 22: it
+is sent «көрсетілетін қызметті алушының және ҚТК уәкілетті тұлғасының ЭЦҚ куәландыру жолымен
+растай отырып» ("confirmed by certification with the EDS of the recipient and of KTK's authorised
+person"). Para 31: the termination application is signed by KTK, the ownership application by
+the recipient. The spouse *takes part* in the videoconference (paras 21, 23(b), 30); the text
+never names her as a signer, so she does not sign (ADR 0007 D14). Nobody else signs the
+envelope (guarantors sign the contract, not the application).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 class ApplicationSigners:
     ktk_authorised_person: Signer
     recipient: Signer
-    spouse: Signer | None
 
 
 def require_application_signers(
     transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
 ) -> ApplicationSigners:
+    """Exactly KTK's authorised person and the recipient; the spouse (declared `spouse_iin`)
+    signing too is UNEXPECTED_SIGNER, like anyone else."""
     ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
     if not ktk_people:
         raise reject(
@@ -41,18 +44,16 @@ def require_application_signers(
     ktk_person = ktk_people[0]
     _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
     recipient = _individual(transaction, recipient_iin, "recipient")
-    spouse = None if spouse_iin is None else _individual(transaction, spouse_iin, "spouse")
-    expected = (ktk_person, recipient) if spouse is None else (ktk_person, recipient, spouse)
-    require_no_other_signers(transaction, expected)
-    return ApplicationSigners(ktk_person, recipient, spouse)
+    require_no_other_signers(transaction, (ktk_person, recipient))
+    return ApplicationSigners(ktk_person, recipient)
 
 
 def _require_not_acting_for_self(
     ktk_person: Signer, recipient_iin: str, spouse_iin: str | None
 ) -> None:
-    """Para 22: the application is confirmed by the EDS of the recipient *and* of KTK's
-    authorised person, two sides of the contract; one natural person may not be both (nor the
-    recipient's spouse, who takes part on the recipient's side, paras 21, 23(b))."""
+    """Inference (ADR 0007 D12): the application is confirmed by the EDS of the recipient *and*
+    of KTK's authorised person, two sides of the contract; the text states no conflict rule, but
+    one natural person may not be both (nor the recipient's spouse, on the recipient's side)."""
     for party, iin in (("recipient", recipient_iin), ("spouse", spouse_iin)):
         if iin is not None and ktk_person.iin == iin:
             raise reject(

@@ -152,9 +152,11 @@ class Story:
             payment=receipt(f"KZ-{cadastral_number}", RECIPIENT_IIN) if paid else None,
         )
 
-    def applicants(self, *, married: bool = True) -> tuple[IssuedCertificate, ...]:
+    def applicants(self) -> tuple[IssuedCertificate, ...]:
+        """Paras 22, 31: KTK's authorised person and the recipient; the spouse takes part in the
+        videoconference and signs nothing."""
         p = self.parties
-        return (p.ktk_officer, p.recipient, p.spouse) if married else (p.ktk_officer, p.recipient)
+        return (p.ktk_officer, p.recipient)
 
     def attestation(
         self, application_id: str, *, married: bool = True, spouse_joined: bool = True

@@ -250,7 +250,7 @@ class Story:
     def submit_lease(self, *, married: bool = False, **fields: object) -> str:
         """A lease application signed by KTK and the recipient (and the spouse); its id."""
         p = self.parties
-        signers = [p.ktk_officer, p.recipient] + ([p.spouse] if married else [])
+        signers = [p.ktk_officer, p.recipient]  # the spouse takes part, never signs (para 22)
         outcome = self.applied(self.lease_application(married=married, **fields), *signers)
         if outcome.application_id is None:
             raise AssertionError("the lease application has no id")

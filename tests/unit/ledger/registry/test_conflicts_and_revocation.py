@@ -114,10 +114,11 @@ def test_ktk_authorised_person_is_neither_recipient_nor_spouse_inference_adr_000
     own_side = p.authority.issue_ktk_officer(f"KTK employee, the {side}", iin=iin)
     application = story.lease_application(married=True)
     rejection = story.rejected(
-        RejectionReason.CONFLICT_OF_INTEREST, application, own_side, p.recipient, p.spouse
+        RejectionReason.CONFLICT_OF_INTEREST, application, own_side, p.recipient
     )
     assert f"also the {side}" in rejection.detail
-    story.applied(application, p.ktk_officer, p.recipient, p.spouse)
+    assert rejection.detail.endswith("inference (ADR 0007 D12)")
+    story.applied(application, p.ktk_officer, p.recipient)
 
 
 def _guaranteed_by_second_registrar(story: Story) -> str:

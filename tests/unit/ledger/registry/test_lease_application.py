@@ -65,12 +65,15 @@ def test_lease_application_needs_the_recipients_signature_para_22() -> None:
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
-def test_married_recipients_application_needs_the_spouses_signature_paras_21_23b() -> None:
+def test_para_22_spouse_does_not_sign_the_application() -> None:
+    """Para 22: «көрсетілетін қызметті алушының және ҚТК уәкілетті тұлғасының ЭЦҚ куәландыру
+    жолымен растай отырып» — "confirmed by certification with the EDS of the recipient and of
+    KTK's authorised person": the spouse takes part (paras 21, 23(b)) but is not a signer."""
     story = _story_with_property()
     p = story.parties
     married = story.lease_application(married=True)
-    story.rejected(RejectionReason.MISSING_REQUIRED_SIGNATURE, married, p.ktk_officer, p.recipient)
-    story.applied(story.lease_application(married=True), p.ktk_officer, p.recipient, p.spouse)
+    story.rejected(RejectionReason.UNEXPECTED_SIGNER, married, p.ktk_officer, p.recipient, p.spouse)
+    story.applied(married, p.ktk_officer, p.recipient)
 
 
 def test_lease_application_signed_by_a_non_party_is_unexpected_signer_para_22() -> None:
@@ -110,7 +113,7 @@ def test_lease_application_identifiers_need_valid_check_digits_para_2() -> None:
     wrong_spouse = story.lease_application(
         married=True, spouse_iin=with_wrong_check_digit(SPOUSE_IIN)
     )
-    story.rejected(RejectionReason.INVALID_IIN, wrong_spouse, p.ktk_officer, p.recipient, p.spouse)
+    story.rejected(RejectionReason.INVALID_IIN, wrong_spouse, p.ktk_officer, p.recipient)
 
 
 def test_lease_application_for_an_unknown_property_is_property_not_found() -> None:

@@ -85,20 +85,33 @@ def test_register_refused_when_married_spouse_did_not_join_the_videoconference_p
     story.applied(_register(story, application_id), registrar)
 
 
-def test_register_refused_when_the_civil_registry_finds_a_spouse_who_did_not_sign_para_23b() -> (
-    None
-):
+def test_register_refused_when_the_spouse_found_by_the_civil_registry_is_absent_para_23b() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register(married=False)
-    # АХАЖ АЖ says the recipient is married; the application was not signed by the spouse.
-    story.applied(story.attestation(application_id, married=True), registrar)
+    # АХАЖ АЖ says the recipient is married; the spouse did not join the videoconference.
+    ktk = _participant(str(story.parties.ktk_officer.info.iin), pb.KTK_REPRESENTATIVE)
+    without_spouse = [ktk, _participant(RECIPIENT_IIN, pb.RECIPIENT)]
+    attestation = story.attestation(application_id, married=True, participants=without_spouse)
+    story.applied(attestation, registrar)
     story.rejected(RejectionReason.SPOUSE_ABSENT, _register(story, application_id), registrar)
-    story.applied(story.attestation(application_id, married=False), registrar)
+
+
+def test_para_23b_married_recipient_registers_when_the_spouse_took_part() -> None:
+    """Para 23(b): «ерлі-зайыптылардың екеуінің де міндетті қатысуы» — "the mandatory
+    participation of both spouses": participation in the videoconference, not a signature. Found
+    married by АХАЖ АЖ, the application signed by KTK and the recipient only, it registers."""
+    story = Story()
+    registrar = story.parties.registrar
+    application_id = story.lease_ready_to_register(married=False)
+    story.applied(story.attestation(application_id, married=True), registrar)
     story.applied(_register(story, application_id), registrar)
+    application = story.ledger.application(application_id)
+    assert application is not None
+    assert all(SPOUSE_IIN not in link.signer for link in application.signing_certificates)
 
 
-def test_register_refused_when_the_attested_spouse_is_not_the_one_who_signed_para_23b() -> None:
+def test_register_refused_when_the_attested_spouse_is_not_the_declared_one_para_23b() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register(married=True)

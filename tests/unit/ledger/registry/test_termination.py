@@ -53,17 +53,22 @@ def test_ownership_application_needs_the_recipients_signature_para_31() -> None:
     story.applied(story.termination(lease_id), p.ktk_officer, p.recipient)
 
 
-def test_married_lessees_pair_needs_the_spouses_signature_para_30() -> None:
+def test_para_31_spouse_does_not_sign_the_pair() -> None:
+    """Para 31: «… (тоқтатуды тіркеуге ҚТК-дан және … меншік құқығының туындауын тіркеуге
+    көрсетілетін қызметті алушыдан) электрондық өтініштерге қол қоюмен расталады» — "confirmed
+    by signing the e-applications (termination by KTK, ownership by the recipient)": the spouse
+    takes part in the videoconference (para 30) and signs neither."""
     story, lease_id = _with_registered_lease()
     p = story.parties
     married = {"recipient_marital_status": pb.MARRIED, "spouse_iin": SPOUSE_IIN}
     story.rejected(
-        RejectionReason.MISSING_REQUIRED_SIGNATURE,
+        RejectionReason.UNEXPECTED_SIGNER,
         story.termination(lease_id, **married),
         p.ktk_officer,
         p.recipient,
+        p.spouse,
     )
-    story.applied(story.termination(lease_id, **married), p.ktk_officer, p.recipient, p.spouse)
+    story.applied(story.termination(lease_id, **married), p.ktk_officer, p.recipient)
 
 
 def test_termination_needs_a_registered_active_lease_para_29() -> None:
