@@ -45,6 +45,7 @@ from ledger.transactions.context import BlockContext
 from tests.pki_fixtures import (
     GUARANTOR_IIN,
     KTK_BIN,
+    KTK_HEAD_IIN,
     RECIPIENT_IIN,
     REGISTRAR_IIN,
     SPOUSE_IIN,
@@ -177,6 +178,7 @@ class Parties:
     registrar: IssuedCertificate
     ktk_officer: IssuedCertificate
     recipient: IssuedCertificate
+    ktk_head: IssuedCertificate  # KTK's head, who signs the contract (para 19)
     spouse: IssuedCertificate
     guarantor: IssuedCertificate
     validator: IssuedCertificate
@@ -188,6 +190,7 @@ class Parties:
             authority=authority,
             registrar=authority.issue_registrar(),
             ktk_officer=authority.issue_ktk_officer(),
+            ktk_head=authority.issue_ktk_officer("KTK Head", KTK_HEAD_IIN),
             recipient=authority.issue_individual("Recipient", RECIPIENT_IIN),
             spouse=authority.issue_individual("Spouse", SPOUSE_IIN),
             guarantor=authority.issue_individual("Guarantor", GUARANTOR_IIN),
@@ -213,6 +216,7 @@ def make_genesis_document(
         state_corporation_bin=STATE_CORPORATION_BIN,
         first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
         registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+        ktk_head_iins=[KTK_HEAD_IIN],
         auditor_iins=[AUDITOR_IIN],
         validators=[("validator-1", parties.validator.pem.decode(), 1)],
         holidays=holidays,

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from tirkeu_pb import transaction_pb2
 
 from ledger.documents.cms import MalformedCms, SignedDocument, SignerVerdict, load_cms, verify_cms
-from ledger.identity.certificates import load_certificate
+from ledger.identity.certificates import CertificateInfo, load_certificate
 from ledger.identity.chains import verify_chain
 from ledger.identity.revocation import CertificateRejected
 from ledger.registry.common import SHA256_SIZE, RuleInput
@@ -54,6 +54,13 @@ class SignedBy:
 class VerifiedDocument:
     verdicts: tuple[SignerVerdict, ...]  # every signer of the CMS, each valid
     certificates: tuple[CertificateLink, ...]  # their chains, for REGISTER's revocation check
+    signer_certificates: tuple[CertificateInfo, ...]  # each signer's own certificate
+
+    def certificate_of(self, verdict: SignerVerdict) -> CertificateInfo:
+        for info in self.signer_certificates:
+            if info.fingerprint == verdict.fingerprint:
+                return info
+        raise RuntimeError(f"a verified signer's certificate is missing: {verdict.fingerprint}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +99,17 @@ def verify_document(
                 invalid,
                 f"{name}: signer {index} ({verdict.name}): {'; '.join(verdict.details)}",
             )
-    return VerifiedDocument(verification.signers, _signer_links(cms, rule_input, name))
+    links, infos = _signer_links(cms, rule_input, name)
+    return VerifiedDocument(verification.signers, links, infos)
 
 
 def _signer_links(
     cms: SignedDocument, rule_input: RuleInput, name: str
-) -> tuple[CertificateLink, ...]:
-    """The chains verify_cms built for each (valid) signer: at the signing time, in `trust`."""
+) -> tuple[tuple[CertificateLink, ...], tuple[CertificateInfo, ...]]:
+    """The chains verify_cms built for each (valid) signer: at the signing time, in `trust`;
+    and each signer's certificate."""
     links: list[CertificateLink] = []
+    infos: list[CertificateInfo] = []
     for signer in cms.signers:
         if signer.certificate is None or signer.signing_time is None:
             raise RuntimeError(f"{name}: a verified CMS signer lacks its certificate or time")
@@ -109,7 +119,8 @@ def _signer_links(
         except CertificateRejected as error:
             raise reject(RejectionReason.DOCUMENT_SIGNATURE_INVALID, f"{name}: {error}") from None
         links.extend(chain_links(chain))
-    return tuple(links)
+        infos.append(info)
+    return tuple(links), tuple(infos)
 
 
 def match_signers(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from tirkeu_pb import transaction_pb2
 
+from ledger.identity.roles import is_ktk_head
 from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
@@ -23,6 +24,8 @@ from ledger.registry.documents import (
     KTK_PARTY,
     ExpectedSigner,
     RecordedDocument,
+    SignedBy,
+    VerifiedDocument,
     document_record,
     match_signers,
     require_signing_stages,
@@ -96,7 +99,26 @@ def contract_record(
     # қояды»: the recipient, then the guarantors, then KTK (para 18). The spouse's optional
     # co-signature is not ordered by the text; it falls in the guarantors' stage (ADR 0007 D14).
     require_signing_stages(signed, CONTRACT_STAGES, name=name)
+    _require_signed_for_ktk_by_its_head(signed, verified, rule_input, name)
     return document_record(DocumentRole.CONTRACT, action.contract, verified, signed)
+
+
+def _require_signed_for_ktk_by_its_head(
+    signed: tuple[SignedBy, ...], verified: VerifiedDocument, rule_input: RuleInput, name: str
+) -> None:
+    """Para 19: «ҚТК басшысының ЭЦҚ-мен қол қойылған … шартының электрондық көшірмесін» ("the
+    e-copy of the contract signed with the EDS of KTK's head"): any KTK employee is not enough.
+    Who is head: ledger/identity/roles.py is_ktk_head (ADR 0007 D6)."""
+    for signature in signed:
+        if signature.party.party != KTK_PARTY:
+            continue
+        certificate = verified.certificate_of(signature.verdict)
+        if not is_ktk_head(certificate, rule_input.authorities):
+            raise reject(
+                RejectionReason.CONTRACT_NOT_SIGNED_BY_KTK_HEAD,
+                f"{name} is signed for KTK by IIN {certificate.iin}, who is not KTK's head "
+                "(para 19)",
+            )
 
 
 def consent_record(

@@ -339,6 +339,9 @@ class Authorities:
     registrar_iins: tuple[str, ...]  # sorted
     auditor_iins: tuple[str, ...]  # sorted
     validators: tuple[Validator, ...]  # in genesis order
+    # Para 19: the contract's e-copy carries the EDS of KTK's head. Until certificate roles (NCA
+    # first-head OID) are judged, genesis lists the heads' IINs (ADR 0007 D6). Sorted.
+    ktk_head_iins: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,7 +238,7 @@ class WorkloadFactory:
                 [
                     DocumentSignature(p.recipient, at),
                     DocumentSignature(p.guarantor, at + timedelta(hours=1)),
-                    DocumentSignature(p.ktk_officer, at + timedelta(hours=2)),
+                    DocumentSignature(p.ktk_head, at + timedelta(hours=2)),
                 ],
                 "Lease-to-own contract",
             )

@@ -127,7 +127,7 @@ class Story:
     def contract(self, cadastral_number: str) -> pb.SignedDocument:
         p = self.parties
         text = f"Lease-to-own contract for {cadastral_number}".encode()
-        return signed_by(text, "Lease-to-own contract", p.recipient, p.guarantor, p.ktk_officer)
+        return signed_by(text, "Lease-to-own contract", p.recipient, p.guarantor, p.ktk_head)
 
     def consent(self) -> pb.SignedDocument:
         text = f"Consent of {RECIPIENT_IIN}".encode()

@@ -19,6 +19,7 @@ from tests.integration.harness import NodeProcess, free_port, shared_node
 from tests.integration.story_helpers import signed_by
 from tests.pki_fixtures import (
     KTK_BIN,
+    KTK_HEAD_IIN,
     OTHER_BIN,
     RECIPIENT_IIN,
     REGISTRAR_IIN,
@@ -116,7 +117,7 @@ def test_the_offline_flow_build_sign_submit(tirkeu: Tirkeu) -> None:
     _import(tirkeu, "21:318:023:7002:1/9")
     documents = tirkeu.directory
     for name, document in (
-        ("contract", signed_by(b"contract 7002", "", parties.recipient, parties.ktk_officer)),
+        ("contract", signed_by(b"contract 7002", "", parties.recipient, parties.ktk_head)),
         ("consent", signed_by(b"consent 7002", "", parties.recipient)),
     ):
         (documents / f"{name}.txt").write_bytes(f"{name} 7002".encode())
@@ -203,7 +204,7 @@ def test_a_cluster_starts_reports_survives_kill_9_and_stops(tmp_path: Path) -> N
     created = _cluster_json(
         "init", directory, "--ktk-bin", KTK_BIN, "--state-corporation-bin",
         STATE_CORPORATION_BIN, "--first-credit-bureau-bin", OTHER_BIN,
-        "--registrar-iin", REGISTRAR_IIN,
+        "--registrar-iin", REGISTRAR_IIN, "--ktk-head-iin", KTK_HEAD_IIN,
     )  # fmt: skip
     node_id = created["nodes"][0]["node_id"]
     try:

@@ -212,6 +212,7 @@ REALISTIC_CORPUS: tuple[Any, ...] = (
         registrar_iins=(_REGISTRAR, "910404600079"),
         auditor_iins=(),
         validators=(Validator("validator-1", b"\x30\x82leaf", 10), Validator("v2", b"", 0)),
+        ktk_head_iins=("720301300145",),
     ),
     IssuerRevocations(
         "ab" * 32,

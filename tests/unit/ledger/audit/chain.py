@@ -31,7 +31,7 @@ from node.chain.commit import persist_block
 from node.chain.mempool import PendingTransaction
 from node.chain.open import ChainSetup, chain_setup, open_chain
 from node.chain.proposer import assemble_block
-from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_HEAD_IIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_BLOCK_TIME,
@@ -66,6 +66,7 @@ def story_genesis_bytes(parties: Parties) -> bytes:
         state_corporation_bin=STATE_CORPORATION_BIN,
         first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
         registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+        ktk_head_iins=[KTK_HEAD_IIN],
         auditor_iins=[AUDITOR_IIN],
         validators=[
             (name, issued.pem.decode(), 1)

@@ -91,13 +91,13 @@ class Story:
     # -- documents -----------------------------------------------------------------------------
 
     def contract(self, signatures: Sequence[DocumentSignature] | None = None) -> pb.SignedDocument:
-        """Paras 17-18: recipient, then the guarantor, then KTK."""
+        """Paras 17-19: recipient, then the guarantor, then KTK's head."""
         p = self.parties
         if signatures is None:
             signatures = [
                 DocumentSignature(p.recipient, at(0)),
                 DocumentSignature(p.guarantor, at(1)),
-                DocumentSignature(p.ktk_officer, at(2)),
+                DocumentSignature(p.ktk_head, at(2)),
             ]
         return signed_document(CONTRACT_TEXT, signatures, "Lease-to-own contract No. 2026/117")
 

@@ -93,8 +93,9 @@ def test_application_keeps_each_signing_certificate_once_para_23c() -> None:
     application = story.ledger.application(application_id)
     assert application is not None
     signers = [link.signer for link in application.signing_certificates]
-    # Envelope: KTK officer, recipient; contract adds the guarantor; all under one issuing CA.
-    assert len(signers) == len(set(signers)) == 4
+    # Envelope: KTK officer, recipient; contract adds the guarantor and KTK's head; all under one
+    # issuing CA.
+    assert len(signers) == len(set(signers)) == 5
     assert any(f"IIN {iin}" in s for s in signers for iin in (KTK_OFFICER_IIN,))
     assert {f"IIN {RECIPIENT_IIN}", f"IIN {GUARANTOR_IIN}"} <= set(signers)
     assert sum(s.startswith("CA ") for s in signers) == 1
@@ -129,7 +130,7 @@ def _guaranteed_by_second_registrar(story: Story) -> str:
         [
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(guarantor, at(1)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ]
     )
     story.import_property()

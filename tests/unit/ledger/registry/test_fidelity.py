@@ -56,7 +56,7 @@ TECHNICAL = {
 CITATION = re.compile(r"\bparas? \d|order para \d|seed 00\d|ADR \d{4}|Art\. \d")
 
 
-@pytest.mark.parametrize("reason", sorted(INFERENCE_REASONS, key=lambda r: r.name))
+@pytest.mark.parametrize("reason", sorted(INFERENCE_REASONS, key=str), ids=str)
 def test_inference_rejections_say_so_and_cite_no_paragraph(reason: RejectionReason) -> None:
     """Issue 9: "the rule's rejection text saying 'inference (ADR n)' instead of citing a
     paragraph that does not say it"."""

@@ -151,7 +151,7 @@ def test_contract_must_be_signed_by_each_guarantor_paras_17_18() -> None:
     story = _story_with_property()
     p = story.parties
     without_guarantor = story.contract(
-        [DocumentSignature(p.recipient, at(0)), DocumentSignature(p.ktk_officer, at(2))]
+        [DocumentSignature(p.recipient, at(0)), DocumentSignature(p.ktk_head, at(2))]
     )
     story.rejected(
         RejectionReason.DOCUMENT_SIGNER_MISSING,
@@ -180,7 +180,7 @@ def test_contract_must_be_signed_by_the_recipient_para_17() -> None:
     story = _story_with_property()
     p = story.parties
     without_recipient = story.contract(
-        [DocumentSignature(p.guarantor, at(1)), DocumentSignature(p.ktk_officer, at(2))]
+        [DocumentSignature(p.guarantor, at(1)), DocumentSignature(p.ktk_head, at(2))]
     )
     story.rejected(
         RejectionReason.DOCUMENT_SIGNER_MISSING,
@@ -201,7 +201,7 @@ def test_legal_entity_guarantor_signs_through_its_employee_para_2_9() -> None:
         [
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(employer, at(1)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ]
     )
     story.applied(
@@ -217,13 +217,34 @@ def test_para_18_ktk_signing_before_the_guarantor_is_refused() -> None:
     ktk_first = story.contract(
         [
             DocumentSignature(p.recipient, at(0)),
-            DocumentSignature(p.ktk_officer, at(1)),
+            DocumentSignature(p.ktk_head, at(1)),
             DocumentSignature(p.guarantor, at(2)),
         ]
     )
     story.rejected(
         RejectionReason.DOCUMENT_SIGNING_ORDER,
         story.lease_application(contract=ktk_first),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_para_19_contract_signed_for_ktk_by_an_employee_who_is_not_head_is_refused() -> None:
+    """Para 19: «ҚТК басшысының ЭЦҚ-мен қол қойылған … шартының электрондық көшірмесін» — "the
+    e-copy of the contract signed with the EDS of KTK's head": another KTK employee will not do."""
+    story = _story_with_property()
+    p = story.parties
+    by_an_officer = story.contract(
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(p.guarantor, at(1)),
+            DocumentSignature(p.ktk_officer, at(2)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.CONTRACT_NOT_SIGNED_BY_KTK_HEAD,
+        story.lease_application(contract=by_an_officer),
         p.ktk_officer,
         p.recipient,
     )
@@ -240,7 +261,7 @@ def test_para_17_guarantor_signing_before_the_recipient_is_refused() -> None:
         [
             DocumentSignature(p.guarantor, at(0)),
             DocumentSignature(p.recipient, at(1)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ]
     )
     story.rejected(
@@ -262,7 +283,7 @@ def test_para_18_ktk_signing_at_the_same_time_as_the_guarantor_is_refused() -> N
         [
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(p.guarantor, at(1)),
-            DocumentSignature(p.ktk_officer, at(1)),
+            DocumentSignature(p.ktk_head, at(1)),
         ]
     )
     story.rejected(
@@ -281,7 +302,7 @@ def test_para_17_order_does_not_depend_on_the_order_of_signer_infos() -> None:
     signatures = [
         DocumentSignature(p.recipient, at(0)),
         DocumentSignature(p.guarantor, at(1)),
-        DocumentSignature(p.ktk_officer, at(2)),
+        DocumentSignature(p.ktk_head, at(2)),
     ]
     recorded = []
     for ordering in (signatures, list(reversed(signatures))):
@@ -309,7 +330,7 @@ def test_contract_signed_by_a_stranger_is_unexpected_signer() -> None:
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(p.guarantor, at(1)),
             DocumentSignature(stranger, at(1.5)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ],
     )
     story.rejected(
