@@ -33,7 +33,8 @@ REFUSAL_ARTICLE = 31
 Action = (
     pb.PropertyImport
     | pb.LeaseApplication
-    | pb.PaymentConfirmation
+    | pb.ApplicationSending
+    | pb.VideoconferenceAttestation
     | pb.RegistrarAttestation
     | pb.RegistrarDecision
     | pb.TerminationOwnershipApplication
@@ -44,7 +45,8 @@ Action = (
 ACTION_FIELDS: dict[type[Action], str] = {
     pb.PropertyImport: "property_import",
     pb.LeaseApplication: "lease_application",
-    pb.PaymentConfirmation: "payment_confirmation",
+    pb.ApplicationSending: "application_sending",
+    pb.VideoconferenceAttestation: "videoconference_attestation",
     pb.RegistrarAttestation: "registrar_attestation",
     pb.RegistrarDecision: "registrar_decision",
     pb.TerminationOwnershipApplication: "termination_ownership_application",
@@ -101,7 +103,12 @@ def signed_document(content: bytes, cms: bytes, title: str) -> pb.SignedDocument
 
 
 def payment_document(
-    content: bytes, *, amount_tiyn: int, payment_reference: str, payer_iin: str
+    content: bytes,
+    *,
+    amount_tiyn: int,
+    payment_reference: str,
+    payer_iin: str,
+    paid_at_unix_ms: int,
 ) -> pb.PaymentDocument:
     """The fee's payment document (Algorithm paras 22, 31); amount in tiyn (1 tenge = 100)."""
     if amount_tiyn <= 0:
@@ -111,6 +118,7 @@ def payment_document(
         amount_tiyn=amount_tiyn,
         payment_reference=payment_reference,
         payer_iin=payer_iin,
+        paid_at_unix_ms=paid_at_unix_ms,
     )
 
 
@@ -156,10 +164,10 @@ def lease_application(
     guarantors: Sequence[GuarantorIdentity] = (),
     contract: pb.SignedDocument,
     personal_data_consent: pb.SignedDocument,
-    payment: pb.PaymentDocument | None = None,
 ) -> pb.LeaseApplication:
-    """Application for registration of the lease encumbrance (Algorithm paras 19–22)."""
-    application = pb.LeaseApplication(
+    """The lease application as KTK forms it (Algorithm paras 19–20); sent with
+    `application_sending` once the fee is paid (para 22)."""
+    return pb.LeaseApplication(
         cadastral_number=cadastral_number,
         recipient_iin=recipient_iin,
         recipient_marital_status=marital_status(married),
@@ -168,16 +176,12 @@ def lease_application(
         contract=contract,
         personal_data_consent=personal_data_consent,
     )
-    if payment is not None:
-        application.payment.CopyFrom(payment)
-    return application
 
 
-def payment_confirmation(
-    application_id: str, payment: pb.PaymentDocument
-) -> pb.PaymentConfirmation:
-    """The fee is paid (paras 22, 31); the day it commits starts the para 38 deadline."""
-    return pb.PaymentConfirmation(application_id=application_id, payment=payment)
+def application_sending(application_id: str, payment: pb.PaymentDocument) -> pb.ApplicationSending:
+    """The formed application sent after the fee is paid, the payment document attached (paras 22,
+    31); the day it commits starts the para 38 deadline."""
+    return pb.ApplicationSending(application_id=application_id, payment=payment)
 
 
 def parse_participant(text: str) -> pb.VideoconferenceParticipant:
@@ -228,33 +232,50 @@ def passed_checks(*, queried_at_unix_ms: int, except_kinds: Iterable[str] = ()) 
     ]
 
 
-def registrar_attestation(
+def videoconference(
     *,
-    application_id: str,
     held_at_unix_ms: int,
     participants: Sequence[pb.VideoconferenceParticipant],
     signatures_authentic: bool,
     legal_capacity_confirmed: bool,
     will_conforms_to_expression: bool,
+) -> pb.Videoconference:
+    return pb.Videoconference(
+        held_at_unix_ms=held_at_unix_ms,
+        participants=participants,
+        signatures_authentic=signatures_authentic,
+        legal_capacity_confirmed=legal_capacity_confirmed,
+        will_conforms_to_expression=will_conforms_to_expression,
+    )
+
+
+def videoconference_attestation(
+    application_id: str, held: pb.Videoconference
+) -> pb.VideoconferenceAttestation:
+    """The videoconference of paras 21, 30, from the application's forming on."""
+    return pb.VideoconferenceAttestation(application_id=application_id, videoconference=held)
+
+
+def registrar_attestation(
+    *,
+    application_id: str,
     checks: Sequence[pb.Check],
     recipient_married: bool,
     recipient_spouse_iin: str = "",
+    held: pb.Videoconference | None = None,
 ) -> pb.RegistrarAttestation:
-    """The registrar's videoconference and checks (paras 21, 23–24 or 30, 32–33)."""
-    return pb.RegistrarAttestation(
+    """The registrar's checks once the application has arrived (paras 23–24 or 32–33), with the
+    videoconference (paras 21, 30) when she holds it then."""
+    attestation = pb.RegistrarAttestation(
         application_id=application_id,
-        videoconference=pb.Videoconference(
-            held_at_unix_ms=held_at_unix_ms,
-            participants=participants,
-            signatures_authentic=signatures_authentic,
-            legal_capacity_confirmed=legal_capacity_confirmed,
-            will_conforms_to_expression=will_conforms_to_expression,
-        ),
         checks=checks,
         recipient_civil_status=pb.CivilStatus(
             married=recipient_married, spouse_iin=recipient_spouse_iin
         ),
     )
+    if held is not None:
+        attestation.videoconference.CopyFrom(held)
+    return attestation
 
 
 def registrar_decision(
@@ -294,12 +315,12 @@ def termination_ownership_application(
     transfer_agreement: pb.SignedDocument,
     new_holder_iin: str,
     personal_data_consent: pb.SignedDocument,
-    payment: pb.PaymentDocument | None,
     married: bool,
     spouse_iin: str = "",
 ) -> pb.TerminationOwnershipApplication:
-    """The linked pair of para 29: terminate the lease, then ownership to the lessee (para 34)."""
-    application = pb.TerminationOwnershipApplication(
+    """The linked pair of para 29 as KTK initiates it: terminate the lease, then ownership to the
+    lessee (para 34); sent with `application_sending` (para 31)."""
+    return pb.TerminationOwnershipApplication(
         lease_application_id=lease_application_id,
         ktk_letter=ktk_letter,
         transfer_agreement=transfer_agreement,
@@ -308,9 +329,6 @@ def termination_ownership_application(
         recipient_marital_status=marital_status(married),
         spouse_iin=spouse_iin,
     )
-    if payment is not None:
-        application.payment.CopyFrom(payment)
-    return application
 
 
 def revocation_list_update(crl: bytes) -> pb.RevocationListUpdate:

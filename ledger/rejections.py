@@ -70,8 +70,11 @@ class RejectionReason(enum.Enum):
     PRECLUDING_ENCUMBRANCE = "an encumbrance precludes registration (para 23(d))"
     APPLICATION_NOT_FOUND = "no application with this id"
     INVALID_STATUS_TRANSITION = "the decision is not allowed in the application's status"
-    FEE_NOT_PAID = "the state-registration fee is not paid (para 23(a))"
-    PAYMENT_ALREADY_CONFIRMED = "the application's payment is already confirmed"
+    PAYMENT_REQUIRED_BEFORE_SENDING = (
+        "the application is sent after the fee is paid, with the payment document (paras 22, 31)"
+    )
+    PAYER_NOT_RECIPIENT = "the fee is paid by the recipient (para 22)"
+    PAYMENT_AFTER_SENDING = "the payment is dated after the sending (para 22: sent after paying)"
     SPOUSE_ABSENT = (
         "married, but the spouse did not take part in the videoconference (paras 21, 23(b), 30, "
         "32(b))"

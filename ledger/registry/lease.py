@@ -1,11 +1,11 @@
-"""The application for state registration of the lease encumbrance (Algorithm paras 19-22).
+"""The application for state registration of the lease encumbrance, as formed (paras 19-20).
 
-KTK creates it through the platform with the lease-to-own contract (para 19); the recipient
-consents to personal-data processing and signs (para 20); it is sent "confirmed by ... the EDS of
-the recipient and of the KTK authorised person", with the contract and the payment document
-(para 22). The contract itself was signed on the Portal by the recipient, the guarantors and
-KTK, KTK last (paras 17-18). Whether the property may carry the lease is judged at registration
-(para 23), not here: the application records the request.
+KTK forms it through the platform with the lease-to-own contract signed by KTK's head (para 19);
+the recipient consents to personal-data processing and signs it (para 20). It is FORMED: the
+videoconference follows (para 21), then the payment and the sending (para 22,
+ledger/registry/sending.py). The contract itself was signed on the Portal by the recipient, then
+the guarantors, then KTK (paras 17-18). Whether the property may carry the lease is judged at
+registration (para 23), not here: the application records the request.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ledger.registry.documents import (
 )
 from ledger.registry.parties import guarantors_of, require_application_signers
 from ledger.registry.properties import require_cadastral_number, require_property
-from ledger.registry.submission import submit_application
+from ledger.registry.submission import form_application
 from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay
 from ledger.state.records import ApplicationKind, DocumentRole, IdentifierKind, PartyIdentifier
@@ -56,10 +56,10 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
     require_property(state, cadastral_number)
     contract = contract_record(action, rule_input, recipient_iin, spouse_iin, guarantors)
     consent = consent_record(action.personal_data_consent, rule_input, recipient_iin)
-    return submit_application(
+    return form_application(
         state,
         rule_input,
-        signers,
+        signers.ktk_authorised_person,
         kind=ApplicationKind.LEASE_REGISTRATION,
         cadastral_number=cadastral_number,
         recipient_iin=recipient_iin,
@@ -67,8 +67,6 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
         marital_status=marital_status,
         guarantors=guarantors,
         documents=(contract, consent),
-        # Para 22: the fee may be paid before sending; then this block confirms it (para 38).
-        payment=action.payment if action.HasField("payment") else None,
     )
 
 

@@ -48,6 +48,24 @@ def require_application_signers(
     return ApplicationSigners(ktk_person, recipient)
 
 
+def require_ktk_initiator(
+    transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
+) -> Signer:
+    """Para 29: «ҚТК уәкілетті өкілін бастамашылық етеді» ("KTK's authorised representative
+    initiates" the two applications): a KTK authorised person alone; the recipient signs them when
+    they are sent (para 31)."""
+    ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
+    if not ktk_people:
+        raise reject(
+            RejectionReason.NOT_KTK_AUTHORISED_PERSON,
+            f"{transaction.kind} must be signed by a KTK authorised person (para 29)",
+        )
+    ktk_person = ktk_people[0]
+    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
+    require_no_other_signers(transaction, (ktk_person,))
+    return ktk_person
+
+
 def _require_not_acting_for_self(
     ktk_person: Signer, recipient_iin: str, spouse_iin: str | None
 ) -> None:

@@ -2,10 +2,13 @@
 KTK letter that the lessee paid the whole purchase price) and arising of ownership (on the basis
 of the agreement on transfer into ownership), submitted together and registered atomically.
 
-Para 31: the termination application is signed by KTK, the ownership application by the
-recipient; with the spouse where married (paras 30, 32). The seeds do not name the signers of
-the transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the recipient, the two
-parties to the transfer.
+Para 29: KTK's authorised representative initiates them (the forming envelope carries a KTK
+authorised person alone); they are FORMED, the videoconference follows (para 30), and para 31's
+signatures — the termination application by KTK, the ownership application by the recipient —
+are those of the sending, with the payment document (ledger/registry/sending.py). The spouse
+takes part in the videoconference and signs nothing. The seeds do not name the signers of the
+transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the recipient, the two parties to
+the transfer.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from ledger.registry.documents import (
     verify_document,
 )
 from ledger.registry.lease import consent_record
-from ledger.registry.parties import require_application_signers
+from ledger.registry.parties import require_ktk_initiator
 from ledger.registry.properties import require_property
-from ledger.registry.submission import submit_application
+from ledger.registry.submission import form_application
 from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay, StateReader
 from ledger.state.records import (
@@ -59,7 +62,7 @@ def apply_termination_ownership_application(
         action.recipient_marital_status, action.spouse_iin, lessee_iin
     )
     new_holder_iin = require_iin(action.new_holder_iin, "new_holder_iin")
-    signers = require_application_signers(transaction, lessee_iin, spouse_iin)
+    initiator = require_ktk_initiator(transaction, lessee_iin, spouse_iin)
     letter = ktk_letter_record(action, rule_input, lessee_iin)
     agreement = transfer_agreement_record(action, rule_input, lessee_iin, spouse_iin)
     consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)
@@ -68,17 +71,16 @@ def apply_termination_ownership_application(
             RejectionReason.OWNERSHIP_NOT_TO_LESSEE,
             f"new_holder_iin {new_holder_iin} is not the lessee {lessee_iin} (para 34(2))",
         )
-    return submit_application(
+    return form_application(
         state,
         rule_input,
-        signers,
+        initiator,
         kind=ApplicationKind.TERMINATION_AND_OWNERSHIP,
         cadastral_number=lease.cadastral_number,
         recipient_iin=lessee_iin,
         spouse_iin=spouse_iin,
         marital_status=marital_status,
         documents=(letter, agreement, consent),
-        payment=action.payment if action.HasField("payment") else None,
         lease_application_id=lease.application_id,
         new_holder_iin=new_holder_iin,
     )

@@ -120,14 +120,21 @@ class ApplicationKind(enum.Enum):
 
 
 class ApplicationStatus(enum.Enum):
-    SUBMITTED = "SUBMITTED"
+    FORMED = "FORMED"  # paras 19-20, 29: formed by KTK, not yet sent (ADR 0007 D1)
+    SUBMITTED = "SUBMITTED"  # paras 22, 31: sent with the payment; arrived in ЖМБМК АЖ
     SUSPENDED = "SUSPENDED"
     REGISTERED = "REGISTERED"
     REFUSED = "REFUSED"
 
     @property
     def is_undecided(self) -> bool:
+        """Arrived and awaiting the registrar's decision."""
         return self in (ApplicationStatus.SUBMITTED, ApplicationStatus.SUSPENDED)
+
+    @property
+    def is_open(self) -> bool:
+        """Not decided: formed, or arrived and undecided (a videoconference may be recorded)."""
+        return self is ApplicationStatus.FORMED or self.is_undecided
 
 
 class MaritalStatus(enum.Enum):
@@ -176,9 +183,10 @@ class PaymentRecord:
     amount_tiyn: int
     payment_reference: str
     payer_iin: str
-    confirmed_height: int
-    confirmed_on: date  # the day in UTC+5 on which the confirmation was committed
-    transaction_id: str
+    confirmed_height: int  # the sending's block
+    confirmed_on: date  # the day in UTC+5 on which the sending was committed
+    transaction_id: str  # the sending's
+    paid_at: datetime  # when the payer paid, as the payment document says; before the sending
 
 
 class ParticipantRole(enum.Enum):
@@ -225,17 +233,26 @@ class CheckRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class AttestationRecord:
-    """The registrar's videoconference attestation and checks (paras 21, 23-24, 30, 32-33)."""
+class VideoconferenceRecord:
+    """The videoconference of paras 21, 30 as the registrar who held it recorded it."""
 
     registrar_iin: str
     transaction_id: str
     height: int
-    videoconference_held_at_unix_ms: int
+    held_at_unix_ms: int
     participants: tuple[Participant, ...]
     signatures_authentic: bool
     legal_capacity_confirmed: bool
     will_conforms_to_expression: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationRecord:
+    """The registrar's checks on arrival (paras 23-24, 32-33)."""
+
+    registrar_iin: str
+    transaction_id: str
+    height: int
     checks: tuple[CheckRecord, ...]
     recipient_married: bool
     recipient_spouse_iin: str | None
@@ -295,13 +312,16 @@ class Application:
     marital_status: MaritalStatus
     guarantors: tuple[PartyIdentifier, ...]
     ktk_bin: str
-    submitted_by_iin: str
-    submitted_height: int
-    submitted_at: datetime
+    submitted_by_iin: str  # KTK's authorised person who formed it (paras 19, 29)
+    formed_height: int  # paras 19-20, 29
+    formed_at: datetime
+    submitted_height: int | None  # the sending (paras 22, 31); None while FORMED
+    submitted_at: datetime | None
     documents: tuple[DocumentRecord, ...]
-    payment: PaymentRecord | None
-    service_deadline: date | None  # para 38; set when the payment is confirmed
-    attestation: AttestationRecord | None
+    payment: PaymentRecord | None  # attached to the sending
+    service_deadline: date | None  # para 38; set at the sending, again at RESUME (ADR 0007 D9)
+    videoconference: VideoconferenceRecord | None  # paras 21, 30
+    attestation: AttestationRecord | None  # the checks of paras 23-24, 32-33
     decisions: tuple[DecisionRecord, ...]
     lease_application_id: str | None  # TERMINATION_AND_OWNERSHIP only
     new_holder_iin: str | None  # TERMINATION_AND_OWNERSHIP only
