@@ -40,7 +40,7 @@ from ledger.identity.identifiers import Bin, complete_with_check_digit
 from ledger.registry.notifications import Notification
 from ledger.rejections import Rejection
 from ledger.state.access import MappingState, read_application, read_property
-from ledger.state.records import Application, Property
+from ledger.state.records import Application, Property, unix_ms
 from ledger.transactions.context import BlockContext
 from tests.pki_fixtures import (
     GUARANTOR_IIN,
@@ -122,14 +122,22 @@ def signed_document(
     )
 
 
+# When the test fees are paid by default: before genesis, so before any sending (para 22).
+PAID_AT = datetime.fromisoformat("2026-04-21T06:00:00+00:00")
+
+
 def payment_document(
-    payer_iin: str = RECIPIENT_IIN, amount_tiyn: int = 1_725_00, reference: str = "KZ-PAY-1"
+    payer_iin: str = RECIPIENT_IIN,
+    amount_tiyn: int = 1_725_00,
+    reference: str = "KZ-PAY-1",
+    paid_at: datetime = PAID_AT,
 ) -> pb.PaymentDocument:
     return pb.PaymentDocument(
         sha256=sha256(f"receipt {reference}".encode()),
         amount_tiyn=amount_tiyn,
         payment_reference=reference,
         payer_iin=payer_iin,
+        paid_at_unix_ms=unix_ms(paid_at),
     )
 
 

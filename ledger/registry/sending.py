@@ -45,8 +45,7 @@ from ledger.state.records import (
 )
 from ledger.transactions.envelope import reject
 
-# Times outside these cannot be shown as dates (datetime's years 1..9999).
-MIN_UNIX_MS = -62_135_596_800_000
+# Later times cannot be shown as dates (datetime's years end at 9999); 0 is "not given".
 MAX_UNIX_MS = 253_402_300_799_999
 
 
@@ -109,7 +108,7 @@ def paid_fee(
             "жүргізгеннен кейін»)",
         )
     block = rule_input.block
-    if not MIN_UNIX_MS < payment.paid_at_unix_ms <= MAX_UNIX_MS:
+    if not 0 < payment.paid_at_unix_ms <= MAX_UNIX_MS:
         raise reject(RejectionReason.INVALID_PAYMENT, "payment.paid_at_unix_ms is not given")
     if payment.paid_at_unix_ms > unix_ms(block.time):
         raise reject(

@@ -49,7 +49,6 @@ TECHNICAL = {
     RejectionReason.PROPERTY_NOT_FOUND,
     RejectionReason.APPLICATION_NOT_FOUND,
     RejectionReason.INVALID_STATUS_TRANSITION,
-    RejectionReason.PAYMENT_ALREADY_CONFIRMED,
     RejectionReason.CRL_INVALID,
     RejectionReason.CRL_NOT_NEWER,
 }
