@@ -3,7 +3,6 @@ contract (recipient, guarantors, KTK last) and the personal-data consent."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from tirkeu_pb import transaction_pb2 as pb
@@ -17,7 +16,7 @@ from tests.pki_fixtures import (
     SPOUSE_IIN,
     with_wrong_check_digit,
 )
-from tests.registry_fixtures import DocumentSignature, payment_document, signed_document
+from tests.registry_fixtures import DocumentSignature, signed_document
 from tests.unit.ledger.registry.story import CONTRACT_TEXT, Story, at
 
 
@@ -27,13 +26,16 @@ def _story_with_property() -> Story:
     return story
 
 
-def test_lease_application_records_parties_documents_and_submitter_paras_19_22() -> None:
+def test_lease_application_records_parties_documents_and_former_paras_19_20() -> None:
+    """Para 19: «… электрондық өтінішті қалыптастырады» — "forms the e-application": FORMED, not
+    sent; no payment and no deadline until the sending (para 22)."""
     story = _story_with_property()
-    application_id = story.submit_lease()
+    application_id = story.form_lease()
     application = story.ledger.application(application_id)
     assert application is not None
     assert application.kind is ApplicationKind.LEASE_REGISTRATION
-    assert application.status is ApplicationStatus.SUBMITTED
+    assert application.status is ApplicationStatus.FORMED
+    assert application.submitted_at is None and application.formed_height == story.ledger.height
     assert application.recipient_iin == RECIPIENT_IIN
     assert application.marital_status is MaritalStatus.NOT_MARRIED
     assert application.submitted_by_iin == story.parties.ktk_officer.info.iin
@@ -43,7 +45,7 @@ def test_lease_application_records_parties_documents_and_submitter_paras_19_22()
     assert application.payment is None and application.service_deadline is None
 
 
-def test_lease_application_only_from_a_ktk_authorised_person_para_22() -> None:
+def test_lease_application_only_from_a_ktk_authorised_person_para_19() -> None:
     story = _story_with_property()
     p = story.parties
     other_employee = p.authority.issue_employee("Other", bin_=OTHER_BIN, organisation="Other LLP")
@@ -56,7 +58,7 @@ def test_lease_application_only_from_a_ktk_authorised_person_para_22() -> None:
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
-def test_lease_application_needs_the_recipients_signature_para_22() -> None:
+def test_lease_application_needs_the_recipients_signature_para_20() -> None:
     story = _story_with_property()
     p = story.parties
     story.rejected(
@@ -76,7 +78,7 @@ def test_para_22_spouse_does_not_sign_the_application() -> None:
     story.applied(married, p.ktk_officer, p.recipient)
 
 
-def test_lease_application_signed_by_a_non_party_is_unexpected_signer_para_22() -> None:
+def test_lease_application_signed_by_a_non_party_is_unexpected_signer_para_20() -> None:
     story = _story_with_property()
     p = story.parties
     story.rejected(
@@ -126,7 +128,7 @@ def test_lease_application_for_an_unknown_property_is_property_not_found() -> No
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
-def test_lease_application_without_contract_is_missing_document_para_22() -> None:
+def test_lease_application_without_contract_is_missing_document_para_19() -> None:
     story = _story_with_property()
     p = story.parties
     without = story.lease_application()
@@ -350,20 +352,3 @@ def test_consent_must_be_present_and_signed_by_the_recipient_para_20() -> None:
     by_guarantor = story.lease_application(personal_data_consent=story.consent(p.guarantor))
     story.rejected(RejectionReason.MISSING_CONSENT, by_guarantor, p.ktk_officer, p.recipient)
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
-
-
-def test_payment_with_the_application_is_confirmed_in_its_block_paras_22_38() -> None:
-    story = _story_with_property()
-    p = story.parties
-    unpaid_amount = story.lease_application(payment=payment_document(amount_tiyn=0))
-    story.rejected(RejectionReason.INVALID_PAYMENT, unpaid_amount, p.ktk_officer, p.recipient)
-    bad_payer = story.lease_application(payment=payment_document(payer_iin="1"))
-    story.rejected(RejectionReason.INVALID_IIN, bad_payer, p.ktk_officer, p.recipient)
-    paid = story.lease_application(payment=payment_document())
-    outcome = story.applied(paid, p.ktk_officer, p.recipient)
-    assert outcome.application_id is not None
-    application = story.ledger.application(outcome.application_id)
-    assert application is not None and application.payment is not None
-    assert application.payment.confirmed_height == story.ledger.height
-    # Blocks run on Monday 2026-05-04 (UTC+5): due the next working day.
-    assert application.service_deadline == date(2026, 5, 5)

@@ -20,25 +20,33 @@ def _participant(iin: str, role: int) -> pb.VideoconferenceParticipant:
     return pb.VideoconferenceParticipant(iin=iin, role=role)  # type: ignore[arg-type]
 
 
-def test_register_refused_without_payment_para_23a() -> None:
+def test_register_refused_without_the_fee_check_in_the_payment_system_para_23a() -> None:
+    """Para 23(a): «төлемнің бар-жоғын тексеру» — "checking whether the payment was made": the
+    payment document came with the sending; the registrar's FEE_PAID check in the payment system
+    is required as well."""
     story = Story()
     registrar = story.parties.registrar
     story.import_property()
     application_id = story.submit_lease()
+    checks = story.checks(leave_out=[(pb.FEE_PAID, pb.PAYMENT_SYSTEM)])
+    story.applied(story.attestation(application_id, checks=checks), registrar)
+    story.rejected(RejectionReason.CHECK_NOT_PASSED, _register(story, application_id), registrar)
     story.applied(story.attestation(application_id), registrar)
-    story.rejected(RejectionReason.FEE_NOT_PAID, _register(story, application_id), registrar)
-    story.applied(story.payment_confirmation(application_id), story.parties.ktk_officer)
     story.applied(_register(story, application_id), registrar)
 
 
-def test_register_refused_without_attestation_paras_21_23() -> None:
+def test_register_refused_without_videoconference_or_checks_paras_21_23() -> None:
     story = Story()
     registrar = story.parties.registrar
     story.import_property()
     application_id = story.submit_lease()
-    story.applied(story.payment_confirmation(application_id), story.parties.ktk_officer)
     story.rejected(RejectionReason.ATTESTATION_MISSING, _register(story, application_id), registrar)
-    story.applied(story.attestation(application_id), registrar)
+    story.applied(story.videoconference(application_id), registrar)
+    rejection = story.rejected(
+        RejectionReason.ATTESTATION_MISSING, _register(story, application_id), registrar
+    )
+    assert "checks" in rejection.detail
+    story.applied(story.attestation(application_id, with_videoconference=False), registrar)
     story.applied(_register(story, application_id), registrar)
 
 
@@ -161,7 +169,6 @@ def test_lease_registered_only_on_a_property_held_by_ktk_inference_adr_0007() ->
     registrar = elsewhere.parties.registrar
     elsewhere.import_property(holder_bin=OTHER_BIN)
     application_id = elsewhere.submit_lease()
-    elsewhere.applied(elsewhere.payment_confirmation(application_id), registrar)
     elsewhere.applied(elsewhere.attestation(application_id), registrar)
     refused = elsewhere.rejected(
         RejectionReason.PROPERTY_NOT_HELD_BY_KTK, _register(elsewhere, application_id), registrar
@@ -178,7 +185,6 @@ def test_second_lease_on_a_leased_property_is_precluding_encumbrance_para_23d() 
     registrar = story.parties.registrar
     first = story.lease_ready_to_register()
     second = story.submit_lease()
-    story.applied(story.payment_confirmation(second), registrar)
     story.applied(story.attestation(second), registrar)
     story.applied(_register(story, first), registrar)
     story.rejected(RejectionReason.PRECLUDING_ENCUMBRANCE, _register(story, second), registrar)
@@ -189,7 +195,6 @@ def test_second_lease_registers_when_the_first_was_refused_para_23d() -> None:
     registrar = story.parties.registrar
     first = story.lease_ready_to_register()
     second = story.submit_lease()
-    story.applied(story.payment_confirmation(second), registrar)
     story.applied(story.attestation(second), registrar)
     story.applied(story.decision(first, pb.REFUSE, article=31, reason="r"), registrar)
     story.applied(_register(story, second), registrar)
