@@ -120,7 +120,9 @@ def test_a_document_is_known_by_the_sha256_of_its_bytes() -> None:
 
 def test_a_payment_must_be_positive() -> None:
     with pytest.raises(builders.InvalidTransactionInput):
-        builders.payment_document(b"r", amount_tiyn=0, payment_reference="x", payer_iin="1")
+        builders.payment_document(
+            b"r", amount_tiyn=0, payment_reference="x", payer_iin="1", paid_at_unix_ms=1
+        )
 
 
 def test_a_lease_application_names_its_spouse_and_guarantors() -> None:
@@ -136,7 +138,7 @@ def test_a_lease_application_names_its_spouse_and_guarantors() -> None:
     )
     assert application.recipient_marital_status == pb.MARRIED
     assert [(g.iin, g.bin) for g in application.guarantors] == [("x", ""), ("", "y")]
-    assert not application.HasField("payment")
+    assert application.HasField("contract")
 
 
 def test_a_pem_crl_is_carried_as_der() -> None:
@@ -154,7 +156,7 @@ def test_a_pem_crl_is_carried_as_der() -> None:
 @given(expiry=st.integers(min_value=0, max_value=2**64 - 1), chain=st.text(max_size=20))
 def test_a_body_survives_its_own_encoding(expiry: int, chain: str) -> None:
     body = builders.transaction_body(
-        builders.payment_confirmation("app", pb.PaymentDocument(amount_tiyn=1)),
+        builders.application_sending("app", pb.PaymentDocument(amount_tiyn=1)),
         chain_id=chain,
         expiry_height=expiry,
     )

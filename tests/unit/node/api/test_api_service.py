@@ -91,13 +91,14 @@ def api(in_process: InProcessNode) -> Iterator[Api]:
 
 
 def _lease_submitted_and_paid(api: Api) -> str:
-    """Property imported, lease application submitted by KTK and the recipient, fee paid."""
+    """Property imported, lease application formed by KTK and the recipient, sent with the fee
+    paid, checked with the videoconference."""
     story, parties = api.story, api.in_process.parties
     api.submit_and_seal(story.property_import(), parties.registrar)
     application_id = api.submit_and_seal(
         story.lease_application(), parties.ktk_officer, parties.recipient
     )
-    api.submit_and_seal(story.payment_confirmation(application_id), parties.ktk_officer)
+    api.submit_and_seal(story.sending(application_id), parties.ktk_officer, parties.recipient)
     latest = api.in_process.store.load_meta()
     assert latest is not None
     held_at = from_unix_ms(latest.time_unix_ms)  # after the submission (para 23)
