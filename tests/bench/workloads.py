@@ -262,7 +262,7 @@ class WorkloadFactory:
         kind: TransactionKind,
         action: pb.PropertyImport
         | pb.LeaseApplication
-        | pb.PaymentConfirmation
+        | pb.ApplicationSending
         | pb.RegistrarAttestation
         | pb.RegistrarDecision,
         *signers: IssuedCertificate,

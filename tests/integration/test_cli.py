@@ -137,7 +137,23 @@ def test_the_offline_flow_build_sign_submit(tirkeu: Tirkeu) -> None:
     assert submitted["status"] == "COMMITTED"
     assert submitted["transaction_id"] == built["transaction_id"]
     application = tirkeu.json("application", built["transaction_id"])
-    assert (application["status"], application["recipient_iin"]) == ("SUBMITTED", RECIPIENT_IIN)
+    assert (application["status"], application["recipient_iin"]) == ("FORMED", RECIPIENT_IIN)
+
+    # Para 22: the recipient pays, then KTK and the recipient send it with the payment document.
+    (documents / "receipt.txt").write_bytes(b"receipt 7002")
+    sending = documents / "send.env"
+    tirkeu.json(
+        "tx", "build", "send", built["transaction_id"], "--payment", documents / "receipt.txt",
+        "--payment-amount-tiyn", "172500", "--payment-reference", "KZ-7002",
+        "--payer", RECIPIENT_IIN, "--sign", tirkeu.sign("ktk_officer", parties.ktk_officer),
+        "-o", sending, as_="ktk_officer",
+    )  # fmt: skip
+    tirkeu.json("tx", "sign", sending, as_="recipient")
+    sent = tirkeu.json("tx", "submit", sending, "--wait", as_="ktk_officer")
+    assert sent["status"] == "COMMITTED"
+    application = tirkeu.json("application", built["transaction_id"])
+    assert application["status"] == "SUBMITTED"
+    assert application["payment"]["payer_iin"] == RECIPIENT_IIN
     listed = tirkeu.json("applications", "--party-iin", SPOUSE_IIN, "--status", "submitted")
     assert built["transaction_id"] in [item["application_id"] for item in listed["applications"]]
 

@@ -163,7 +163,8 @@ def test_para_21_videoconference_before_payment_and_sending_is_accepted() -> Non
     lease = story.ledger.application(lease_id)
     assert lease is not None and lease.status is ApplicationStatus.REGISTERED
     assert lease.videoconference is not None and lease.payment is not None
-    assert formed < lease.videoconference.height == held < lease.submitted_height == sent
+    assert (formed, lease.videoconference.height, lease.submitted_height) == (formed, held, sent)
+    assert formed < held < sent
     assert lease.payment.paid_at == paid_at
 
 
