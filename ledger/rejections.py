@@ -51,6 +51,10 @@ class RejectionReason(enum.Enum):
         "the contract's e-copy is signed for KTK by its head (para 19)"
     )
     MISSING_CONSENT = "the personal-data consent is absent or not signed by its subject"
+    POWER_OF_ATTORNEY_INVALID = (
+        "a representative acts without a power of attorney signed by the party she represents "
+        "(para 21)"
+    )
     KTK_LETTER_MISSING = "termination needs the KTK letter (para 29)"
     KTK_LETTER_INVALID = (
         "the KTK letter is not signed by KTK, or carries a signature of someone other than KTK "

@@ -139,7 +139,7 @@ def _videoconference(
     registrar_iin: str,
     rule_input: RuleInput,
 ) -> VideoconferenceRecord:
-    participants = tuple(_participants(videoconference.participants))
+    participants = tuple(_participants(videoconference.participants, application))
     _require_distinct_sides(application, participants, attested_spouse)
     record = VideoconferenceRecord(
         registrar_iin=registrar_iin,
@@ -161,15 +161,30 @@ def _videoconference(
 
 
 def _participants(
-    participants: Sequence[transaction_pb2.VideoconferenceParticipant],
+    participants: Sequence[transaction_pb2.VideoconferenceParticipant], application: Application
 ) -> list[Participant]:
+    """Who took part, in which role and capacity: in person, or as the authorised representative
+    of a party whose power of attorney the application records (para 21, ADR 0007 D7)."""
     found: list[Participant] = []
     for index, participant in enumerate(participants):
         field = f"videoconference.participants[{index}]"
         if participant.role == transaction_pb2.PARTICIPANT_ROLE_UNSPECIFIED:
             raise reject(RejectionReason.INVALID_FIELD, f"{field}.role is not given")
         role = ParticipantRole[transaction_pb2.ParticipantRole.Name(participant.role)]
-        found.append(Participant(require_iin(participant.iin, f"{field}.iin"), role))
+        iin = require_iin(participant.iin, f"{field}.iin")
+        principal = None
+        if participant.on_behalf_of_iin:
+            principal = require_iin(participant.on_behalf_of_iin, f"{field}.on_behalf_of_iin")
+            if role is ParticipantRole.KTK_REPRESENTATIVE or all(
+                (r.principal_iin, r.representative_iin) != (principal, iin)
+                for r in application.representations
+            ):
+                raise reject(
+                    RejectionReason.POWER_OF_ATTORNEY_INVALID,
+                    f"{field}: IIN {iin} has no power of attorney of {principal} recorded on "
+                    "the application (para 21)",
+                )
+        found.append(Participant(iin, role, principal))
     return found
 
 

@@ -37,11 +37,16 @@ class ExpectedSigner:
     iin: str | None = None
     bin: str | None = None
     required: bool = True
+    agent: str | None = None  # the IIN of the party's recorded representative (para 21)
 
     def matches(self, verdict: SignerVerdict) -> bool:
         if self.bin is not None:
             return verdict.bin == self.bin and verdict.iin is not None
-        return verdict.iin == self.iin and verdict.bin is None
+        return (
+            verdict.bin is None
+            and verdict.iin is not None
+            and verdict.iin in (self.iin, self.agent)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +203,9 @@ def document_record(
             DocumentSigner(
                 iin=s.verdict.iin,
                 bin=s.verdict.bin,
-                party=s.party.party,
+                party=s.party.party
+                if s.verdict.iin == s.party.iin or s.party.bin is not None
+                else f"{s.party.party}, by representative for IIN {s.party.iin}",
                 # Whole milliseconds, the precision of stored times.
                 signing_time=_to_millisecond(_signing_time(s)),
             )

@@ -31,12 +31,23 @@ from ledger.registry.documents import (
     require_signing_stages,
     verify_document,
 )
-from ledger.registry.parties import guarantors_of, require_application_signers
+from ledger.registry.parties import (
+    guarantors_of,
+    representations_of,
+    representative_of,
+    require_application_signers,
+)
 from ledger.registry.properties import require_cadastral_number, require_property
 from ledger.registry.submission import form_application
 from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay
-from ledger.state.records import ApplicationKind, DocumentRole, IdentifierKind, PartyIdentifier
+from ledger.state.records import (
+    ApplicationKind,
+    DocumentRole,
+    IdentifierKind,
+    PartyIdentifier,
+    RepresentationRecord,
+)
 from ledger.transactions.envelope import reject
 
 CONTRACT_STAGES = (("recipient",), ("guarantor", "spouse"), (KTK_PARTY,))
@@ -52,9 +63,14 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
         action.recipient_marital_status, action.spouse_iin, recipient_iin
     )
     guarantors = guarantors_of(action.guarantors)
-    signers = require_application_signers(transaction, recipient_iin, spouse_iin)
+    principals = [recipient_iin, *([spouse_iin] if spouse_iin else [])]
+    principals += [g.identifier for g in guarantors if g.identifier_kind is IdentifierKind.IIN]
+    representations = representations_of(action.representations, rule_input, principals)
+    signers = require_application_signers(transaction, recipient_iin, spouse_iin, representations)
     require_property(state, cadastral_number)
-    contract = contract_record(action, rule_input, recipient_iin, spouse_iin, guarantors)
+    contract = contract_record(
+        action, rule_input, recipient_iin, spouse_iin, guarantors, representations=representations
+    )
     consent = consent_record(action.personal_data_consent, rule_input, recipient_iin)
     return form_application(
         state,
@@ -67,6 +83,7 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
         marital_status=marital_status,
         guarantors=guarantors,
         documents=(contract, consent),
+        representations=representations,
     )
 
 
@@ -76,6 +93,8 @@ def contract_record(
     recipient_iin: str,
     spouse_iin: str | None,
     guarantors: tuple[PartyIdentifier, ...],
+    *,
+    representations: tuple[RepresentationRecord, ...] = (),
 ) -> RecordedDocument:
     """Paras 17-18: signed by the recipient, each guarantor (an individual by IIN, a legal entity
     by one of its employees) and KTK, KTK last. The spouse may co-sign; nobody else."""
@@ -83,14 +102,20 @@ def contract_record(
         raise reject(RejectionReason.MISSING_DOCUMENT, "the lease-to-own contract is absent")
     name = "the lease-to-own contract"
     verified = verify_document(action.contract, rule_input, name=name)
-    expected = [ExpectedSigner("recipient", iin=recipient_iin)]
+
+    def person(party: str, iin: str, *, required: bool = True) -> ExpectedSigner:
+        # Para 21: an individual party may sign through her recorded representative.
+        agent = representative_of(representations, iin)
+        return ExpectedSigner(party, iin=iin, required=required, agent=agent)
+
+    expected = [person("recipient", recipient_iin)]
     for guarantor in guarantors:
         if guarantor.identifier_kind is IdentifierKind.IIN:
-            expected.append(ExpectedSigner("guarantor", iin=guarantor.identifier))
+            expected.append(person("guarantor", guarantor.identifier))
         else:
             expected.append(ExpectedSigner("guarantor", bin=guarantor.identifier))
     if spouse_iin is not None:
-        expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
+        expected.append(person("spouse", spouse_iin, required=False))
     expected.append(ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin))
     signed = match_signers(verified.verdicts, expected, name=name)
     # Para 17: «… кепілгерлер (бар болса) шартқа қол қойғаннан кейін, шартқа ҚТК ЭЦҚ-мен қол

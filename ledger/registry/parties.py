@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from tirkeu_pb import transaction_pb2
 
 from ledger.identity.roles import Role
-from ledger.registry.common import require_bin, require_iin, require_no_other_signers
+from ledger.registry.common import RuleInput, require_bin, require_iin, require_no_other_signers
+from ledger.registry.documents import ExpectedSigner, verify_document
 from ledger.rejections import RejectionReason
-from ledger.state.records import IdentifierKind, PartyIdentifier
+from ledger.state.records import IdentifierKind, PartyIdentifier, RepresentationRecord
 from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 
 
@@ -30,10 +31,13 @@ class ApplicationSigners:
 
 
 def require_application_signers(
-    transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
+    transaction: VerifiedTransaction,
+    recipient_iin: str,
+    spouse_iin: str | None,
+    representations: Sequence[RepresentationRecord] = (),
 ) -> ApplicationSigners:
-    """Exactly KTK's authorised person and the recipient; the spouse (declared `spouse_iin`)
-    signing too is UNEXPECTED_SIGNER, like anyone else."""
+    """Exactly KTK's authorised person and the recipient (or her recorded representative, para
+    21); the spouse (declared `spouse_iin`) signing too is UNEXPECTED_SIGNER, like anyone else."""
     ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
     if not ktk_people:
         raise reject(
@@ -43,9 +47,52 @@ def require_application_signers(
         )
     ktk_person = ktk_people[0]
     _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
-    recipient = _individual(transaction, recipient_iin, "recipient")
+    agent = representative_of(representations, recipient_iin)
+    recipient = _individual(transaction, recipient_iin, "recipient", agent)
     require_no_other_signers(transaction, (ktk_person, recipient))
     return ApplicationSigners(ktk_person, recipient)
+
+
+def representative_of(
+    representations: Sequence[RepresentationRecord], principal_iin: str
+) -> str | None:
+    return next(
+        (r.representative_iin for r in representations if r.principal_iin == principal_iin), None
+    )
+
+
+def representations_of(
+    given: Sequence[transaction_pb2.Representation],
+    rule_input: RuleInput,
+    principals: Sequence[str],
+) -> tuple[RepresentationRecord, ...]:
+    """Para 21 «(олардың уәкілетті өкілдерінің)»: a party among `principals` (the recipient, the
+    spouse, individual guarantors) may act through one representative, on a power of attorney
+    CMS-signed by herself alone with her personal certificate (POWER_OF_ATTORNEY_INVALID
+    otherwise). Its scope and form are the registrar's to judge (ADR 0007 D7)."""
+    records: list[RepresentationRecord] = []
+    for index, representation in enumerate(given):
+        field = f"representations[{index}]"
+        principal = require_iin(representation.principal_iin, f"{field}.principal_iin")
+        agent = require_iin(representation.representative_iin, f"{field}.representative_iin")
+        if principal not in principals:
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: {principal} is not a party")
+        if agent == principal or agent in principals:
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: {agent} is a party herself")
+        if any(r.principal_iin == principal for r in records):
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: {principal} listed twice")
+        name = f"the power of attorney of {field}"
+        invalid = RejectionReason.POWER_OF_ATTORNEY_INVALID
+        if not representation.power_of_attorney.cms:
+            raise reject(invalid, f"{name} is absent")
+        verified = verify_document(representation.power_of_attorney, rule_input, name=name)
+        principal_signs = ExpectedSigner("principal", iin=principal)
+        if not all(principal_signs.matches(verdict) for verdict in verified.verdicts):
+            raise reject(invalid, f"{name} must be signed by the principal {principal} alone")
+        records.append(
+            RepresentationRecord(principal, agent, representation.power_of_attorney.sha256)
+        )
+    return tuple(records)
 
 
 def require_ktk_initiator(
@@ -81,9 +128,11 @@ def _require_not_acting_for_self(
             )
 
 
-def _individual(transaction: VerifiedTransaction, iin: str, party: str) -> Signer:
+def _individual(
+    transaction: VerifiedTransaction, iin: str, party: str, agent: str | None = None
+) -> Signer:
     for signer in transaction.signers_with(Role.INDIVIDUAL):
-        if signer.iin == iin:
+        if signer.iin in (iin, agent):
             return signer
     raise reject(
         RejectionReason.MISSING_REQUIRED_SIGNATURE,

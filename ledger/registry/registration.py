@@ -112,10 +112,12 @@ def _require_videoconference(
             "the videoconference does not confirm signature authenticity, legal capacity and "
             "conformity of will (paras 21, 23, 30, 32)",
         )
-    roles = {(p.role, p.iin) for p in videoconference.participants}
-    if all(role is not ParticipantRole.KTK_REPRESENTATIVE for role, _ in roles):
+    participants = videoconference.participants
+    if all(p.role is not ParticipantRole.KTK_REPRESENTATIVE for p in participants):
         raise reject(RejectionReason.PARTICIPANT_ABSENT, "the KTK representative did not take part")
-    if (ParticipantRole.RECIPIENT, application.recipient_iin) not in roles:
+    if not any(
+        p.acts_for(ParticipantRole.RECIPIENT, application.recipient_iin) for p in participants
+    ):
         raise reject(
             RejectionReason.PARTICIPANT_ABSENT,
             f"the recipient {application.recipient_iin} did not take part",
@@ -144,9 +146,8 @@ def _require_spouse(
             RejectionReason.SPOUSE_ABSENT,
             f"АХАЖ АЖ names spouse {spouse_iin}; the application declares {declared}",
         )
-    if all(
-        (p.role, p.iin) != (ParticipantRole.SPOUSE, spouse_iin)
-        for p in videoconference.participants
+    if not any(
+        p.acts_for(ParticipantRole.SPOUSE, spouse_iin) for p in videoconference.participants
     ):
         raise reject(
             RejectionReason.SPOUSE_ABSENT,

@@ -31,7 +31,7 @@ from ledger.registry.common import (
     require_iin,
     require_pilot_in_force,
 )
-from ledger.registry.parties import require_application_signers
+from ledger.registry.parties import representative_of, require_application_signers
 from ledger.registry.signing_certificates import distinct_links, envelope_links
 from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay, write_application
@@ -60,7 +60,12 @@ def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> Rul
             f"application {application.application_id} is {application.status.name}; only a "
             "FORMED application is sent (paras 22, 31)",
         )
-    require_application_signers(transaction, application.recipient_iin, application.spouse_iin)
+    require_application_signers(
+        transaction,
+        application.recipient_iin,
+        application.spouse_iin,
+        application.representations,
+    )
     if not action.HasField("payment"):
         raise reject(
             RejectionReason.PAYMENT_REQUIRED_BEFORE_SENDING,
@@ -97,10 +102,11 @@ def paid_fee(
     if not payment.payment_reference.strip():
         raise reject(RejectionReason.INVALID_PAYMENT, "payment.payment_reference is empty")
     payer_iin = require_iin(payment.payer_iin, "payment.payer_iin")
-    if (
-        application.kind is ApplicationKind.LEASE_REGISTRATION
-        and payer_iin != application.recipient_iin
-    ):
+    payers = (
+        application.recipient_iin,
+        representative_of(application.representations, application.recipient_iin),
+    )
+    if application.kind is ApplicationKind.LEASE_REGISTRATION and payer_iin not in payers:
         raise reject(
             RejectionReason.PAYER_NOT_RECIPIENT,
             f"the fee was paid by IIN {payer_iin}, not by the recipient "

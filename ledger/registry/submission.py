@@ -22,6 +22,7 @@ from ledger.state.records import (
     ApplicationStatus,
     MaritalStatus,
     PartyIdentifier,
+    RepresentationRecord,
 )
 from ledger.transactions.envelope import Signer
 
@@ -40,6 +41,7 @@ def form_application(
     guarantors: tuple[PartyIdentifier, ...] = (),
     lease_application_id: str | None = None,
     new_holder_iin: str | None = None,
+    representations: tuple[RepresentationRecord, ...] = (),
 ) -> RuleOutcome:
     """Write the FORMED application of this transaction; its id is the transaction id."""
     former_iin = ktk_authorised_person.iin
@@ -76,6 +78,7 @@ def form_application(
         lease_application_id=lease_application_id,
         new_holder_iin=new_holder_iin,
         signing_certificates=signing_certificates,
+        representations=representations,
     )
     write_application(state, application)
     return RuleOutcome(application_id=application.application_id)

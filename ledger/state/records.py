@@ -1,11 +1,8 @@
 """The registry's state records (DESIGN.md §2) and their storage encoding.
 
-Records are frozen dataclasses. On disk (and under the state root) they are msgpack arrays with
-a fixed field order: `[record name, field 1, field 2, ...]`, nested records as arrays, enums by
-name, times as unix milliseconds, dates as ISO strings, absent values as nil. The encoding is a
-pure function of the value, so every node writes byte-identical state. The save_*/load_*
-functions here are the one way records are encoded and decoded (the machinery is
-ledger/state/codec.py).
+Frozen dataclasses, stored as deterministic msgpack arrays in field order (ledger/state/codec.py):
+every node writes byte-identical state. The save_*/load_* functions here are the one way records
+are encoded and decoded.
 """
 
 from __future__ import annotations
@@ -198,12 +195,28 @@ class ParticipantRole(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    iin: str
+    iin: str  # who was on screen
     role: ParticipantRole
+    on_behalf_of_iin: str | None = None  # as the authorised representative of (para 21)
 
     @property
     def label(self) -> str:
-        return f"IIN {self.iin} ({self.role.name})"
+        if self.on_behalf_of_iin is None:
+            return f"IIN {self.iin} ({self.role.name})"
+        return f"IIN {self.iin} ({self.role.name}, representing IIN {self.on_behalf_of_iin})"
+
+    def acts_for(self, role: ParticipantRole, iin: str) -> bool:
+        """Takes part as that party, in person or as her recorded representative."""
+        return self.role is role and (self.on_behalf_of_iin or self.iin) == iin
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentationRecord:
+    """Para 21: a party's authorised representative, by power of attorney (ADR 0007 D7)."""
+
+    principal_iin: str
+    representative_iin: str
+    power_of_attorney_sha256: bytes
 
 
 class CheckKind(enum.Enum):
@@ -327,6 +340,7 @@ class Application:
     new_holder_iin: str | None  # TERMINATION_AND_OWNERSHIP only
     # Appended last (the storage format is positional): who signed the envelope and documents.
     signing_certificates: tuple[CertificateLink, ...] = ()
+    representations: tuple[RepresentationRecord, ...] = ()  # para 21
 
     def document(self, role: DocumentRole) -> DocumentRecord | None:
         return next((d for d in self.documents if d.role is role), None)

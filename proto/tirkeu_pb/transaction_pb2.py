@@ -24,25 +24,25 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btirkeu_pb/transaction.proto\x12\ttirkeu.v1\"B\n\x08\x45nvelope\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12(\n\nsignatures\x18\x02 \x03(\x0b\x32\x14.tirkeu.v1.Signature\"3\n\tSignature\x12\x13\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"\x85\x05\n\x0fTransactionBody\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x15\n\rexpiry_height\x18\x02 \x01(\x04\x12\r\n\x05nonce\x18\x03 \x01(\x0c\x12\x34\n\x0fproperty_import\x18\n \x01(\x0b\x32\x19.tirkeu.v1.PropertyImportH\x00\x12\x38\n\x11lease_application\x18\x0b \x01(\x0b\x32\x1b.tirkeu.v1.LeaseApplicationH\x00\x12@\n\x15registrar_attestation\x18\r \x01(\x0b\x32\x1f.tirkeu.v1.RegistrarAttestationH\x00\x12:\n\x12registrar_decision\x18\x0e \x01(\x0b\x32\x1c.tirkeu.v1.RegistrarDecisionH\x00\x12W\n!termination_ownership_application\x18\x0f \x01(\x0b\x32*.tirkeu.v1.TerminationOwnershipApplicationH\x00\x12\x41\n\x16revocation_list_update\x18\x10 \x01(\x0b\x32\x1f.tirkeu.v1.RevocationListUpdateH\x00\x12<\n\x13\x61pplication_sending\x18( \x01(\x0b\x32\x1d.tirkeu.v1.ApplicationSendingH\x00\x12L\n\x1bvideoconference_attestation\x18) \x01(\x0b\x32%.tirkeu.v1.VideoconferenceAttestationH\x00\x42\x08\n\x06\x61\x63tionJ\x04\x08\x0c\x10\rR\x14payment_confirmation\"<\n\x0eSignedDocument\x12\x0e\n\x06sha256\x18\x01 \x01(\x0c\x12\x0b\n\x03\x63ms\x18\x02 \x01(\x0c\x12\r\n\x05title\x18\x03 \x01(\t\"}\n\x0fPaymentDocument\x12\x0e\n\x06sha256\x18\x01 \x01(\x0c\x12\x13\n\x0b\x61mount_tiyn\x18\x02 \x01(\x04\x12\x19\n\x11payment_reference\x18\x03 \x01(\t\x12\x11\n\tpayer_iin\x18\x04 \x01(\t\x12\x17\n\x0fpaid_at_unix_ms\x18\x05 \x01(\x03\"\x92\x01\n\x0ePropertyImport\x12\x18\n\x10\x63\x61\x64\x61stral_number\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.tirkeu.v1.PropertyKind\x12\x1a\n\x12\x61rea_square_metres\x18\x04 \x01(\t\x12\x12\n\nholder_bin\x18\x05 \x01(\t\"%\n\tGuarantor\x12\x0b\n\x03iin\x18\x01 \x01(\t\x12\x0b\n\x03\x62in\x18\x02 \x01(\t\"\xb3\x02\n\x10LeaseApplication\x12\x18\n\x10\x63\x61\x64\x61stral_number\x18\x01 \x01(\t\x12\x15\n\rrecipient_iin\x18\x02 \x01(\t\x12:\n\x18recipient_marital_status\x18\x03 \x01(\x0e\x32\x18.tirkeu.v1.MaritalStatus\x12\x12\n\nspouse_iin\x18\x04 \x01(\t\x12(\n\nguarantors\x18\x05 \x03(\x0b\x32\x14.tirkeu.v1.Guarantor\x12+\n\x08\x63ontract\x18\x06 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x38\n\x15personal_data_consent\x18\x07 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocumentJ\x04\x08\x08\x10\tR\x07payment\"Y\n\x12\x41pplicationSending\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12+\n\x07payment\x18\x02 \x01(\x0b\x32\x1a.tirkeu.v1.PaymentDocument\"S\n\x1aVideoconferenceParticipant\x12\x0b\n\x03iin\x18\x01 \x01(\t\x12(\n\x04role\x18\x02 \x01(\x0e\x32\x1a.tirkeu.v1.ParticipantRole\"\xcc\x01\n\x0fVideoconference\x12\x17\n\x0fheld_at_unix_ms\x18\x01 \x01(\x03\x12;\n\x0cparticipants\x18\x02 \x03(\x0b\x32%.tirkeu.v1.VideoconferenceParticipant\x12\x1c\n\x14signatures_authentic\x18\x03 \x01(\x08\x12 \n\x18legal_capacity_confirmed\x18\x04 \x01(\x08\x12#\n\x1bwill_conforms_to_expression\x18\x05 \x01(\x08\"\x92\x01\n\x05\x43heck\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.tirkeu.v1.CheckKind\x12)\n\x06source\x18\x02 \x01(\x0e\x32\x19.tirkeu.v1.SourceDatabase\x12\x0e\n\x06passed\x18\x03 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12\x1a\n\x12queried_at_unix_ms\x18\x05 \x01(\x03\"2\n\x0b\x43ivilStatus\x12\x0f\n\x07married\x18\x01 \x01(\x08\x12\x12\n\nspouse_iin\x18\x02 \x01(\t\"\xbd\x01\n\x14RegistrarAttestation\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x33\n\x0fvideoconference\x18\x02 \x01(\x0b\x32\x1a.tirkeu.v1.Videoconference\x12 \n\x06\x63hecks\x18\x03 \x03(\x0b\x32\x10.tirkeu.v1.Check\x12\x36\n\x16recipient_civil_status\x18\x04 \x01(\x0b\x32\x16.tirkeu.v1.CivilStatus\"i\n\x1aVideoconferenceAttestation\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x33\n\x0fvideoconference\x18\x02 \x01(\x0b\x32\x1a.tirkeu.v1.Videoconference\"T\n\x0bLegalGround\x12\x0b\n\x03law\x18\x01 \x01(\t\x12\x0f\n\x07\x61rticle\x18\x02 \x01(\r\x12\x11\n\tparagraph\x18\x03 \x01(\t\x12\x14\n\x0csubparagraph\x18\x04 \x01(\t\"\x8a\x01\n\x11RegistrarDecision\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12%\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x13.tirkeu.v1.Decision\x12&\n\x06ground\x18\x03 \x01(\x0b\x32\x16.tirkeu.v1.LegalGround\x12\x0e\n\x06reason\x18\x04 \x01(\t\"\xd6\x02\n\x1fTerminationOwnershipApplication\x12\x1c\n\x14lease_application_id\x18\x01 \x01(\t\x12-\n\nktk_letter\x18\x02 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x35\n\x12transfer_agreement\x18\x03 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x16\n\x0enew_holder_iin\x18\x04 \x01(\t\x12\x38\n\x15personal_data_consent\x18\x05 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12:\n\x18recipient_marital_status\x18\x07 \x01(\x0e\x32\x18.tirkeu.v1.MaritalStatus\x12\x12\n\nspouse_iin\x18\x08 \x01(\tJ\x04\x08\x06\x10\x07R\x07payment\"#\n\x14RevocationListUpdate\x12\x0b\n\x03\x63rl\x18\x01 \x01(\x0c*G\n\x0cPropertyKind\x12\x1d\n\x19PROPERTY_KIND_UNSPECIFIED\x10\x00\x12\r\n\tAPARTMENT\x10\x01\x12\t\n\x05HOUSE\x10\x02*M\n\rMaritalStatus\x12\x1e\n\x1aMARITAL_STATUS_UNSPECIFIED\x10\x00\x12\x0f\n\x0bNOT_MARRIED\x10\x01\x12\x0b\n\x07MARRIED\x10\x02*u\n\x0fParticipantRole\x12 \n\x1cPARTICIPANT_ROLE_UNSPECIFIED\x10\x00\x12\x16\n\x12KTK_REPRESENTATIVE\x10\x01\x12\r\n\tRECIPIENT\x10\x02\x12\n\n\x06SPOUSE\x10\x03\x12\r\n\tGUARANTOR\x10\x04*\xb2\x01\n\tCheckKind\x12\x1a\n\x16\x43HECK_KIND_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x46\x45\x45_PAID\x10\x01\x12\x17\n\x13SPOUSES_PARTICIPATE\x10\x02\x12\x1e\n\x1aSIGNATURES_AND_IDENTIFIERS\x10\x03\x12\x1d\n\x19NO_PRECLUDING_ENCUMBRANCE\x10\x04\x12#\n\x1fNOT_ON_TERRORISM_FINANCING_LIST\x10\x05*\xcf\x01\n\x0eSourceDatabase\x12\x1f\n\x1bSOURCE_DATABASE_UNSPECIFIED\x10\x00\x12\x18\n\x14INDIVIDUALS_DATABASE\x10\x01\x12\x1b\n\x17LEGAL_ENTITIES_DATABASE\x10\x02\x12\x19\n\x15\x43IVIL_STATUS_REGISTRY\x10\x03\x12\x18\n\x14REAL_ESTATE_CADASTRE\x10\x04\x12\x1c\n\x18TERRORISM_FINANCING_LIST\x10\x05\x12\x12\n\x0ePAYMENT_SYSTEM\x10\x06*W\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x0c\n\x08REGISTER\x10\x01\x12\x0b\n\x07SUSPEND\x10\x02\x12\n\n\x06RESUME\x10\x03\x12\n\n\x06REFUSE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btirkeu_pb/transaction.proto\x12\ttirkeu.v1\"B\n\x08\x45nvelope\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12(\n\nsignatures\x18\x02 \x03(\x0b\x32\x14.tirkeu.v1.Signature\"3\n\tSignature\x12\x13\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"\x85\x05\n\x0fTransactionBody\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x15\n\rexpiry_height\x18\x02 \x01(\x04\x12\r\n\x05nonce\x18\x03 \x01(\x0c\x12\x34\n\x0fproperty_import\x18\n \x01(\x0b\x32\x19.tirkeu.v1.PropertyImportH\x00\x12\x38\n\x11lease_application\x18\x0b \x01(\x0b\x32\x1b.tirkeu.v1.LeaseApplicationH\x00\x12@\n\x15registrar_attestation\x18\r \x01(\x0b\x32\x1f.tirkeu.v1.RegistrarAttestationH\x00\x12:\n\x12registrar_decision\x18\x0e \x01(\x0b\x32\x1c.tirkeu.v1.RegistrarDecisionH\x00\x12W\n!termination_ownership_application\x18\x0f \x01(\x0b\x32*.tirkeu.v1.TerminationOwnershipApplicationH\x00\x12\x41\n\x16revocation_list_update\x18\x10 \x01(\x0b\x32\x1f.tirkeu.v1.RevocationListUpdateH\x00\x12<\n\x13\x61pplication_sending\x18( \x01(\x0b\x32\x1d.tirkeu.v1.ApplicationSendingH\x00\x12L\n\x1bvideoconference_attestation\x18) \x01(\x0b\x32%.tirkeu.v1.VideoconferenceAttestationH\x00\x42\x08\n\x06\x61\x63tionJ\x04\x08\x0c\x10\rR\x14payment_confirmation\"<\n\x0eSignedDocument\x12\x0e\n\x06sha256\x18\x01 \x01(\x0c\x12\x0b\n\x03\x63ms\x18\x02 \x01(\x0c\x12\r\n\x05title\x18\x03 \x01(\t\"}\n\x0fPaymentDocument\x12\x0e\n\x06sha256\x18\x01 \x01(\x0c\x12\x13\n\x0b\x61mount_tiyn\x18\x02 \x01(\x04\x12\x19\n\x11payment_reference\x18\x03 \x01(\t\x12\x11\n\tpayer_iin\x18\x04 \x01(\t\x12\x17\n\x0fpaid_at_unix_ms\x18\x05 \x01(\x03\"\x92\x01\n\x0ePropertyImport\x12\x18\n\x10\x63\x61\x64\x61stral_number\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.tirkeu.v1.PropertyKind\x12\x1a\n\x12\x61rea_square_metres\x18\x04 \x01(\t\x12\x12\n\nholder_bin\x18\x05 \x01(\t\"%\n\tGuarantor\x12\x0b\n\x03iin\x18\x01 \x01(\t\x12\x0b\n\x03\x62in\x18\x02 \x01(\t\"\xe7\x02\n\x10LeaseApplication\x12\x18\n\x10\x63\x61\x64\x61stral_number\x18\x01 \x01(\t\x12\x15\n\rrecipient_iin\x18\x02 \x01(\t\x12:\n\x18recipient_marital_status\x18\x03 \x01(\x0e\x32\x18.tirkeu.v1.MaritalStatus\x12\x12\n\nspouse_iin\x18\x04 \x01(\t\x12(\n\nguarantors\x18\x05 \x03(\x0b\x32\x14.tirkeu.v1.Guarantor\x12+\n\x08\x63ontract\x18\x06 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x38\n\x15personal_data_consent\x18\x07 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x32\n\x0frepresentations\x18\t \x03(\x0b\x32\x19.tirkeu.v1.RepresentationJ\x04\x08\x08\x10\tR\x07payment\"Y\n\x12\x41pplicationSending\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12+\n\x07payment\x18\x02 \x01(\x0b\x32\x1a.tirkeu.v1.PaymentDocument\"m\n\x1aVideoconferenceParticipant\x12\x0b\n\x03iin\x18\x01 \x01(\t\x12(\n\x04role\x18\x02 \x01(\x0e\x32\x1a.tirkeu.v1.ParticipantRole\x12\x18\n\x10on_behalf_of_iin\x18\x03 \x01(\t\"y\n\x0eRepresentation\x12\x15\n\rprincipal_iin\x18\x01 \x01(\t\x12\x1a\n\x12representative_iin\x18\x02 \x01(\t\x12\x34\n\x11power_of_attorney\x18\x03 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\"\xcc\x01\n\x0fVideoconference\x12\x17\n\x0fheld_at_unix_ms\x18\x01 \x01(\x03\x12;\n\x0cparticipants\x18\x02 \x03(\x0b\x32%.tirkeu.v1.VideoconferenceParticipant\x12\x1c\n\x14signatures_authentic\x18\x03 \x01(\x08\x12 \n\x18legal_capacity_confirmed\x18\x04 \x01(\x08\x12#\n\x1bwill_conforms_to_expression\x18\x05 \x01(\x08\"\x92\x01\n\x05\x43heck\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.tirkeu.v1.CheckKind\x12)\n\x06source\x18\x02 \x01(\x0e\x32\x19.tirkeu.v1.SourceDatabase\x12\x0e\n\x06passed\x18\x03 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12\x1a\n\x12queried_at_unix_ms\x18\x05 \x01(\x03\"2\n\x0b\x43ivilStatus\x12\x0f\n\x07married\x18\x01 \x01(\x08\x12\x12\n\nspouse_iin\x18\x02 \x01(\t\"\xbd\x01\n\x14RegistrarAttestation\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x33\n\x0fvideoconference\x18\x02 \x01(\x0b\x32\x1a.tirkeu.v1.Videoconference\x12 \n\x06\x63hecks\x18\x03 \x03(\x0b\x32\x10.tirkeu.v1.Check\x12\x36\n\x16recipient_civil_status\x18\x04 \x01(\x0b\x32\x16.tirkeu.v1.CivilStatus\"i\n\x1aVideoconferenceAttestation\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x33\n\x0fvideoconference\x18\x02 \x01(\x0b\x32\x1a.tirkeu.v1.Videoconference\"T\n\x0bLegalGround\x12\x0b\n\x03law\x18\x01 \x01(\t\x12\x0f\n\x07\x61rticle\x18\x02 \x01(\r\x12\x11\n\tparagraph\x18\x03 \x01(\t\x12\x14\n\x0csubparagraph\x18\x04 \x01(\t\"\x8a\x01\n\x11RegistrarDecision\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12%\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x13.tirkeu.v1.Decision\x12&\n\x06ground\x18\x03 \x01(\x0b\x32\x16.tirkeu.v1.LegalGround\x12\x0e\n\x06reason\x18\x04 \x01(\t\"\xd6\x02\n\x1fTerminationOwnershipApplication\x12\x1c\n\x14lease_application_id\x18\x01 \x01(\t\x12-\n\nktk_letter\x18\x02 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x35\n\x12transfer_agreement\x18\x03 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12\x16\n\x0enew_holder_iin\x18\x04 \x01(\t\x12\x38\n\x15personal_data_consent\x18\x05 \x01(\x0b\x32\x19.tirkeu.v1.SignedDocument\x12:\n\x18recipient_marital_status\x18\x07 \x01(\x0e\x32\x18.tirkeu.v1.MaritalStatus\x12\x12\n\nspouse_iin\x18\x08 \x01(\tJ\x04\x08\x06\x10\x07R\x07payment\"#\n\x14RevocationListUpdate\x12\x0b\n\x03\x63rl\x18\x01 \x01(\x0c*G\n\x0cPropertyKind\x12\x1d\n\x19PROPERTY_KIND_UNSPECIFIED\x10\x00\x12\r\n\tAPARTMENT\x10\x01\x12\t\n\x05HOUSE\x10\x02*M\n\rMaritalStatus\x12\x1e\n\x1aMARITAL_STATUS_UNSPECIFIED\x10\x00\x12\x0f\n\x0bNOT_MARRIED\x10\x01\x12\x0b\n\x07MARRIED\x10\x02*u\n\x0fParticipantRole\x12 \n\x1cPARTICIPANT_ROLE_UNSPECIFIED\x10\x00\x12\x16\n\x12KTK_REPRESENTATIVE\x10\x01\x12\r\n\tRECIPIENT\x10\x02\x12\n\n\x06SPOUSE\x10\x03\x12\r\n\tGUARANTOR\x10\x04*\xb2\x01\n\tCheckKind\x12\x1a\n\x16\x43HECK_KIND_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x46\x45\x45_PAID\x10\x01\x12\x17\n\x13SPOUSES_PARTICIPATE\x10\x02\x12\x1e\n\x1aSIGNATURES_AND_IDENTIFIERS\x10\x03\x12\x1d\n\x19NO_PRECLUDING_ENCUMBRANCE\x10\x04\x12#\n\x1fNOT_ON_TERRORISM_FINANCING_LIST\x10\x05*\xcf\x01\n\x0eSourceDatabase\x12\x1f\n\x1bSOURCE_DATABASE_UNSPECIFIED\x10\x00\x12\x18\n\x14INDIVIDUALS_DATABASE\x10\x01\x12\x1b\n\x17LEGAL_ENTITIES_DATABASE\x10\x02\x12\x19\n\x15\x43IVIL_STATUS_REGISTRY\x10\x03\x12\x18\n\x14REAL_ESTATE_CADASTRE\x10\x04\x12\x1c\n\x18TERRORISM_FINANCING_LIST\x10\x05\x12\x12\n\x0ePAYMENT_SYSTEM\x10\x06*W\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x0c\n\x08REGISTER\x10\x01\x12\x0b\n\x07SUSPEND\x10\x02\x12\n\n\x06RESUME\x10\x03\x12\n\n\x06REFUSE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tirkeu_pb.transaction_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROPERTYKIND']._serialized_start=2990
-  _globals['_PROPERTYKIND']._serialized_end=3061
-  _globals['_MARITALSTATUS']._serialized_start=3063
-  _globals['_MARITALSTATUS']._serialized_end=3140
-  _globals['_PARTICIPANTROLE']._serialized_start=3142
-  _globals['_PARTICIPANTROLE']._serialized_end=3259
-  _globals['_CHECKKIND']._serialized_start=3262
-  _globals['_CHECKKIND']._serialized_end=3440
-  _globals['_SOURCEDATABASE']._serialized_start=3443
-  _globals['_SOURCEDATABASE']._serialized_end=3650
-  _globals['_DECISION']._serialized_start=3652
-  _globals['_DECISION']._serialized_end=3739
+  _globals['_PROPERTYKIND']._serialized_start=3191
+  _globals['_PROPERTYKIND']._serialized_end=3262
+  _globals['_MARITALSTATUS']._serialized_start=3264
+  _globals['_MARITALSTATUS']._serialized_end=3341
+  _globals['_PARTICIPANTROLE']._serialized_start=3343
+  _globals['_PARTICIPANTROLE']._serialized_end=3460
+  _globals['_CHECKKIND']._serialized_start=3463
+  _globals['_CHECKKIND']._serialized_end=3641
+  _globals['_SOURCEDATABASE']._serialized_start=3644
+  _globals['_SOURCEDATABASE']._serialized_end=3851
+  _globals['_DECISION']._serialized_start=3853
+  _globals['_DECISION']._serialized_end=3940
   _globals['_ENVELOPE']._serialized_start=42
   _globals['_ENVELOPE']._serialized_end=108
   _globals['_SIGNATURE']._serialized_start=110
@@ -58,27 +58,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GUARANTOR']._serialized_start=1149
   _globals['_GUARANTOR']._serialized_end=1186
   _globals['_LEASEAPPLICATION']._serialized_start=1189
-  _globals['_LEASEAPPLICATION']._serialized_end=1496
-  _globals['_APPLICATIONSENDING']._serialized_start=1498
-  _globals['_APPLICATIONSENDING']._serialized_end=1587
-  _globals['_VIDEOCONFERENCEPARTICIPANT']._serialized_start=1589
-  _globals['_VIDEOCONFERENCEPARTICIPANT']._serialized_end=1672
-  _globals['_VIDEOCONFERENCE']._serialized_start=1675
-  _globals['_VIDEOCONFERENCE']._serialized_end=1879
-  _globals['_CHECK']._serialized_start=1882
-  _globals['_CHECK']._serialized_end=2028
-  _globals['_CIVILSTATUS']._serialized_start=2030
-  _globals['_CIVILSTATUS']._serialized_end=2080
-  _globals['_REGISTRARATTESTATION']._serialized_start=2083
-  _globals['_REGISTRARATTESTATION']._serialized_end=2272
-  _globals['_VIDEOCONFERENCEATTESTATION']._serialized_start=2274
-  _globals['_VIDEOCONFERENCEATTESTATION']._serialized_end=2379
-  _globals['_LEGALGROUND']._serialized_start=2381
-  _globals['_LEGALGROUND']._serialized_end=2465
-  _globals['_REGISTRARDECISION']._serialized_start=2468
-  _globals['_REGISTRARDECISION']._serialized_end=2606
-  _globals['_TERMINATIONOWNERSHIPAPPLICATION']._serialized_start=2609
-  _globals['_TERMINATIONOWNERSHIPAPPLICATION']._serialized_end=2951
-  _globals['_REVOCATIONLISTUPDATE']._serialized_start=2953
-  _globals['_REVOCATIONLISTUPDATE']._serialized_end=2988
+  _globals['_LEASEAPPLICATION']._serialized_end=1548
+  _globals['_APPLICATIONSENDING']._serialized_start=1550
+  _globals['_APPLICATIONSENDING']._serialized_end=1639
+  _globals['_VIDEOCONFERENCEPARTICIPANT']._serialized_start=1641
+  _globals['_VIDEOCONFERENCEPARTICIPANT']._serialized_end=1750
+  _globals['_REPRESENTATION']._serialized_start=1752
+  _globals['_REPRESENTATION']._serialized_end=1873
+  _globals['_VIDEOCONFERENCE']._serialized_start=1876
+  _globals['_VIDEOCONFERENCE']._serialized_end=2080
+  _globals['_CHECK']._serialized_start=2083
+  _globals['_CHECK']._serialized_end=2229
+  _globals['_CIVILSTATUS']._serialized_start=2231
+  _globals['_CIVILSTATUS']._serialized_end=2281
+  _globals['_REGISTRARATTESTATION']._serialized_start=2284
+  _globals['_REGISTRARATTESTATION']._serialized_end=2473
+  _globals['_VIDEOCONFERENCEATTESTATION']._serialized_start=2475
+  _globals['_VIDEOCONFERENCEATTESTATION']._serialized_end=2580
+  _globals['_LEGALGROUND']._serialized_start=2582
+  _globals['_LEGALGROUND']._serialized_end=2666
+  _globals['_REGISTRARDECISION']._serialized_start=2669
+  _globals['_REGISTRARDECISION']._serialized_end=2807
+  _globals['_TERMINATIONOWNERSHIPAPPLICATION']._serialized_start=2810
+  _globals['_TERMINATIONOWNERSHIPAPPLICATION']._serialized_end=3152
+  _globals['_REVOCATIONLISTUPDATE']._serialized_start=3154
+  _globals['_REVOCATIONLISTUPDATE']._serialized_end=3189
 # @@protoc_insertion_point(module_scope)

@@ -172,7 +172,7 @@ class Guarantor(_message.Message):
     def __init__(self, iin: _Optional[str] = ..., bin: _Optional[str] = ...) -> None: ...
 
 class LeaseApplication(_message.Message):
-    __slots__ = ("cadastral_number", "recipient_iin", "recipient_marital_status", "spouse_iin", "guarantors", "contract", "personal_data_consent")
+    __slots__ = ("cadastral_number", "recipient_iin", "recipient_marital_status", "spouse_iin", "guarantors", "contract", "personal_data_consent", "representations")
     CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_IIN_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +180,7 @@ class LeaseApplication(_message.Message):
     GUARANTORS_FIELD_NUMBER: _ClassVar[int]
     CONTRACT_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIONS_FIELD_NUMBER: _ClassVar[int]
     cadastral_number: str
     recipient_iin: str
     recipient_marital_status: MaritalStatus
@@ -187,7 +188,8 @@ class LeaseApplication(_message.Message):
     guarantors: _containers.RepeatedCompositeFieldContainer[Guarantor]
     contract: SignedDocument
     personal_data_consent: SignedDocument
-    def __init__(self, cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., guarantors: _Optional[_Iterable[_Union[Guarantor, _Mapping]]] = ..., contract: _Optional[_Union[SignedDocument, _Mapping]] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ...) -> None: ...
+    representations: _containers.RepeatedCompositeFieldContainer[Representation]
+    def __init__(self, cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., guarantors: _Optional[_Iterable[_Union[Guarantor, _Mapping]]] = ..., contract: _Optional[_Union[SignedDocument, _Mapping]] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., representations: _Optional[_Iterable[_Union[Representation, _Mapping]]] = ...) -> None: ...
 
 class ApplicationSending(_message.Message):
     __slots__ = ("application_id", "payment")
@@ -198,12 +200,24 @@ class ApplicationSending(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ...) -> None: ...
 
 class VideoconferenceParticipant(_message.Message):
-    __slots__ = ("iin", "role")
+    __slots__ = ("iin", "role", "on_behalf_of_iin")
     IIN_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    ON_BEHALF_OF_IIN_FIELD_NUMBER: _ClassVar[int]
     iin: str
     role: ParticipantRole
-    def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ...) -> None: ...
+    on_behalf_of_iin: str
+    def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ..., on_behalf_of_iin: _Optional[str] = ...) -> None: ...
+
+class Representation(_message.Message):
+    __slots__ = ("principal_iin", "representative_iin", "power_of_attorney")
+    PRINCIPAL_IIN_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIVE_IIN_FIELD_NUMBER: _ClassVar[int]
+    POWER_OF_ATTORNEY_FIELD_NUMBER: _ClassVar[int]
+    principal_iin: str
+    representative_iin: str
+    power_of_attorney: SignedDocument
+    def __init__(self, principal_iin: _Optional[str] = ..., representative_iin: _Optional[str] = ..., power_of_attorney: _Optional[_Union[SignedDocument, _Mapping]] = ...) -> None: ...
 
 class Videoconference(_message.Message):
     __slots__ = ("held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression")
