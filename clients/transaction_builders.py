@@ -164,10 +164,12 @@ def lease_application(
     guarantors: Sequence[GuarantorIdentity] = (),
     contract: pb.SignedDocument,
     personal_data_consent: pb.SignedDocument,
+    representations: Sequence[pb.Representation] = (),
 ) -> pb.LeaseApplication:
     """The lease application as KTK forms it (Algorithm paras 19–20); sent with
     `application_sending` once the fee is paid (para 22)."""
     return pb.LeaseApplication(
+        representations=representations,
         cadastral_number=cadastral_number,
         recipient_iin=recipient_iin,
         recipient_marital_status=marital_status(married),
@@ -185,12 +187,29 @@ def application_sending(application_id: str, payment: pb.PaymentDocument) -> pb.
 
 
 def parse_participant(text: str) -> pb.VideoconferenceParticipant:
-    """ "IIN:ROLE", e.g. "850515300120:recipient" (roles as in ParticipantRole)."""
-    iin, separator, role = text.partition(":")
-    if not separator or not iin.strip():
-        raise InvalidTransactionInput(f"participant {text!r} is not IIN:ROLE")
-    role_value = enum_name(pb.ParticipantRole, role, "participant role")
-    return pb.VideoconferenceParticipant(iin=iin.strip(), role=role_value)
+    """ "IIN:ROLE" or "IIN:ROLE:for:PRINCIPAL_IIN", e.g. "850515300120:recipient" (roles as in
+    ParticipantRole); the second form for an authorised representative (para 21)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 4) or not parts[0].strip() or (len(parts) == 4 and parts[2] != "for"):
+        raise InvalidTransactionInput(f"participant {text!r} is not IIN:ROLE[:for:PRINCIPAL]")
+    role_value = enum_name(pb.ParticipantRole, parts[1], "participant role")
+    return pb.VideoconferenceParticipant(
+        iin=parts[0].strip(),
+        role=role_value,
+        on_behalf_of_iin=parts[3].strip() if len(parts) == 4 else "",
+    )
+
+
+def representation(
+    principal_iin: str, representative_iin: str, power_of_attorney: pb.SignedDocument
+) -> pb.Representation:
+    """Para 21: a party acting through her authorised representative, on a power of attorney
+    CMS-signed by the party."""
+    return pb.Representation(
+        principal_iin=principal_iin,
+        representative_iin=representative_iin,
+        power_of_attorney=power_of_attorney,
+    )
 
 
 def parse_check(text: str, *, queried_at_unix_ms: int) -> pb.Check:

@@ -92,6 +92,13 @@ def property_import(**values: Any) -> Action:
     "contract", "lease-to-own contract, CMS-signed by recipient, guarantors, KTK last"
 )
 @document_options("consent", "recipient's personal-data consent")
+@click.option(
+    "--representation",
+    multiple=True,
+    metavar="PRINCIPAL_IIN:REPRESENTATIVE_IIN:POWER_OF_ATTORNEY_FILE",
+    help="A party acting through an authorised representative (para 21); the power of "
+    "attorney FILE with its CMS in FILE.cms, signed by the party. Repeatable.",
+)
 def lease_application(**v: Any) -> Action:
     """KTK forms the application to register the lease encumbrance (paras 19–20): by a KTK
     authorised person, signed also by the recipient (the spouse signs nothing). It is FORMED;
@@ -107,6 +114,24 @@ def lease_application(**v: Any) -> Action:
         guarantors=guarantors,
         contract=read_document(v["contract"], v["contract_cms"], v["contract_title"]),
         personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
+        representations=[_representation(text) for text in v["representation"]],
+    )
+
+
+def _representation(text: str) -> pb.Representation:
+    principal, _, rest = text.partition(":")
+    agent, _, path = rest.partition(":")
+    if not (principal and agent and path):
+        bad_input(f"--representation {text!r} is not PRINCIPAL_IIN:REPRESENTATIVE_IIN:FILE")
+    try:
+        principal, agent = parse_iin(principal), parse_iin(agent)
+    except InvalidIdentifier as error:
+        bad_input(f"--representation {text!r}: {error}")
+    document = Path(path)
+    if not document.is_file():
+        bad_input(f"--representation {text!r}: no file {path}")
+    return builders.representation(
+        principal, agent, read_document(document, None, "Power of attorney")
     )
 
 

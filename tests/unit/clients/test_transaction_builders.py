@@ -11,7 +11,7 @@ from tirkeu_pb import transaction_pb2 as pb
 
 from clients import transaction_builders as builders
 from ledger.hashing import sha256
-from tests.pki_fixtures import FIXTURE_NOW, RECIPIENT_IIN, SPOUSE_IIN, TestAuthority
+from tests.pki_fixtures import FIXTURE_NOW, GUARANTOR_IIN, RECIPIENT_IIN, SPOUSE_IIN, TestAuthority
 
 
 def test_a_body_carries_chain_expiry_a_sixteen_byte_nonce_and_the_action() -> None:
@@ -60,6 +60,18 @@ def test_a_participant_is_iin_colon_role() -> None:
         builders.parse_participant(RECIPIENT_IIN)
     with pytest.raises(builders.InvalidTransactionInput):
         builders.parse_participant(f"{RECIPIENT_IIN}:landlord")
+
+
+def test_a_representative_participant_names_the_party_she_represents_para_21() -> None:
+    participant = builders.parse_participant(f"{GUARANTOR_IIN}:spouse:for:{RECIPIENT_IIN}")
+    assert (participant.iin, participant.role, participant.on_behalf_of_iin) == (
+        GUARANTOR_IIN,
+        pb.SPOUSE,
+        RECIPIENT_IIN,
+    )
+    for malformed in (f"{GUARANTOR_IIN}:spouse:{RECIPIENT_IIN}", f"{GUARANTOR_IIN}:spouse:for"):
+        with pytest.raises(builders.InvalidTransactionInput):
+            builders.parse_participant(malformed)
 
 
 def test_a_check_keeps_its_detail_even_with_colons() -> None:
