@@ -351,6 +351,7 @@ class Application:
         parties.update(g.identifier for g in self.guarantors)
         if self.spouse_iin is not None:
             parties.add(self.spouse_iin)
+        parties.update(r.representative_iin for r in self.representations)  # para 21
         return frozenset(parties)
 
 

@@ -87,6 +87,7 @@ def test_para_21_representative_signs_and_sends_for_the_recipient() -> None:
     story.applied(story.sending(lease_id), p.ktk_officer, agent)
     lease = story.ledger.application(lease_id)
     assert lease is not None and lease.status is ApplicationStatus.SUBMITTED
+    assert REPRESENTATIVE_IIN in lease.party_identifiers()  # the node lists it for her
 
 
 def test_para_21_representative_takes_part_in_the_videoconference_for_the_spouse() -> None:
