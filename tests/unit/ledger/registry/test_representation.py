@@ -13,7 +13,7 @@ from ledger.identity.identifiers import complete_with_check_digit
 from ledger.rejections import RejectionReason
 from ledger.state.records import ApplicationStatus, DocumentRole, ParticipantRole
 from tests.pki_fixtures import GUARANTOR_IIN, KTK_OFFICER_IIN, RECIPIENT_IIN, SPOUSE_IIN
-from tests.registry_fixtures import DocumentSignature, signed_document
+from tests.registry_fixtures import DocumentSignature, payment_document, signed_document
 from tests.unit.ledger.registry.story import Story, at
 
 REPRESENTATIVE_IIN = complete_with_check_digit("88050130011") or ""
@@ -68,6 +68,7 @@ def test_para_21_representative_signs_the_contract_for_the_guarantor() -> None:
 
 
 def test_para_21_representative_signs_and_sends_for_the_recipient() -> None:
+    """The recipient's representative signs the forming and the sending and pays for her."""
     story = Story()
     story.import_property()
     p = story.parties
@@ -84,7 +85,8 @@ def test_para_21_representative_signs_and_sends_for_the_recipient() -> None:
     )
     lease_id = story.applied(application, p.ktk_officer, agent).application_id
     assert lease_id is not None
-    story.applied(story.sending(lease_id), p.ktk_officer, agent)
+    paid_by_agent = story.sending(lease_id, payment_document(payer_iin=REPRESENTATIVE_IIN))
+    story.applied(paid_by_agent, p.ktk_officer, agent)
     lease = story.ledger.application(lease_id)
     assert lease is not None and lease.status is ApplicationStatus.SUBMITTED
     assert REPRESENTATIVE_IIN in lease.party_identifiers()  # the node lists it for her
