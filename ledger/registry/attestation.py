@@ -68,9 +68,8 @@ def apply_videoconference_attestation(state: StateOverlay, rule_input: RuleInput
             RejectionReason.INVALID_STATUS_TRANSITION,
             f"application {application.application_id} is already {application.status.name}",
         )
-    attested_spouse = (
-        None if application.attestation is None else (application.attestation.recipient_spouse_iin)
-    )
+    checks = application.attestation
+    attested_spouse = None if checks is None else checks.recipient_spouse_iin
     require_registrar_not_party(registrar_iin, application, attested_spouse_iin=attested_spouse)
     if not action.HasField("videoconference"):
         raise reject(RejectionReason.INVALID_FIELD, "the videoconference is absent")
