@@ -33,7 +33,8 @@ REFUSAL_ARTICLE = 31
 Action = (
     pb.PropertyImport
     | pb.LeaseApplication
-    | pb.PaymentConfirmation
+    | pb.ApplicationSending
+    | pb.VideoconferenceAttestation
     | pb.RegistrarAttestation
     | pb.RegistrarDecision
     | pb.TerminationOwnershipApplication
@@ -46,7 +47,8 @@ Action = (
 ACTION_FIELDS: dict[type[Action], str] = {
     pb.PropertyImport: "property_import",
     pb.LeaseApplication: "lease_application",
-    pb.PaymentConfirmation: "payment_confirmation",
+    pb.ApplicationSending: "application_sending",
+    pb.VideoconferenceAttestation: "videoconference_attestation",
     pb.RegistrarAttestation: "registrar_attestation",
     pb.RegistrarDecision: "registrar_decision",
     pb.TerminationOwnershipApplication: "termination_ownership_application",
@@ -105,7 +107,12 @@ def signed_document(content: bytes, cms: bytes, title: str) -> pb.SignedDocument
 
 
 def payment_document(
-    content: bytes, *, amount_tiyn: int, payment_reference: str, payer_iin: str
+    content: bytes,
+    *,
+    amount_tiyn: int,
+    payment_reference: str,
+    payer_iin: str,
+    paid_at_unix_ms: int,
 ) -> pb.PaymentDocument:
     """The fee's payment document (Algorithm paras 22, 31); amount in tiyn (1 tenge = 100)."""
     if amount_tiyn <= 0:
@@ -115,6 +122,7 @@ def payment_document(
         amount_tiyn=amount_tiyn,
         payment_reference=payment_reference,
         payer_iin=payer_iin,
+        paid_at_unix_ms=paid_at_unix_ms,
     )
 
 
@@ -160,10 +168,12 @@ def lease_application(
     guarantors: Sequence[GuarantorIdentity] = (),
     contract: pb.SignedDocument,
     personal_data_consent: pb.SignedDocument,
-    payment: pb.PaymentDocument | None = None,
+    representations: Sequence[pb.Representation] = (),
 ) -> pb.LeaseApplication:
-    """Application for registration of the lease encumbrance (Algorithm paras 19–22)."""
-    application = pb.LeaseApplication(
+    """The lease application as KTK forms it (Algorithm paras 19–20); sent with
+    `application_sending` once the fee is paid (para 22)."""
+    return pb.LeaseApplication(
+        representations=representations,
         cadastral_number=cadastral_number,
         recipient_iin=recipient_iin,
         recipient_marital_status=marital_status(married),
@@ -172,25 +182,38 @@ def lease_application(
         contract=contract,
         personal_data_consent=personal_data_consent,
     )
-    if payment is not None:
-        application.payment.CopyFrom(payment)
-    return application
 
 
-def payment_confirmation(
-    application_id: str, payment: pb.PaymentDocument
-) -> pb.PaymentConfirmation:
-    """The fee is paid (paras 22, 31); the day it commits starts the para 38 deadline."""
-    return pb.PaymentConfirmation(application_id=application_id, payment=payment)
+def application_sending(application_id: str, payment: pb.PaymentDocument) -> pb.ApplicationSending:
+    """The formed application sent after the fee is paid, the payment document attached (paras 22,
+    31); the day it commits starts the para 38 deadline."""
+    return pb.ApplicationSending(application_id=application_id, payment=payment)
 
 
 def parse_participant(text: str) -> pb.VideoconferenceParticipant:
-    """ "IIN:ROLE", e.g. "850515300120:recipient" (roles as in ParticipantRole)."""
-    iin, separator, role = text.partition(":")
-    if not separator or not iin.strip():
-        raise InvalidTransactionInput(f"participant {text!r} is not IIN:ROLE")
-    role_value = enum_name(pb.ParticipantRole, role, "participant role")
-    return pb.VideoconferenceParticipant(iin=iin.strip(), role=role_value)
+    """ "IIN:ROLE" or "IIN:ROLE:for:PRINCIPAL_IIN", e.g. "850515300120:recipient" (roles as in
+    ParticipantRole); the second form for an authorised representative (para 21)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 4) or not parts[0].strip() or (len(parts) == 4 and parts[2] != "for"):
+        raise InvalidTransactionInput(f"participant {text!r} is not IIN:ROLE[:for:PRINCIPAL]")
+    role_value = enum_name(pb.ParticipantRole, parts[1], "participant role")
+    return pb.VideoconferenceParticipant(
+        iin=parts[0].strip(),
+        role=role_value,
+        on_behalf_of_iin=parts[3].strip() if len(parts) == 4 else "",
+    )
+
+
+def representation(
+    principal_iin: str, representative_iin: str, power_of_attorney: pb.SignedDocument
+) -> pb.Representation:
+    """Para 21: a party acting through her authorised representative, on a power of attorney
+    CMS-signed by the party."""
+    return pb.Representation(
+        principal_iin=principal_iin,
+        representative_iin=representative_iin,
+        power_of_attorney=power_of_attorney,
+    )
 
 
 def parse_check(text: str, *, queried_at_unix_ms: int) -> pb.Check:
@@ -232,33 +255,50 @@ def passed_checks(*, queried_at_unix_ms: int, except_kinds: Iterable[str] = ()) 
     ]
 
 
-def registrar_attestation(
+def videoconference(
     *,
-    application_id: str,
     held_at_unix_ms: int,
     participants: Sequence[pb.VideoconferenceParticipant],
     signatures_authentic: bool,
     legal_capacity_confirmed: bool,
     will_conforms_to_expression: bool,
+) -> pb.Videoconference:
+    return pb.Videoconference(
+        held_at_unix_ms=held_at_unix_ms,
+        participants=participants,
+        signatures_authentic=signatures_authentic,
+        legal_capacity_confirmed=legal_capacity_confirmed,
+        will_conforms_to_expression=will_conforms_to_expression,
+    )
+
+
+def videoconference_attestation(
+    application_id: str, held: pb.Videoconference
+) -> pb.VideoconferenceAttestation:
+    """The videoconference of paras 21, 30, from the application's forming on."""
+    return pb.VideoconferenceAttestation(application_id=application_id, videoconference=held)
+
+
+def registrar_attestation(
+    *,
+    application_id: str,
     checks: Sequence[pb.Check],
     recipient_married: bool,
     recipient_spouse_iin: str = "",
+    held: pb.Videoconference | None = None,
 ) -> pb.RegistrarAttestation:
-    """The registrar's videoconference and checks (paras 21, 23–24 or 30, 32–33)."""
-    return pb.RegistrarAttestation(
+    """The registrar's checks once the application has arrived (paras 23–24 or 32–33), with the
+    videoconference (paras 21, 30) when she holds it then."""
+    attestation = pb.RegistrarAttestation(
         application_id=application_id,
-        videoconference=pb.Videoconference(
-            held_at_unix_ms=held_at_unix_ms,
-            participants=participants,
-            signatures_authentic=signatures_authentic,
-            legal_capacity_confirmed=legal_capacity_confirmed,
-            will_conforms_to_expression=will_conforms_to_expression,
-        ),
         checks=checks,
         recipient_civil_status=pb.CivilStatus(
             married=recipient_married, spouse_iin=recipient_spouse_iin
         ),
     )
+    if held is not None:
+        attestation.videoconference.CopyFrom(held)
+    return attestation
 
 
 def registrar_decision(
@@ -298,12 +338,12 @@ def termination_ownership_application(
     transfer_agreement: pb.SignedDocument,
     new_holder_iin: str,
     personal_data_consent: pb.SignedDocument,
-    payment: pb.PaymentDocument | None,
     married: bool,
     spouse_iin: str = "",
 ) -> pb.TerminationOwnershipApplication:
-    """The linked pair of para 29: terminate the lease, then ownership to the lessee (para 34)."""
-    application = pb.TerminationOwnershipApplication(
+    """The linked pair of para 29 as KTK initiates it: terminate the lease, then ownership to the
+    lessee (para 34); sent with `application_sending` (para 31)."""
+    return pb.TerminationOwnershipApplication(
         lease_application_id=lease_application_id,
         ktk_letter=ktk_letter,
         transfer_agreement=transfer_agreement,
@@ -312,9 +352,6 @@ def termination_ownership_application(
         recipient_marital_status=marital_status(married),
         spouse_iin=spouse_iin,
     )
-    if payment is not None:
-        application.payment.CopyFrom(payment)
-    return application
 
 
 def revocation_list_update(crl: bytes) -> pb.RevocationListUpdate:

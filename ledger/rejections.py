@@ -43,23 +43,46 @@ class RejectionReason(enum.Enum):
     MISSING_DOCUMENT = "a required document is absent"
     DOCUMENT_SIGNATURE_INVALID = "a document's CMS signature does not verify"
     DOCUMENT_SIGNER_MISSING = "a required party did not sign the document"
-    DOCUMENT_SIGNING_ORDER = "KTK must sign the contract after all other parties (para 18)"
+    DOCUMENT_SIGNING_ORDER = (
+        "the contract is signed by the recipient, then the guarantors, then KTK (paras 17-18), "
+        "each stage strictly after the previous"
+    )
+    CONTRACT_NOT_SIGNED_BY_KTK_HEAD = (
+        "the contract's e-copy is signed for KTK by its head (para 19)"
+    )
     MISSING_CONSENT = "the personal-data consent is absent or not signed by its subject"
+    POWER_OF_ATTORNEY_INVALID = (
+        "a representative acts without a power of attorney signed by the party she represents "
+        "(para 21)"
+    )
     KTK_LETTER_MISSING = "termination needs the KTK letter (para 29)"
-    KTK_LETTER_INVALID = "the KTK letter is not validly signed by KTK"
+    KTK_LETTER_INVALID = (
+        "the KTK letter is not signed by KTK, or carries a signature of someone other than KTK "
+        "and the certifying recipient (para 29)"
+    )
+    ECOPY_NOT_CERTIFIED = "an attached e-copy is not certified by the recipient's EDS (para 29)"
     INVALID_PAYMENT = "the payment document is incomplete"
     INVALID_FIELD = "a field is missing or malformed"
     # Registry (paras 19-37).
     PILOT_NOT_IN_FORCE = "the pilot's rules do not apply at block time (order para 8)"
     PROPERTY_ALREADY_EXISTS = "a property with this cadastral number is already registered"
     PROPERTY_NOT_FOUND = "no property with this cadastral number"
-    PROPERTY_NOT_HELD_BY_KTK = "a lease can be registered only on a property held by KTK"
+    PROPERTY_NOT_HELD_BY_KTK = (
+        "a lease can be registered only on a property held by KTK, the lessor — "
+        "inference (ADR 0007 D11)"
+    )
     PRECLUDING_ENCUMBRANCE = "an encumbrance precludes registration (para 23(d))"
     APPLICATION_NOT_FOUND = "no application with this id"
     INVALID_STATUS_TRANSITION = "the decision is not allowed in the application's status"
-    FEE_NOT_PAID = "the state-registration fee is not paid (para 23(a))"
-    PAYMENT_ALREADY_CONFIRMED = "the application's payment is already confirmed"
-    SPOUSE_ABSENT = "married, but the spouse did not take part (para 23(b))"
+    PAYMENT_REQUIRED_BEFORE_SENDING = (
+        "the application is sent after the fee is paid, with the payment document (paras 22, 31)"
+    )
+    PAYER_NOT_RECIPIENT = "the fee is paid by the recipient (para 22)"
+    PAYMENT_AFTER_SENDING = "the payment is dated after the sending (para 22: sent after paying)"
+    SPOUSE_ABSENT = (
+        "married, but the spouse did not take part in the videoconference (paras 21, 23(b), 30, "
+        "32(b))"
+    )
     ATTESTATION_MISSING = "no videoconference attestation by a registrar (paras 21, 23)"
     VIDEOCONFERENCE_NOT_CONFIRMED = (
         "the videoconference did not confirm signatures, capacity and will (paras 21, 23, 30, 32)"
@@ -70,10 +93,12 @@ class RejectionReason(enum.Enum):
         "a check or the videoconference is dated before the application or after the block "
         "(para 23: checked when the e-application reaches ЖМБМК АЖ)"
     )
-    ATTESTATION_STALE = "the attestation predates the application's last suspension (paras 26, 35)"
+    ATTESTATION_STALE = (
+        "the attestation predates the application's last suspension — inference (ADR 0007 D3)"
+    )
     CONFLICT_OF_INTEREST = (
         "one person acts on two sides: KTK's signer or representative is the recipient or the "
-        "spouse, or the registrar is a party to the application"
+        "spouse, or the registrar is a party to the application — inference (ADR 0007 D12)"
     )
     LEGAL_GROUND_REQUIRED = (
         'suspension needs Art. 27, refusal Art. 31 of the Law "On state registration of rights '
@@ -97,6 +122,17 @@ class RejectionReason(enum.Enum):
     @property
     def explanation(self) -> str:
         return self.value
+
+
+# Rules the Algorithm does not state (ADR 0007): their explanations say "inference (ADR 0007 …)"
+# and cite no paragraph, so nobody reads them as the text's own rule.
+INFERENCE_REASONS = frozenset(
+    {
+        RejectionReason.PROPERTY_NOT_HELD_BY_KTK,
+        RejectionReason.CONFLICT_OF_INTEREST,
+        RejectionReason.ATTESTATION_STALE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

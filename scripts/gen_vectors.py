@@ -72,6 +72,7 @@ from tests.pki_fixtures import (  # noqa: E402
     DEFAULT_NOT_BEFORE,
     GUARANTOR_IIN,
     KTK_BIN,
+    KTK_HEAD_IIN,
     KTK_NAME,
     KTK_OFFICER_IIN,
     RECIPIENT_IIN,
@@ -81,7 +82,11 @@ from tests.pki_fixtures import (  # noqa: E402
     STATE_CORPORATION_NAME,
     TestAuthority,
 )
-from tests.registry_fixtures import Parties, make_genesis_document  # noqa: E402
+from tests.registry_fixtures import (  # noqa: E402
+    Parties,
+    make_genesis_document,
+    payment_document,
+)
 from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story  # noqa: E402
 from tests.unit.node.conftest import VALIDATOR, InProcessNode, make_node  # noqa: E402
 
@@ -159,6 +164,7 @@ def vector_parties() -> tuple[Parties, VectorAuthority]:
         authority=authority,
         registrar=registrar,
         ktk_officer=authority.person("KTK Officer", KTK_OFFICER_IIN, KTK_BIN, KTK_NAME),
+        ktk_head=authority.person("KTK Head", KTK_HEAD_IIN, KTK_BIN, KTK_NAME),
         recipient=authority.person("Recipient", RECIPIENT_IIN),
         spouse=authority.person("Spouse", SPOUSE_IIN),
         guarantor=authority.person("Guarantor", GUARANTOR_IIN),
@@ -228,16 +234,24 @@ def _story(
 
     record(story.property_import(), p.registrar)
     extract(CADASTRAL_NUMBER, "property present, no active encumbrance (absence)")
+    # In the Algorithm's order (ADR 0007): formed, videoconference, sent with the payment,
+    # checked on arrival, registered.
     lease_id = record(story.lease_application(), p.ktk_officer, p.recipient)
     out[-1]["application_id"] = lease_id  # an application's id is its creating transaction's
-    record(story.payment_confirmation(lease_id), p.ktk_officer)
-    record(story.attestation(lease_id, at=latest_time()), p.registrar)
+    record(story.videoconference(lease_id, at=latest_time()), p.registrar)
+    record(story.sending(lease_id), p.ktk_officer, p.recipient)
+    checks = story.attestation(lease_id, at=latest_time(), with_videoconference=False)
+    record(checks, p.registrar)
     record(story.decision(lease_id, pb.REGISTER), p.registrar)
     extract(CADASTRAL_NUMBER, "property present, ACTIVE lease encumbrance present")
     extract(UNKNOWN_CADASTRAL_NUMBER, "no such property: both records absent")
-    pair_id = record(story.termination(lease_id), p.ktk_officer, p.recipient)
+    pair_id = record(story.termination(lease_id), p.ktk_officer)
     out[-1]["application_id"] = pair_id
-    record(story.attestation(pair_id, at=latest_time()), p.registrar)
+    record(story.videoconference(pair_id, at=latest_time()), p.registrar)
+    pair_payment = payment_document(reference="KZ-PAY-2")
+    record(story.sending(pair_id, pair_payment), p.ktk_officer, p.recipient)
+    checks = story.attestation(pair_id, at=latest_time(), with_videoconference=False)
+    record(checks, p.registrar)
     record(story.decision(pair_id, pb.REGISTER), p.registrar)
     extract(CADASTRAL_NUMBER, "ownership passed, lease terminated: encumbrance absent")
     revoked = authority.person("Revoked person", "900101300007")

@@ -51,11 +51,19 @@ RECIPIENT_IIN = Iin(_complete("85051530012"))
 SPOUSE_IIN = Iin(_complete("86072040023"))
 GUARANTOR_IIN = Iin(_complete("79110350034"))
 KTK_OFFICER_IIN = Iin(_complete("80020130045"))
+KTK_HEAD_IIN = Iin(_complete("72030130014"))  # KTK's head (para 19), listed in genesis
 REGISTRAR_IIN = Iin(_complete("90031240056"))
 KTK_BIN = Bin(_complete("05014000001"))
 STATE_CORPORATION_BIN = Bin(_complete("16024000002"))
 OTHER_BIN = Bin(_complete("12113000003"))
-TEST_IINS = (RECIPIENT_IIN, SPOUSE_IIN, GUARANTOR_IIN, KTK_OFFICER_IIN, REGISTRAR_IIN)
+TEST_IINS = (
+    RECIPIENT_IIN,
+    SPOUSE_IIN,
+    GUARANTOR_IIN,
+    KTK_OFFICER_IIN,
+    KTK_HEAD_IIN,
+    REGISTRAR_IIN,
+)
 TEST_BINS = (KTK_BIN, STATE_CORPORATION_BIN, OTHER_BIN)
 KTK_NAME = 'АО "Казахстанская жилищная компания"'
 STATE_CORPORATION_NAME = 'НАО "Государственная корпорация "Правительство для граждан"'

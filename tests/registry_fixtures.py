@@ -40,11 +40,12 @@ from ledger.identity.identifiers import Bin, complete_with_check_digit
 from ledger.registry.notifications import Notification
 from ledger.rejections import Rejection
 from ledger.state.access import MappingState, read_application, read_property
-from ledger.state.records import Application, Property
+from ledger.state.records import Application, Property, unix_ms
 from ledger.transactions.context import BlockContext
 from tests.pki_fixtures import (
     GUARANTOR_IIN,
     KTK_BIN,
+    KTK_HEAD_IIN,
     RECIPIENT_IIN,
     REGISTRAR_IIN,
     SPOUSE_IIN,
@@ -121,14 +122,22 @@ def signed_document(
     )
 
 
+# When the test fees are paid by default: before genesis, so before any sending (para 22).
+PAID_AT = datetime.fromisoformat("2026-04-21T06:00:00+00:00")
+
+
 def payment_document(
-    payer_iin: str = RECIPIENT_IIN, amount_tiyn: int = 1_725_00, reference: str = "KZ-PAY-1"
+    payer_iin: str = RECIPIENT_IIN,
+    amount_tiyn: int = 1_725_00,
+    reference: str = "KZ-PAY-1",
+    paid_at: datetime = PAID_AT,
 ) -> pb.PaymentDocument:
     return pb.PaymentDocument(
         sha256=sha256(f"receipt {reference}".encode()),
         amount_tiyn=amount_tiyn,
         payment_reference=reference,
         payer_iin=payer_iin,
+        paid_at_unix_ms=unix_ms(paid_at),
     )
 
 
@@ -177,6 +186,7 @@ class Parties:
     registrar: IssuedCertificate
     ktk_officer: IssuedCertificate
     recipient: IssuedCertificate
+    ktk_head: IssuedCertificate  # KTK's head, who signs the contract (para 19)
     spouse: IssuedCertificate
     guarantor: IssuedCertificate
     validator: IssuedCertificate
@@ -188,6 +198,7 @@ class Parties:
             authority=authority,
             registrar=authority.issue_registrar(),
             ktk_officer=authority.issue_ktk_officer(),
+            ktk_head=authority.issue_ktk_officer("KTK Head", KTK_HEAD_IIN),
             recipient=authority.issue_individual("Recipient", RECIPIENT_IIN),
             spouse=authority.issue_individual("Spouse", SPOUSE_IIN),
             guarantor=authority.issue_individual("Guarantor", GUARANTOR_IIN),
@@ -213,6 +224,7 @@ def make_genesis_document(
         state_corporation_bin=STATE_CORPORATION_BIN,
         first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
         registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+        ktk_head_iins=[KTK_HEAD_IIN],
         auditor_iins=[AUDITOR_IIN],
         validators=[("validator-1", parties.validator.pem.decode(), 1)],
         holidays=holidays,

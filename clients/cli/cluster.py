@@ -119,12 +119,13 @@ def main(ctx: click.Context, json_output: bool) -> None:
     "--participants",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON/TOML with ktk_bin, state_corporation_bin, first_credit_bureau_bin, "
-    "registrar_iins, auditor_iins (instead of the options below).",
+    "registrar_iins, ktk_head_iins, auditor_iins (instead of the options below).",
 )
 @click.option("--ktk-bin", help="BIN of Kazakhstan Housing Company (KTK).")
 @click.option("--state-corporation-bin", help="BIN of the State Corporation.")
 @click.option("--first-credit-bureau-bin", help="BIN of First Credit Bureau LLP (para 37).")
 @click.option("--registrar-iin", multiple=True, help="A registrar's IIN; repeatable.")
+@click.option("--ktk-head-iin", multiple=True, help="IIN of KTK's head (para 19); repeatable.")
 @click.option("--auditor-iin", multiple=True, help="An auditor's IIN; repeatable.")
 @click.option("--chain-id", default=DEFAULT_CHAIN_ID, show_default=True)
 @click.option("--ca-dir", type=DIRECTORY, help="Use this `tirkeu-pki` CA instead of a new DIR/ca.")
@@ -161,13 +162,18 @@ def init(directory: Path, **options: Any) -> None:
 def _participants(options: dict[str, Any]) -> Participants:
     listed = ("ktk_bin", "state_corporation_bin", "first_credit_bureau_bin")
     if options["participants"] is not None:
-        given = [name for name in (*listed, "registrar_iin", "auditor_iin") if options[name]]
+        given = [
+            name
+            for name in (*listed, "registrar_iin", "ktk_head_iin", "auditor_iin")
+            if options[name]
+        ]
         if given:
             raise click.UsageError(f"--participants replaces --{given[0].replace('_', '-')}")
         return Participants.from_file(options["participants"])
     missing = [f"--{name.replace('_', '-')}" for name in listed if not options[name]]
-    if not options["registrar_iin"]:
-        missing.append("--registrar-iin")
+    for repeated in ("registrar_iin", "ktk_head_iin"):
+        if not options[repeated]:
+            missing.append(f"--{repeated.replace('_', '-')}")
     if missing:
         raise click.UsageError(f"init needs {', '.join(missing)} (or --participants FILE)")
     return Participants(
@@ -175,6 +181,7 @@ def _participants(options: dict[str, Any]) -> Participants:
         state_corporation_bin=options["state_corporation_bin"],
         first_credit_bureau_bin=options["first_credit_bureau_bin"],
         registrar_iins=tuple(options["registrar_iin"]),
+        ktk_head_iins=tuple(options["ktk_head_iin"]),
         auditor_iins=tuple(options["auditor_iin"]),
     )
 

@@ -34,7 +34,7 @@ DECISION_NAMES = {
 }
 CHANNEL_NAMES = {
     "EGOV_CABINET": "e-gov cabinet",
-    "PLATFORM": "platform cabinet",
+    "PLATFORM_CABINET": "platform cabinet",
     "FIRST_CREDIT_BUREAU": "First Credit Bureau",
 }
 
@@ -204,22 +204,28 @@ def _decision_lines(decision: api.DecisionView) -> list[str]:
     return lines
 
 
-def _attestation_lines(attestation: api.AttestationView) -> list[str]:
-    def mark(flag: bool) -> str:
-        return "yes" if flag else "NO"
+def _mark(flag: bool) -> str:
+    return "yes" if flag else "NO"
 
+
+def _videoconference_lines(held: api.VideoconferenceView) -> list[str]:
+    return [
+        f"Videoconference recorded by registrar IIN {held.registrar_iin} (height {held.height})",
+        f"  held on {local_time(held.held_at_unix_ms)}: " + ", ".join(held.participants),
+        f"  signatures authentic: {_mark(held.signatures_authentic)}; legal capacity: "
+        f"{_mark(held.legal_capacity_confirmed)}; will conforms to its expression: "
+        f"{_mark(held.will_conforms_to_expression)}",
+    ]
+
+
+def _attestation_lines(attestation: api.AttestationView) -> list[str]:
     civil = (
         f"married to IIN {attestation.recipient_spouse_iin}"
         if attestation.recipient_married
         else "not married"
     )
     lines = [
-        f"Attestation by registrar IIN {attestation.registrar_iin} (height {attestation.height})",
-        f"  videoconference on {local_time(attestation.videoconference_held_at_unix_ms)}: "
-        + ", ".join(attestation.participants),
-        f"  signatures authentic: {mark(attestation.signatures_authentic)}; legal capacity: "
-        f"{mark(attestation.legal_capacity_confirmed)}; will conforms to its expression: "
-        f"{mark(attestation.will_conforms_to_expression)}",
+        f"Checks by registrar IIN {attestation.registrar_iin} (height {attestation.height})",
         f"  recipient's civil status (АХАЖ): {civil}",
     ]
     lines += [
@@ -256,18 +262,26 @@ def describe_application(view: api.ApplicationView) -> str:
     return _lines(
         f"Application {view.application_id}",
         f"  kind: {view.kind}, status: {view.status}" + ("  (OVERDUE)" if view.overdue else ""),
-        f"  property {view.cadastral_number}; KTK BIN {view.ktk_bin}; submitted by IIN "
-        f"{view.submitted_by_iin} on {local_time(view.submitted_at_unix_ms)} "
-        f"(height {view.submitted_height})",
+        f"  property {view.cadastral_number}; KTK BIN {view.ktk_bin}; formed by IIN "
+        f"{view.submitted_by_iin} on {local_time(view.formed_at_unix_ms)} "
+        f"(height {view.formed_height}); "
+        + (
+            f"sent on {local_time(view.submitted_at_unix_ms)} (height {view.submitted_height})"
+            if view.submitted_height
+            else "not sent yet"
+        ),
         "Parties:",
         parties,
         "Documents:" if documents else "Documents: none",
         documents,
         payment,
         f"Service deadline (Algorithm para 38): {deadline}",
+        _videoconference_lines(view.videoconference)
+        if view.HasField("videoconference") and view.videoconference.registrar_iin
+        else ["Videoconference: none yet"],
         _attestation_lines(view.attestation)
         if view.HasField("attestation") and view.attestation.registrar_iin
-        else ["Attestation: none yet"],
+        else ["Checks: none yet"],
         "Decisions:" if decisions else "Decisions: none yet",
         decisions,
     )

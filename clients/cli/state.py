@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, Protocol, TypeVar
 
@@ -213,6 +214,11 @@ def payment_options(*, required: bool) -> Callable[[_F], _F]:
                 click.option("--payment-amount-tiyn", type=click.IntRange(min=1), help="Fee."),
                 click.option("--payment-reference", help="Receipt number in the payment system."),
                 click.option("--payer", type=IIN, help="IIN of the payer."),
+                click.option(
+                    "--paid-at",
+                    metavar="ISO-TIME",
+                    help="When the fee was paid (default: now); not after the sending (para 22).",
+                ),
             )
         ):
             function = option(function)
@@ -222,17 +228,40 @@ def payment_options(*, required: bool) -> Callable[[_F], _F]:
 
 
 def read_payment(
-    path: Path | None, amount_tiyn: int | None, reference: str | None, payer: str | None
+    path: Path | None,
+    amount_tiyn: int | None,
+    reference: str | None,
+    payer: str | None,
+    paid_at: str | None,
 ) -> pb.PaymentDocument | None:
     if path is None:
-        if amount_tiyn is not None or reference or payer:
-            bad_input("--payment-amount-tiyn, --payment-reference and --payer need --payment")
+        if amount_tiyn is not None or reference or payer or paid_at:
+            bad_input(
+                "--payment-amount-tiyn, --payment-reference, --payer and --paid-at need --payment"
+            )
         return None
     if amount_tiyn is None or not reference or payer is None:
         bad_input("--payment needs --payment-amount-tiyn, --payment-reference and --payer")
     return builders.payment_document(
-        path.read_bytes(), amount_tiyn=amount_tiyn, payment_reference=reference, payer_iin=payer
+        path.read_bytes(),
+        amount_tiyn=amount_tiyn,
+        payment_reference=reference,
+        payer_iin=payer,
+        paid_at_unix_ms=time_unix_ms(paid_at),
     )
+
+
+def time_unix_ms(text: str | None) -> int:
+    """An ISO date and time with a zone, as unix milliseconds; None = now."""
+    if text is None:
+        return int(datetime.now(UTC).timestamp() * 1000)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        bad_input(f"{text!r} is not an ISO date and time")
+    if moment.tzinfo is None:
+        bad_input(f"{text!r} has no time zone (add +05:00 or Z)")
+    return int(moment.timestamp() * 1000)
 
 
 def marital_options(function: _F) -> _F:
@@ -241,7 +270,8 @@ def marital_options(function: _F) -> _F:
         "--marital-status",
         type=click.Choice(["married", "not-married"]),
         required=True,
-        help="The recipient's marital status (the spouse must sign when married, para 23(b)).",
+        help="The recipient's marital status (the spouse takes part in the videoconference "
+        "when married, para 23(b)).",
     )(function)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +37,7 @@ from clients.cli.state import (
     read_document,
     read_payment,
     sign_option,
+    time_unix_ms,
 )
 from clients.client import EXIT_REFUSED, sign_body, transaction_id, write_envelope
 from clients.transaction_builders import Action
@@ -92,10 +92,17 @@ def property_import(**values: Any) -> Action:
     "contract", "lease-to-own contract, CMS-signed by recipient, guarantors, KTK last"
 )
 @document_options("consent", "recipient's personal-data consent")
-@payment_options(required=False)
+@click.option(
+    "--representation",
+    multiple=True,
+    metavar="PRINCIPAL_IIN:REPRESENTATIVE_IIN:POWER_OF_ATTORNEY_FILE",
+    help="A party acting through an authorised representative (para 21); the power of "
+    "attorney FILE with its CMS in FILE.cms, signed by the party. Repeatable.",
+)
 def lease_application(**v: Any) -> Action:
-    """Application to register the lease encumbrance (paras 19–22); by a KTK authorised
-    person, signed also by the recipient (and the spouse when married)."""
+    """KTK forms the application to register the lease encumbrance (paras 19–20): by a KTK
+    authorised person, signed also by the recipient (the spouse signs nothing). It is FORMED;
+    after the videoconference and the payment it is sent with `send` (para 22)."""
     married, spouse = check_marital(v["marital_status"], v["spouse"])
     guarantors = [builders.GuarantorIdentity(iin) for iin in v["guarantor"]]
     guarantors += [builders.GuarantorIdentity(bin_, True) for bin_ in v["guarantor_bin"]]
@@ -107,35 +114,43 @@ def lease_application(**v: Any) -> Action:
         guarantors=guarantors,
         contract=read_document(v["contract"], v["contract_cms"], v["contract_title"]),
         personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
-        payment=read_payment(
-            v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"]
-        ),
+        representations=[_representation(text) for text in v["representation"]],
     )
 
 
-@transaction_kind("payment-confirmation")
+def _representation(text: str) -> pb.Representation:
+    principal, _, rest = text.partition(":")
+    agent, _, path = rest.partition(":")
+    if not (principal and agent and path):
+        bad_input(f"--representation {text!r} is not PRINCIPAL_IIN:REPRESENTATIVE_IIN:FILE")
+    try:
+        principal, agent = parse_iin(principal), parse_iin(agent)
+    except InvalidIdentifier as error:
+        bad_input(f"--representation {text!r}: {error}")
+    document = Path(path)
+    if not document.is_file():
+        bad_input(f"--representation {text!r}: no file {path}")
+    return builders.representation(
+        principal, agent, read_document(document, None, "Power of attorney")
+    )
+
+
+@transaction_kind("send")
 @click.argument("application_id")
 @payment_options(required=True)
-def payment_confirmation(**v: Any) -> Action:
-    """The fee is paid (paras 22, 31); starts the para 38 deadline."""
+def send(**v: Any) -> Action:
+    """Send a FORMED application after the fee is paid, the payment document attached (paras 22,
+    31); signed by a KTK authorised person and the recipient (for the pair: termination by KTK,
+    ownership by the recipient). Starts the para 38 deadline."""
     payment = read_payment(
-        v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"]
+        v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"], v["paid_at"]
     )
     if payment is None:
         raise RuntimeError("click let a required --payment through")
-    return builders.payment_confirmation(v["application_id"], payment)
+    return builders.application_sending(v["application_id"], payment)
 
 
-def _unix_ms(text: str | None) -> int:
-    if text is None:
-        return int(datetime.now(UTC).timestamp() * 1000)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        bad_input(f"{text!r} is not an ISO date and time")
-    if moment.tzinfo is None:
-        bad_input(f"{text!r} has no time zone (add +05:00 or Z)")
-    return int(moment.timestamp() * 1000)
+_unix_ms = time_unix_ms
 
 
 def _participant(text: str) -> pb.VideoconferenceParticipant:
@@ -159,20 +174,55 @@ def _civil_status(text: str) -> tuple[bool, str]:
         bad_input(f"--civil-status: {error}")
 
 
+def _videoconference_options(function: _F) -> _F:
+    for option in reversed(
+        (
+            click.option("--participant", multiple=True, metavar="IIN:ROLE"),
+            click.option("--held-at", metavar="ISO-TIME", help="When it was held (default: now)."),
+            click.option(
+                "--signatures-authentic", is_flag=True, help="Confirmed on the videoconference."
+            ),
+            click.option("--legal-capacity-confirmed", is_flag=True),
+            click.option("--will-conforms-to-expression", is_flag=True),
+        )
+    ):
+        function = option(function)
+    return function
+
+
+def _held(v: dict[str, Any]) -> pb.Videoconference:
+    return builders.videoconference(
+        held_at_unix_ms=_unix_ms(v["held_at"]),
+        participants=[_participant(text) for text in v["participant"]],
+        signatures_authentic=v["signatures_authentic"],
+        legal_capacity_confirmed=v["legal_capacity_confirmed"],
+        will_conforms_to_expression=v["will_conforms_to_expression"],
+    )
+
+
+@transaction_kind("videoconference")
+@click.argument("application_id")
+@_videoconference_options
+def videoconference(**v: Any) -> Action:
+    """The registrar records the videoconference (paras 21, 30): from the application's forming
+    on, before the payment and the sending as the text orders it. ROLE: ktk-representative,
+    recipient, spouse, guarantor."""
+    if not v["participant"]:
+        bad_input("give --participant IIN:ROLE (repeatable)")
+    return builders.videoconference_attestation(v["application_id"], _held(v))
+
+
 @transaction_kind("attestation")
 @click.argument("application_id")
-@click.option("--participant", multiple=True, required=True, metavar="IIN:ROLE")
 @click.option("--check", multiple=True, metavar="KIND:SOURCE:passed|failed[:DETAIL]")
 @click.option("--all-checks-passed", is_flag=True, help="Every check of paras 23–24, passed.")
 @click.option("--civil-status", required=True, metavar="not-married|married:SPOUSE_IIN")
-@click.option("--held-at", metavar="ISO-TIME", help="When the videoconference was held.")
-@click.option("--signatures-authentic", is_flag=True, help="Confirmed on the videoconference.")
-@click.option("--legal-capacity-confirmed", is_flag=True)
-@click.option("--will-conforms-to-expression", is_flag=True)
+@_videoconference_options
 def attestation(**v: Any) -> Action:
-    """The registrar's videoconference attestation and checks (paras 21, 23–24, 30, 32–33).
-    ROLE: ktk-representative, recipient, spouse, guarantor. KIND: fee-paid,
-    spouses-participate, signatures-and-identifiers, no-precluding-encumbrance,
+    """The registrar's checks once the application has arrived (paras 23–24, 32–33), with the
+    videoconference (paras 21, 30) when --participant is given (otherwise the one recorded with
+    `videoconference` stands). ROLE: ktk-representative, recipient, spouse, guarantor. KIND:
+    fee-paid, spouses-participate, signatures-and-identifiers, no-precluding-encumbrance,
     not-on-terrorism-financing-list. SOURCE: individuals-database, legal-entities-database,
     civil-status-registry, real-estate-cadastre, terrorism-financing-list, payment-system."""
     now_ms = _unix_ms(None)
@@ -184,11 +234,7 @@ def attestation(**v: Any) -> Action:
     married, spouse = _civil_status(v["civil_status"])
     return builders.registrar_attestation(
         application_id=v["application_id"],
-        held_at_unix_ms=_unix_ms(v["held_at"]),
-        participants=[_participant(text) for text in v["participant"]],
-        signatures_authentic=v["signatures_authentic"],
-        legal_capacity_confirmed=v["legal_capacity_confirmed"],
-        will_conforms_to_expression=v["will_conforms_to_expression"],
+        held=_held(v) if v["participant"] else None,
         checks=checks,
         recipient_married=married,
         recipient_spouse_iin=spouse,
@@ -223,11 +269,11 @@ def decision(**v: Any) -> Action:
 @document_options("transfer-agreement", "agreement on transfer into ownership")
 @click.option("--new-holder", type=IIN, required=True, help="The lessee's IIN.")
 @document_options("consent", "recipient's personal-data consent")
-@payment_options(required=False)
 @marital_options
 def termination_ownership(**v: Any) -> Action:
-    """The linked pair of para 29: terminate the lease, ownership to the lessee; by a KTK
-    authorised person, signed also by the recipient (and the spouse when married)."""
+    """The linked pair of para 29: terminate the lease, ownership to the lessee; initiated by a
+    KTK authorised person alone (para 29). It is FORMED; after the videoconference (para 30) it
+    is sent with `send`, signed by KTK and the recipient (para 31)."""
     married, spouse = check_marital(v["marital_status"], v["spouse"])
     return builders.termination_ownership_application(
         lease_application_id=v["lease_application"],
@@ -237,9 +283,6 @@ def termination_ownership(**v: Any) -> Action:
         ),
         new_holder_iin=v["new_holder"],
         personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
-        payment=read_payment(
-            v["payment"], v["payment_amount_tiyn"], v["payment_reference"], v["payer"]
-        ),
         married=married,
         spouse_iin=spouse,
     )

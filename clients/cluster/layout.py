@@ -67,12 +67,14 @@ class NotImplementedYet(InvalidClusterRequest):
 
 @dataclass(frozen=True, slots=True)
 class Participants:
-    """Who the genesis names: the organisations' BINs and the registrars' and auditors' IINs."""
+    """Who the genesis names: the organisations' BINs, the registrars', KTK's heads' (para 19)
+    and the auditors' IINs."""
 
     ktk_bin: str
     state_corporation_bin: str
     first_credit_bureau_bin: str
     registrar_iins: tuple[str, ...]
+    ktk_head_iins: tuple[str, ...]
     auditor_iins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -81,6 +83,7 @@ class Participants:
             "state_corporation_bin": [self.state_corporation_bin],
             "first_credit_bureau_bin": [self.first_credit_bureau_bin],
             "registrar_iins": list(self.registrar_iins),
+            "ktk_head_iins": list(self.ktk_head_iins),
             "auditor_iins": list(self.auditor_iins),
         }
         for name, values in numbers.items():
@@ -91,6 +94,8 @@ class Participants:
                     )
         if not self.registrar_iins:
             raise InvalidClusterRequest("the genesis needs at least one registrar IIN")
+        if not self.ktk_head_iins:
+            raise InvalidClusterRequest("the genesis needs KTK's head's IIN (para 19)")
 
     @classmethod
     def from_file(cls, path: Path) -> Participants:
@@ -108,6 +113,7 @@ class Participants:
                 state_corporation_bin=str(document["state_corporation_bin"]),
                 first_credit_bureau_bin=str(document["first_credit_bureau_bin"]),
                 registrar_iins=tuple(str(iin) for iin in document["registrar_iins"]),
+                ktk_head_iins=tuple(str(iin) for iin in document["ktk_head_iins"]),
                 auditor_iins=tuple(str(iin) for iin in document.get("auditor_iins", ())),
             )
         except KeyError as error:
@@ -333,6 +339,7 @@ def init_cluster(
         state_corporation_bin=participants.state_corporation_bin,
         first_credit_bureau_bin=participants.first_credit_bureau_bin,
         registrar_iins=participants.registrar_iins,
+        ktk_head_iins=participants.ktk_head_iins,
         auditor_iins=participants.auditor_iins,
         validators=validator_entries,
     )

@@ -81,6 +81,7 @@ class Genesis:
     registrar_iins: tuple[str, ...]
     auditor_iins: tuple[str, ...]
     validators: tuple[GenesisValidator, ...]
+    ktk_head_iins: tuple[str, ...]  # para 19; ADR 0007 D6
     calendar: WorkingCalendar
     limits: ChainLimits
     pilot: PilotWindow
@@ -98,6 +99,7 @@ class Genesis:
             validators=tuple(
                 Validator(v.validator_id, v.certificate.der, v.power) for v in self.validators
             ),
+            ktk_head_iins=tuple(sorted(self.ktk_head_iins)),
         )
 
 
@@ -136,6 +138,7 @@ def load_genesis(data: bytes) -> Genesis:
         registrar_iins=_identifiers(reader, "registrar_iins", allow_empty=False),
         auditor_iins=_identifiers(reader, "auditor_iins", allow_empty=True),
         validators=_validators(reader, authorities, genesis_time),
+        ktk_head_iins=_identifiers(reader, "ktk_head_iins", allow_empty=False),
         calendar=_calendar(reader.section("calendar", required=False)),
         limits=_limits(reader.section("limits", required=False)),
         pilot=_pilot(reader.section("pilot", required=True)),
@@ -152,6 +155,7 @@ def genesis_document(
     state_corporation_bin: str,
     first_credit_bureau_bin: str,
     registrar_iins: Sequence[str],
+    ktk_head_iins: Sequence[str],
     validators: Sequence[tuple[str, str, int]],  # (id, certificate PEM, power)
     auditor_iins: Sequence[str] = (),
     holidays: Sequence[date] = (),
@@ -175,6 +179,7 @@ def genesis_document(
         "first_credit_bureau_bin": first_credit_bureau_bin,
         "registrar_iins": list(registrar_iins),
         "auditor_iins": list(auditor_iins),
+        "ktk_head_iins": list(ktk_head_iins),
         "validators": [
             {"id": name, "certificate_pem": pem, "power": power} for name, pem, power in validators
         ],

@@ -22,14 +22,17 @@ from dataclasses import dataclass
 from ledger.governance.rules import apply_rules_upgrade
 from ledger.governance.validator_changes import apply_validator_set_change
 from ledger.identity.revocation import TrustStore
-from ledger.registry.attestation import apply_registrar_attestation
+from ledger.registry.attestation import (
+    apply_registrar_attestation,
+    apply_videoconference_attestation,
+)
 from ledger.registry.common import RuleInput, RuleOutcome
 from ledger.registry.decisions import apply_registrar_decision
 from ledger.registry.lease import apply_lease_application
 from ledger.registry.notifications import Notification
-from ledger.registry.payment import apply_payment_confirmation
 from ledger.registry.properties import apply_property_import
 from ledger.registry.revocation import apply_revocation_list_update, load_trust_store
+from ledger.registry.sending import apply_application_sending
 from ledger.registry.termination import apply_termination_ownership_application
 from ledger.rejections import Rejection, TransactionRejected
 from ledger.state.access import (
@@ -46,7 +49,8 @@ from ledger.transactions.envelope import verify_transaction
 _RULES: Mapping[str, Callable[[StateOverlay, RuleInput], RuleOutcome]] = {
     "property_import": apply_property_import,
     "lease_application": apply_lease_application,
-    "payment_confirmation": apply_payment_confirmation,
+    "application_sending": apply_application_sending,
+    "videoconference_attestation": apply_videoconference_attestation,
     "registrar_attestation": apply_registrar_attestation,
     "registrar_decision": apply_registrar_decision,
     "termination_ownership_application": apply_termination_ownership_application,

@@ -15,7 +15,7 @@ genesis, keeps every one (ledger/audit).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from consensus.types import ValidatorId
 from consensus.validators import InvalidValidatorSet, ValidatorSet
@@ -31,7 +31,7 @@ from ledger.state.access import (
     write_authorities,
 )
 from ledger.state.codec import load_record, save_record
-from ledger.state.records import Authorities, Validator
+from ledger.state.records import Validator
 
 EFFECTIVE_DISTANCE = 2  # committed at H, in force from H + EFFECTIVE_DISTANCE
 SCHEDULE_KEY = authority_key("validator-schedule")
@@ -133,18 +133,8 @@ def write_schedule(state: StateOverlay, schedule: ValidatorSchedule) -> None:
             if validator not in members:
                 members.append(validator)
     authorities = read_authorities(state)
-    write_authorities(
-        state,
-        Authorities(
-            trusted_certificate_authorities=authorities.trusted_certificate_authorities,
-            ktk_bin=authorities.ktk_bin,
-            state_corporation_bin=authorities.state_corporation_bin,
-            first_credit_bureau_bin=authorities.first_credit_bureau_bin,
-            registrar_iins=authorities.registrar_iins,
-            auditor_iins=authorities.auditor_iins,
-            validators=tuple(members),
-        ),
-    )
+    # Every other field as it is (replace, so that a field added to Authorities is kept).
+    write_authorities(state, replace(authorities, validators=tuple(members)))
 
 
 def validators_at(state: StateReader, height: int) -> CertifyingValidators:

@@ -53,6 +53,19 @@ def roles_of(certificate: CertificateInfo, authorities: Authorities) -> frozense
     return frozenset(roles) if roles else frozenset({Role.UNKNOWN})
 
 
+def is_ktk_head(certificate: CertificateInfo, authorities: Authorities) -> bool:
+    """Algorithm para 19: «ҚТК басшысының ЭЦҚ-мен қол қойылған … шарты» ("the contract signed
+    with the EDS of KTK's head"). An employee certificate of KTK's BIN whose IIN genesis lists
+    as a head (ADR 0007 D6). The one place that says who KTK's head is: when the national-PKI
+    certificate roles (the first-head OID 1.2.398.3.3.4.1.2.1) are judged, they are added here."""
+    return (
+        certificate.kind is CertificateKind.EMPLOYEE
+        and certificate.bin == authorities.ktk_bin
+        and certificate.iin is not None
+        and certificate.iin in authorities.ktk_head_iins
+    )
+
+
 def is_validator(certificate: CertificateInfo, authorities: Authorities) -> bool:
     return certificate.kind is CertificateKind.NODE and any(
         validator_fingerprint(validator.certificate_der) == certificate.fingerprint

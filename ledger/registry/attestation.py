@@ -1,17 +1,22 @@
-"""The registrar's attestation: the videoconference and the checks of the state databases.
+"""The registrar's records: the videoconference, and the checks of the state databases.
 
 Paras 21 and 30: the KTK representative, the recipient and the spouse join a videoconference with
-the registrar, who verifies the authenticity of the signatures, legal capacity and that the will
-conforms to its expression (para 23). Paras 23-24 and 32-33: the registrar checks the fee, the
-spouses' participation, EDS and IIN/BIN, encumbrances and the terrorism-financing list in the
-named databases. The registrar records all of it here; a later attestation replaces an earlier
-one. Whether it suffices is judged when the registrar decides to register (registration.py).
+the registrar, who verifies «қойылған қолдарының растығын» ("the authenticity of the signatures
+placed"), legal capacity and that the will conforms to its expression. The text places it after
+the application is formed and signed and before the payment and the sending (paras 21-22,
+30-31), so a VideoconferenceAttestation is accepted from the forming on (FORMED, SUBMITTED or
+SUSPENDED); it may also be recorded after the sending, with the checks (ADR 0007 D2). Paras 23-24
+and 32-33: «электрондық өтініш келіп түскен кезде» ("when the e-application arrives") the
+registrar checks the fee, the spouses' participation, EDS and IIN/BIN, encumbrances and the
+terrorism-financing list in the named databases: a RegistrarAttestation, only once the
+application is SUBMITTED or SUSPENDED. A later record replaces the earlier. Whether it all
+suffices is judged when the registrar decides to register (registration.py).
 
-What is refused here already: the checks are made "when the e-application reaches ЖМБМК АЖ"
-(para 23), so every check and the videoconference must be dated within [the application's
-submission, this block] (ATTESTATION_OUT_OF_TIME); each person takes part once, and KTK's
-representative is neither the recipient nor the spouse (para 21); the registrar is not a party
-to the application (CONFLICT_OF_INTEREST, ADR 0005).
+Refused here already: the videoconference dated outside [the forming, this block], a check
+outside [the sending, this block] (ATTESTATION_OUT_OF_TIME; the lower bounds are the text's, the
+exact window an inference, ADR 0007 D3); a person taking part twice; KTK's representative who is
+the recipient or the spouse, or a registrar who is a party (CONFLICT_OF_INTEREST, inference,
+ADR 0007 D12).
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay, write_application
 from ledger.state.records import (
     Application,
+    ApplicationStatus,
     AttestationRecord,
     CheckKind,
     CheckRecord,
     Participant,
     ParticipantRole,
     SourceDatabase,
+    VideoconferenceRecord,
     from_unix_ms,
     unix_ms,
 )
@@ -51,57 +58,132 @@ MIN_UNIX_MS = -62_135_596_800_000
 MAX_UNIX_MS = 253_402_300_799_999
 
 
+def apply_videoconference_attestation(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
+    """Paras 21, 30: the videoconference, from the forming on."""
+    registrar_iin = _registrar_iin(rule_input)
+    action = rule_input.transaction.body.videoconference_attestation
+    application = require_application(state, action.application_id)
+    if not application.status.is_open:
+        raise reject(
+            RejectionReason.INVALID_STATUS_TRANSITION,
+            f"application {application.application_id} is already {application.status.name}",
+        )
+    checks = application.attestation
+    attested_spouse = None if checks is None else checks.recipient_spouse_iin
+    require_registrar_not_party(registrar_iin, application, attested_spouse_iin=attested_spouse)
+    if not action.HasField("videoconference"):
+        raise reject(RejectionReason.INVALID_FIELD, "the videoconference is absent")
+    record = _videoconference(
+        action.videoconference, application, attested_spouse, registrar_iin, rule_input
+    )
+    write_application(state, replace(application, videoconference=record))
+    return RuleOutcome(application_id=application.application_id)
+
+
 def apply_registrar_attestation(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
-    registrar = require_sole_registrar(rule_input.transaction)
+    """Paras 23-24, 32-33: the checks once the application has arrived, with the videoconference
+    when the registrar holds it then."""
+    registrar_iin = _registrar_iin(rule_input)
     action = rule_input.transaction.body.registrar_attestation
     application = require_application(state, action.application_id)
+    if application.status is ApplicationStatus.FORMED:
+        raise reject(
+            RejectionReason.INVALID_STATUS_TRANSITION,
+            f"application {application.application_id} is FORMED: it has not arrived in "
+            "ЖМБМК АЖ, and the checks are made «электрондық өтініш келіп түскен кезде», when it "
+            "arrives (para 23)",
+        )
     if not application.status.is_undecided:
         raise reject(
             RejectionReason.INVALID_STATUS_TRANSITION,
             f"application {application.application_id} is already {application.status.name}",
         )
-    if not action.HasField("videoconference"):
-        raise reject(RejectionReason.INVALID_FIELD, "the videoconference is absent")
-    if registrar.iin is None:
-        raise RuntimeError("a registrar certificate without an IIN")
-    videoconference = action.videoconference
     civil_status = action.recipient_civil_status
     spouse_iin = None
     if civil_status.married:
         spouse_iin = require_iin(civil_status.spouse_iin, "recipient_civil_status.spouse_iin")
     elif civil_status.spouse_iin:
         raise reject(RejectionReason.INVALID_FIELD, "a spouse IIN without marriage")
-    require_registrar_not_party(registrar.iin, application, attested_spouse_iin=spouse_iin)
-    participants = tuple(_participants(videoconference.participants))
-    _require_distinct_sides(application, participants, spouse_iin)
+    require_registrar_not_party(registrar_iin, application, attested_spouse_iin=spouse_iin)
+    videoconference = application.videoconference
+    if action.HasField("videoconference"):
+        videoconference = _videoconference(
+            action.videoconference, application, spouse_iin, registrar_iin, rule_input
+        )
     attestation = AttestationRecord(
-        registrar_iin=registrar.iin,
+        registrar_iin=registrar_iin,
         transaction_id=rule_input.transaction.transaction_id,
         height=rule_input.block.height,
-        videoconference_held_at_unix_ms=videoconference.held_at_unix_ms,
-        participants=participants,
-        signatures_authentic=videoconference.signatures_authentic,
-        legal_capacity_confirmed=videoconference.legal_capacity_confirmed,
-        will_conforms_to_expression=videoconference.will_conforms_to_expression,
         checks=tuple(_checks(action.checks)),
         recipient_married=civil_status.married,
         recipient_spouse_iin=spouse_iin,
     )
-    require_attested_in_time(application, attestation, rule_input.block.time)
-    write_application(state, replace(application, attestation=attestation))
+    attested = replace(application, videoconference=videoconference, attestation=attestation)
+    require_attested_in_time(attested, rule_input.block.time)
+    write_application(state, attested)
     return RuleOutcome(application_id=application.application_id)
 
 
+def _registrar_iin(rule_input: RuleInput) -> str:
+    registrar = require_sole_registrar(rule_input.transaction)
+    if registrar.iin is None:
+        raise RuntimeError("a registrar certificate without an IIN")
+    return registrar.iin
+
+
+def _videoconference(
+    videoconference: transaction_pb2.Videoconference,
+    application: Application,
+    attested_spouse: str | None,
+    registrar_iin: str,
+    rule_input: RuleInput,
+) -> VideoconferenceRecord:
+    participants = tuple(_participants(videoconference.participants, application))
+    _require_distinct_sides(application, participants, attested_spouse)
+    record = VideoconferenceRecord(
+        registrar_iin=registrar_iin,
+        transaction_id=rule_input.transaction.transaction_id,
+        height=rule_input.block.height,
+        held_at_unix_ms=videoconference.held_at_unix_ms,
+        participants=participants,
+        signatures_authentic=videoconference.signatures_authentic,
+        legal_capacity_confirmed=videoconference.legal_capacity_confirmed,
+        will_conforms_to_expression=videoconference.will_conforms_to_expression,
+    )
+    _require_in_window(
+        [("the videoconference", record.held_at_unix_ms)],
+        unix_ms(application.formed_at),
+        unix_ms(rule_input.block.time),
+        "from the application's forming (para 21: the signatures are placed first) to the block",
+    )
+    return record
+
+
 def _participants(
-    participants: Sequence[transaction_pb2.VideoconferenceParticipant],
+    participants: Sequence[transaction_pb2.VideoconferenceParticipant], application: Application
 ) -> list[Participant]:
+    """Who took part, in which role and capacity: in person, or as the authorised representative
+    of a party whose power of attorney the application records (para 21, ADR 0007 D7)."""
     found: list[Participant] = []
     for index, participant in enumerate(participants):
         field = f"videoconference.participants[{index}]"
         if participant.role == transaction_pb2.PARTICIPANT_ROLE_UNSPECIFIED:
             raise reject(RejectionReason.INVALID_FIELD, f"{field}.role is not given")
         role = ParticipantRole[transaction_pb2.ParticipantRole.Name(participant.role)]
-        found.append(Participant(require_iin(participant.iin, f"{field}.iin"), role))
+        iin = require_iin(participant.iin, f"{field}.iin")
+        principal = None
+        if participant.on_behalf_of_iin:
+            principal = require_iin(participant.on_behalf_of_iin, f"{field}.on_behalf_of_iin")
+            if role is ParticipantRole.KTK_REPRESENTATIVE or all(
+                (r.principal_iin, r.representative_iin) != (principal, iin)
+                for r in application.representations
+            ):
+                raise reject(
+                    RejectionReason.POWER_OF_ATTORNEY_INVALID,
+                    f"{field}: IIN {iin} has no power of attorney of {principal} recorded on "
+                    "the application (para 21)",
+                )
+        found.append(Participant(iin, role, principal))
     return found
 
 
@@ -127,25 +209,44 @@ def _checks(checks: Sequence[transaction_pb2.Check]) -> list[CheckRecord]:
     return found
 
 
-def require_attested_in_time(
-    application: Application, attestation: AttestationRecord, now: datetime
+def require_attested_in_time(application: Application, now: datetime) -> None:
+    """The videoconference within [the forming, `now`] (para 21: it verifies signatures already
+    placed); each check within [the sending, `now`] (para 23: checked "when the e-application
+    arrives"; para 23(e): an old terrorism-list answer says nothing). The exact windows are an
+    inference (ADR 0007 D3). `now` is the block time."""
+    latest = unix_ms(now)
+    videoconference = application.videoconference
+    if videoconference is not None:
+        _require_in_window(
+            [("the videoconference", videoconference.held_at_unix_ms)],
+            unix_ms(application.formed_at),
+            latest,
+            "from the application's forming (para 21) to the block",
+        )
+    attestation = application.attestation
+    if attestation is not None:
+        if application.submitted_at is None:
+            raise RuntimeError("checks recorded on an application that was never sent")
+        _require_in_window(
+            [
+                (f"the check {c.kind.name} in {c.source.name}", c.queried_at_unix_ms)
+                for c in attestation.checks
+            ],
+            unix_ms(application.submitted_at),
+            latest,
+            "from the application's arrival (para 23) to the block",
+        )
+
+
+def _require_in_window(
+    dated: list[tuple[str, int]], earliest: int, latest: int, window: str
 ) -> None:
-    """Para 23: the registrar checks "when the e-application reaches ЖМБМК АЖ"; a check or a
-    videoconference dated before the application was submitted, or after `now` (the block
-    time), is not a check of this application (para 23(e): an old terrorism-list answer says
-    nothing)."""
-    earliest, latest = unix_ms(application.submitted_at), unix_ms(now)
-    dated = [("the videoconference", attestation.videoconference_held_at_unix_ms)]
-    dated += [
-        (f"the check {c.kind.name} in {c.source.name}", c.queried_at_unix_ms)
-        for c in attestation.checks
-    ]
     for what, moment in dated:
         if not earliest <= moment <= latest:
             raise reject(
                 RejectionReason.ATTESTATION_OUT_OF_TIME,
                 f"{what} is dated {_iso(moment)}, outside [{_iso(earliest)}, {_iso(latest)}]: "
-                "from the application's submission to the block (para 23)",
+                f"{window} — window: inference (ADR 0007 D3)",
             )
 
 
@@ -163,7 +264,8 @@ def _require_distinct_sides(
         if participant.role is ParticipantRole.KTK_REPRESENTATIVE and side is not None:
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
-                f"KTK's representative IIN {participant.iin} is the {side} (para 21)",
+                f"KTK's representative IIN {participant.iin} is the {side} — inference "
+                "(ADR 0007 D12)",
             )
     seen: set[str] = set()
     for index, participant in enumerate(participants):

@@ -126,7 +126,8 @@ def require_registrar_not_party(
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
                 f"registrar IIN {registrar_iin} is the {party} of application "
-                f"{application.application_id} and may not attest or decide it",
+                f"{application.application_id} and may not attest or decide it — inference "
+                "(ADR 0007 D12)",
             )
 
 

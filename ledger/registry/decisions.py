@@ -3,7 +3,8 @@
     SUBMITTED --REGISTER--> REGISTERED   (paras 25, 34)
     SUBMITTED --SUSPEND---> SUSPENDED    (paras 26, 35: Art. 27 of the Law)
     SUBMITTED --REFUSE----> REFUSED      (paras 27, 36: Art. 31 of the Law)
-    SUSPENDED --RESUME----> SUBMITTED    (not in the seeds, digest §1.9(12))
+    SUSPENDED --RESUME----> SUBMITTED    (not in the seeds, digest §1.9(12); the para 38
+                                          deadline restarts from the resumption: ADR 0007 D9)
     SUSPENDED --REFUSE----> REFUSED
 
 Anything else is INVALID_STATUS_TRANSITION. The ledger records the legal reference and the
@@ -19,6 +20,7 @@ from dataclasses import replace
 
 from tirkeu_pb import transaction_pb2
 
+from ledger.calendar import service_deadline
 from ledger.registry.common import (
     RuleInput,
     RuleOutcome,
@@ -104,6 +106,10 @@ def apply_registrar_decision(state: StateOverlay, rule_input: RuleInput) -> Rule
         decided_at=block.time,
     )
     decided = replace(application, status=new_status, decisions=(*application.decisions, record))
+    if decision is Decision.RESUME and application.payment is not None:
+        # Inference (ADR 0007 D9): a suspension pauses the service; para 38's one working day
+        # runs again from the day it resumes. The decision records keep the history.
+        decided = replace(decided, service_deadline=service_deadline(block.calendar, block.time))
     write_application(state, decided)
     event = _EVENTS.get(decision)
     notifications = (

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from tirkeu_pb import transaction_pb2
 
 from ledger.documents.cms import MalformedCms, SignedDocument, SignerVerdict, load_cms, verify_cms
-from ledger.identity.certificates import load_certificate
+from ledger.identity.certificates import CertificateInfo, load_certificate
 from ledger.identity.chains import verify_chain
 from ledger.identity.revocation import CertificateRejected
 from ledger.registry.common import SHA256_SIZE, RuleInput
@@ -37,11 +37,16 @@ class ExpectedSigner:
     iin: str | None = None
     bin: str | None = None
     required: bool = True
+    agent: str | None = None  # the IIN of the party's recorded representative (para 21)
 
     def matches(self, verdict: SignerVerdict) -> bool:
         if self.bin is not None:
             return verdict.bin == self.bin and verdict.iin is not None
-        return verdict.iin == self.iin and verdict.bin is None
+        return (
+            verdict.bin is None
+            and verdict.iin is not None
+            and verdict.iin in (self.iin, self.agent)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,13 @@ class SignedBy:
 class VerifiedDocument:
     verdicts: tuple[SignerVerdict, ...]  # every signer of the CMS, each valid
     certificates: tuple[CertificateLink, ...]  # their chains, for REGISTER's revocation check
+    signer_certificates: tuple[CertificateInfo, ...]  # each signer's own certificate
+
+    def certificate_of(self, verdict: SignerVerdict) -> CertificateInfo:
+        for info in self.signer_certificates:
+            if info.fingerprint == verdict.fingerprint:
+                return info
+        raise RuntimeError(f"a verified signer's certificate is missing: {verdict.fingerprint}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +104,17 @@ def verify_document(
                 invalid,
                 f"{name}: signer {index} ({verdict.name}): {'; '.join(verdict.details)}",
             )
-    return VerifiedDocument(verification.signers, _signer_links(cms, rule_input, name))
+    links, infos = _signer_links(cms, rule_input, name)
+    return VerifiedDocument(verification.signers, links, infos)
 
 
 def _signer_links(
     cms: SignedDocument, rule_input: RuleInput, name: str
-) -> tuple[CertificateLink, ...]:
-    """The chains verify_cms built for each (valid) signer: at the signing time, in `trust`."""
+) -> tuple[tuple[CertificateLink, ...], tuple[CertificateInfo, ...]]:
+    """The chains verify_cms built for each (valid) signer: at the signing time, in `trust`;
+    and each signer's certificate."""
     links: list[CertificateLink] = []
+    infos: list[CertificateInfo] = []
     for signer in cms.signers:
         if signer.certificate is None or signer.signing_time is None:
             raise RuntimeError(f"{name}: a verified CMS signer lacks its certificate or time")
@@ -109,7 +124,8 @@ def _signer_links(
         except CertificateRejected as error:
             raise reject(RejectionReason.DOCUMENT_SIGNATURE_INVALID, f"{name}: {error}") from None
         links.extend(chain_links(chain))
-    return tuple(links)
+        infos.append(info)
+    return tuple(links), tuple(infos)
 
 
 def match_signers(
@@ -136,17 +152,34 @@ def match_signers(
     return tuple(matched)
 
 
-def require_signed_last_by(signed: Sequence[SignedBy], last_party: str, *, name: str) -> None:
-    """Algorithm para 18: "after the recipient and the guarantors have signed, KTK signs". Every
-    signature of `last_party` must be no earlier than every other party's."""
-    last_times = [_signing_time(s) for s in signed if s.party.party == last_party]
-    other_times = [_signing_time(s) for s in signed if s.party.party != last_party]
-    if last_times and other_times and min(last_times) < max(other_times):
-        raise reject(
-            RejectionReason.DOCUMENT_SIGNING_ORDER,
-            f"{name}: {last_party} signed at {min(last_times).isoformat()}, before another "
-            f"party signed at {max(other_times).isoformat()}",
-        )
+def require_signing_stages(
+    signed: Sequence[SignedBy],
+    stages: Sequence[Sequence[str]],
+    *,
+    name: str,
+    strict: bool = True,
+) -> None:
+    """Signing in stages (paras 17-18: the recipient, then the guarantors, then KTK): every
+    signature of a stage is later than every signature of an earlier stage; with `strict`, equal
+    times are refused, since they cannot show the order. The times are each signer's CMS
+    signingTime, signed under her own signature; the order of the SignerInfos is never used (a
+    SET OF, which re-signing tools re-sort in DER order). ADR 0007 D5."""
+    latest: tuple[datetime, str] | None = None  # the latest signature of the stages before
+    for stage in stages:
+        times = [(_signing_time(s), s.party.party) for s in signed if s.party.party in stage]
+        if not times:
+            continue
+        earliest = min(times)
+        if latest is not None and (
+            earliest[0] < latest[0] or (strict and earliest[0] == latest[0])
+        ):
+            raise reject(
+                RejectionReason.DOCUMENT_SIGNING_ORDER,
+                f"{name}: the {earliest[1]} signed at {earliest[0].isoformat()}, not after the "
+                f"{latest[1]} at {latest[0].isoformat()}",
+            )
+        stage_latest = max(times)
+        latest = stage_latest if latest is None or stage_latest[0] > latest[0] else latest
 
 
 def _signing_time(signed: SignedBy) -> datetime:
@@ -170,15 +203,23 @@ def document_record(
             DocumentSigner(
                 iin=s.verdict.iin,
                 bin=s.verdict.bin,
-                party=s.party.party,
+                party=s.party.party
+                if s.verdict.iin == s.party.iin or s.party.bin is not None
+                else f"{s.party.party}, by representative for IIN {s.party.iin}",
                 # Whole milliseconds, the precision of stored times.
                 signing_time=_to_millisecond(_signing_time(s)),
             )
-            # In signing order (DocumentView): a CMS SET OF SignerInfo has no order of its own.
-            for s in sorted(signed, key=_signing_time)
+            # In signing order (DocumentView): a CMS SET OF SignerInfo has no order of its own,
+            # so equal times are ordered by party and identifier, whatever the SignerInfo order.
+            for s in sorted(signed, key=_record_order)
         ),
     )
     return RecordedDocument(record, verified.certificates)
+
+
+def _record_order(signed: SignedBy) -> tuple[datetime, str, str]:
+    verdict = signed.verdict
+    return (_signing_time(signed), signed.party.party, verdict.iin or verdict.bin or "")
 
 
 def _to_millisecond(moment: datetime) -> datetime:

@@ -1,7 +1,12 @@
 """Notifications of registration, suspension and refusal (Algorithm paras 28 and 37).
 
-Para 28 (lease encumbrance): "sent from ЖМБМК АЖ to the recipient's personal cabinet on the
-e-government web portal and on the platform". Para 37 (termination + ownership): to the personal
+Para 28 (lease encumbrance): «көрсетілетін қызметті алушының https://egov.kz электрондық үкімет
+веб-порталындағы және платформадағы жеке кабинетіне жолданады», "sent to the recipient's personal
+cabinet on the e-government web portal and on the platform": one owner, the recipient, two
+places. The platform cabinet is the recipient's, not KTK's (the consent form names the platform's
+organisation and BIN apart from KTK's), so both are addressed to the recipient's IIN. KTK receives
+no para 28 notification; it follows its applications through its read right on them (ADR 0007
+D8). Para 37 (termination + ownership): to the personal
 cabinet of First Credit Bureau LLP and to the recipient's egov.kz cabinet. The ledger emits them
 as part of block execution, so every node derives the same notifications from the same block;
 the node serves them as a stream (api.proto SubscribeNotifications).
@@ -24,7 +29,7 @@ PARA_37 = "Algorithm para 37"
 
 class NotificationChannel(enum.Enum):
     EGOV_CABINET = "EGOV_CABINET"  # the recipient's cabinet on egov.kz (paras 28, 37)
-    PLATFORM = "PLATFORM"  # the platform's cabinet, addressed to KTK's BIN (para 28)
+    PLATFORM_CABINET = "PLATFORM_CABINET"  # the recipient's cabinet on the platform (para 28)
     FIRST_CREDIT_BUREAU = "FIRST_CREDIT_BUREAU"  # First Credit Bureau LLP (para 37)
 
 
@@ -37,7 +42,7 @@ class NotificationEvent(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Notification:
     channel: NotificationChannel
-    addressee: str  # IIN (egov cabinet) or BIN (platform, bureau)
+    addressee: str  # IIN (the recipient's cabinets) or BIN (the bureau)
     application_id: str
     application_kind: ApplicationKind
     event: NotificationEvent
@@ -64,7 +69,7 @@ def decision_notifications(
         legal_basis = PARA_28
         addressees = (
             (NotificationChannel.EGOV_CABINET, application.recipient_iin),
-            (NotificationChannel.PLATFORM, authorities.ktk_bin),
+            (NotificationChannel.PLATFORM_CABINET, application.recipient_iin),
         )
     else:
         legal_basis = PARA_37

@@ -1,10 +1,12 @@
 """Who must sign an application envelope, and the parties' identifiers.
 
-Para 22: the lease application goes to ЖМБМК АЖ "confirmed by certification with the EDS of the
-recipient and of the KTK authorised person". Para 31: the termination application is signed by
-KTK, the ownership application by the recipient. Paras 21 and 23(b): where the recipient is
-married, the spouse takes part too, so Tirkeu requires the spouse's signature as well. Nobody
-else signs the envelope (guarantors sign the contract, not the application).
+Para 20: the recipient «электрондық өтінішке қол қояды» ("signs the e-application"); para 22: it
+is sent «көрсетілетін қызметті алушының және ҚТК уәкілетті тұлғасының ЭЦҚ куәландыру жолымен
+растай отырып» ("confirmed by certification with the EDS of the recipient and of KTK's authorised
+person"). Para 31: the termination application is signed by KTK, the ownership application by
+the recipient. The spouse *takes part* in the videoconference (paras 21, 23(b), 30); the text
+never names her as a signer, so she does not sign (ADR 0007 D14). Nobody else signs the
+envelope (guarantors sign the contract, not the application).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from tirkeu_pb import transaction_pb2
 
 from ledger.identity.roles import Role
-from ledger.registry.common import require_bin, require_iin, require_no_other_signers
+from ledger.registry.common import RuleInput, require_bin, require_iin, require_no_other_signers
+from ledger.registry.documents import ExpectedSigner, verify_document
 from ledger.rejections import RejectionReason
-from ledger.state.records import IdentifierKind, PartyIdentifier
+from ledger.state.records import IdentifierKind, PartyIdentifier, RepresentationRecord
 from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 
 
@@ -25,12 +28,16 @@ from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 class ApplicationSigners:
     ktk_authorised_person: Signer
     recipient: Signer
-    spouse: Signer | None
 
 
 def require_application_signers(
-    transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
+    transaction: VerifiedTransaction,
+    recipient_iin: str,
+    spouse_iin: str | None,
+    representations: Sequence[RepresentationRecord] = (),
 ) -> ApplicationSigners:
+    """Exactly KTK's authorised person and the recipient (or her recorded representative, para
+    21); the spouse (declared `spouse_iin`) signing too is UNEXPECTED_SIGNER, like anyone else."""
     ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
     if not ktk_people:
         raise reject(
@@ -40,30 +47,92 @@ def require_application_signers(
         )
     ktk_person = ktk_people[0]
     _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
-    recipient = _individual(transaction, recipient_iin, "recipient")
-    spouse = None if spouse_iin is None else _individual(transaction, spouse_iin, "spouse")
-    expected = (ktk_person, recipient) if spouse is None else (ktk_person, recipient, spouse)
-    require_no_other_signers(transaction, expected)
-    return ApplicationSigners(ktk_person, recipient, spouse)
+    agent = representative_of(representations, recipient_iin)
+    recipient = _individual(transaction, recipient_iin, "recipient", agent)
+    require_no_other_signers(transaction, (ktk_person, recipient))
+    return ApplicationSigners(ktk_person, recipient)
+
+
+def representative_of(
+    representations: Sequence[RepresentationRecord], principal_iin: str
+) -> str | None:
+    return next(
+        (r.representative_iin for r in representations if r.principal_iin == principal_iin), None
+    )
+
+
+def representations_of(
+    given: Sequence[transaction_pb2.Representation],
+    rule_input: RuleInput,
+    principals: Sequence[str],
+) -> tuple[RepresentationRecord, ...]:
+    """Para 21 «(олардың уәкілетті өкілдерінің)»: a party among `principals` (the recipient, the
+    spouse, individual guarantors) may act through one representative, on a power of attorney
+    CMS-signed by herself alone with her personal certificate (POWER_OF_ATTORNEY_INVALID
+    otherwise). Its scope and form are the registrar's to judge (ADR 0007 D7)."""
+    records: list[RepresentationRecord] = []
+    for index, representation in enumerate(given):
+        field = f"representations[{index}]"
+        principal = require_iin(representation.principal_iin, f"{field}.principal_iin")
+        agent = require_iin(representation.representative_iin, f"{field}.representative_iin")
+        if principal not in principals:
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: {principal} is not a party")
+        if agent == principal or agent in principals:
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: {agent} is a party herself")
+        if any(r.principal_iin == principal for r in records):
+            raise reject(RejectionReason.INVALID_FIELD, f"{field}: {principal} listed twice")
+        name = f"the power of attorney of {field}"
+        invalid = RejectionReason.POWER_OF_ATTORNEY_INVALID
+        if not representation.power_of_attorney.cms:
+            raise reject(invalid, f"{name} is absent")
+        verified = verify_document(representation.power_of_attorney, rule_input, name=name)
+        principal_signs = ExpectedSigner("principal", iin=principal)
+        if not all(principal_signs.matches(verdict) for verdict in verified.verdicts):
+            raise reject(invalid, f"{name} must be signed by the principal {principal} alone")
+        records.append(
+            RepresentationRecord(principal, agent, representation.power_of_attorney.sha256)
+        )
+    return tuple(records)
+
+
+def require_ktk_initiator(
+    transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
+) -> Signer:
+    """Para 29: «ҚТК уәкілетті өкілін бастамашылық етеді» ("KTK's authorised representative
+    initiates" the two applications): a KTK authorised person alone; the recipient signs them when
+    they are sent (para 31)."""
+    ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
+    if not ktk_people:
+        raise reject(
+            RejectionReason.NOT_KTK_AUTHORISED_PERSON,
+            f"{transaction.kind} must be signed by a KTK authorised person (para 29)",
+        )
+    ktk_person = ktk_people[0]
+    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
+    require_no_other_signers(transaction, (ktk_person,))
+    return ktk_person
 
 
 def _require_not_acting_for_self(
     ktk_person: Signer, recipient_iin: str, spouse_iin: str | None
 ) -> None:
-    """Para 22: the application is confirmed by the EDS of the recipient *and* of KTK's
-    authorised person, two sides of the contract; one natural person may not be both (nor the
-    recipient's spouse, who takes part on the recipient's side, paras 21, 23(b))."""
+    """Inference (ADR 0007 D12): the application is confirmed by the EDS of the recipient *and*
+    of KTK's authorised person, two sides of the contract; the text states no conflict rule, but
+    one natural person may not be both (nor the recipient's spouse, on the recipient's side)."""
     for party, iin in (("recipient", recipient_iin), ("spouse", spouse_iin)):
         if iin is not None and ktk_person.iin == iin:
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
-                f"KTK's authorised person (IIN {iin}) is also the {party} (para 22)",
+                f"KTK's authorised person (IIN {iin}) is also the {party} — inference "
+                "(ADR 0007 D12)",
             )
 
 
-def _individual(transaction: VerifiedTransaction, iin: str, party: str) -> Signer:
+def _individual(
+    transaction: VerifiedTransaction, iin: str, party: str, agent: str | None = None
+) -> Signer:
     for signer in transaction.signers_with(Role.INDIVIDUAL):
-        if signer.iin == iin:
+        if signer.iin in (iin, agent):
             return signer
     raise reject(
         RejectionReason.MISSING_REQUIRED_SIGNATURE,

@@ -37,11 +37,15 @@ from ledger.state.records import (
     RegistrationSheetEntry,
     SheetEntryKind,
     SourceDatabase,
+    VideoconferenceRecord,
 )
 from ledger.transactions.envelope import reject
 
-# Paras 23(c)-(e), 23(b) and 24(1)-(4): each check, from the database the Algorithm names.
+# Paras 23(a)-(e) and 24(1)-(4): each check, from the database the Algorithm names.
 REQUIRED_CHECKS = (
+    # Para 23(a) «төлемнің бар-жоғын тексеру» ("checking whether the payment was made"); the
+    # payment system is not named by the seeds (ADR 0007 D4).
+    (CheckKind.FEE_PAID, SourceDatabase.PAYMENT_SYSTEM),
     (CheckKind.SIGNATURES_AND_IDENTIFIERS, SourceDatabase.INDIVIDUALS_DATABASE),
     (CheckKind.SIGNATURES_AND_IDENTIFIERS, SourceDatabase.LEGAL_ENTITIES_DATABASE),
     (CheckKind.SPOUSES_PARTICIPATE, SourceDatabase.CIVIL_STATUS_REGISTRY),
@@ -54,82 +58,96 @@ PARA_34_2 = "Algorithm para 34(2)"
 
 
 def require_registrable(application: Application, now: datetime, trust: TrustStore) -> None:
-    """Paras 23 and 32, in the order the Algorithm lists them: (a) fee, the videoconference,
-    (b) both spouses, then the recorded checks (c)-(e), dated for this application and made
-    after its last suspension; and (c) again: no signer's certificate is revoked by `now`, the
-    block time, in `trust` (seed 003 para 18)."""
+    """Paras 23 and 32, in the order the Algorithm lists them: (a) the fee (paid at the sending,
+    and FEE_PAID checked in the payment system), the videoconference, (b) both spouses, then the
+    recorded checks (c)-(e), dated for this application and made after its last suspension; and
+    (c) again: no signer's certificate is revoked by `now`, the block time, in `trust` (seed 003
+    para 18)."""
     if application.payment is None:
-        raise reject(RejectionReason.FEE_NOT_PAID, "no payment is confirmed (para 23(a))")
+        # A SUBMITTED application was sent with its payment (sending.py).
+        raise RuntimeError(f"application {application.application_id} was sent without payment")
+    videoconference = application.videoconference
+    if videoconference is None:
+        raise reject(
+            RejectionReason.ATTESTATION_MISSING, "no videoconference is recorded (paras 21, 30)"
+        )
     attestation = application.attestation
     if attestation is None:
         raise reject(
-            RejectionReason.ATTESTATION_MISSING, "no registrar attestation (paras 21, 23, 30)"
+            RejectionReason.ATTESTATION_MISSING, "no registrar checks are recorded (paras 23, 32)"
         )
-    _require_after_last_suspension(application, attestation)
-    require_attested_in_time(application, attestation, now)
-    _require_videoconference(application, attestation)
-    _require_spouse(application, attestation)
+    _require_after_last_suspension(application, "the videoconference", videoconference.height)
+    _require_after_last_suspension(application, "the checks", attestation.height)
+    require_attested_in_time(application, now)
+    _require_videoconference(application, videoconference)
+    _require_spouse(application, videoconference, attestation)
     _require_checks(attestation)
     require_signers_not_revoked(application, trust, now)
 
 
-def _require_after_last_suspension(
-    application: Application, attestation: AttestationRecord
-) -> None:
-    """Paras 26, 35: a suspension means something is to be cured; the checks and videoconference
-    made before it do not show that it was. An attestation counts only from a block after the
-    last SUSPEND (one in the same block is not known to follow it, so it does not count)."""
+def _require_after_last_suspension(application: Application, what: str, height: int) -> None:
+    """Inference (ADR 0007 D3; paras 26, 35 say only "suspends"): a suspension means something
+    is to be cured; the checks and videoconference made before it do not show that it was. A
+    record counts only from a block after the last SUSPEND (one in the same block is not known
+    to follow it, so it does not count)."""
     suspended = [d.height for d in application.decisions if d.decision is Decision.SUSPEND]
-    if suspended and attestation.height <= max(suspended):
+    if suspended and height <= max(suspended):
         raise reject(
             RejectionReason.ATTESTATION_STALE,
-            f"the attestation at height {attestation.height} is not after the suspension at "
-            f"height {max(suspended)}; the registrar must attest again (paras 26, 35)",
+            f"{what} at height {height} is not after the suspension at height "
+            f"{max(suspended)}; the registrar must record it again — inference (ADR 0007 D3)",
         )
 
 
-def _require_videoconference(application: Application, attestation: AttestationRecord) -> None:
+def _require_videoconference(
+    application: Application, videoconference: VideoconferenceRecord
+) -> None:
     if not (
-        attestation.signatures_authentic
-        and attestation.legal_capacity_confirmed
-        and attestation.will_conforms_to_expression
+        videoconference.signatures_authentic
+        and videoconference.legal_capacity_confirmed
+        and videoconference.will_conforms_to_expression
     ):
         raise reject(
             RejectionReason.VIDEOCONFERENCE_NOT_CONFIRMED,
-            "the attestation does not confirm signature authenticity, legal capacity and "
-            "conformity of will (para 23)",
+            "the videoconference does not confirm signature authenticity, legal capacity and "
+            "conformity of will (paras 21, 23, 30, 32)",
         )
-    roles = {(p.role, p.iin) for p in attestation.participants}
-    if all(role is not ParticipantRole.KTK_REPRESENTATIVE for role, _ in roles):
+    participants = videoconference.participants
+    if all(p.role is not ParticipantRole.KTK_REPRESENTATIVE for p in participants):
         raise reject(RejectionReason.PARTICIPANT_ABSENT, "the KTK representative did not take part")
-    if (ParticipantRole.RECIPIENT, application.recipient_iin) not in roles:
+    if not any(
+        p.acts_for(ParticipantRole.RECIPIENT, application.recipient_iin) for p in participants
+    ):
         raise reject(
             RejectionReason.PARTICIPANT_ABSENT,
             f"the recipient {application.recipient_iin} did not take part",
         )
 
 
-def _require_spouse(application: Application, attestation: AttestationRecord) -> None:
-    """Para 23(b): "if there are marital relations, both spouses must take part": the spouse
-    named by АХАЖ АЖ must be the one who signed, and must have joined the videoconference."""
+def _require_spouse(
+    application: Application,
+    videoconference: VideoconferenceRecord,
+    attestation: AttestationRecord,
+) -> None:
+    """Para 23(b): «неке-отбасы қатынастары болған кезде ерлі-зайыптылардың екеуінің де міндетті
+    қатысуы» ("where there are marital relations, the mandatory participation of both spouses"):
+    married when the application declares it or АХАЖ АЖ says so; the spouse АХАЖ АЖ names (else
+    the declared one) must have taken part in the videoconference. Participation, not a
+    signature (ADR 0007 D14)."""
     married = attestation.recipient_married or application.spouse_iin is not None
     if not married:
         return
-    spouse_iin = application.spouse_iin
+    declared, attested = application.spouse_iin, attestation.recipient_spouse_iin
+    spouse_iin = attested if attested is not None else declared
     if spouse_iin is None:
+        raise RuntimeError("married without a spouse IIN")  # attestation.py requires one
+    if declared is not None and declared != spouse_iin:
         raise reject(
             RejectionReason.SPOUSE_ABSENT,
-            f"the recipient is married to {attestation.recipient_spouse_iin} (АХАЖ АЖ), who did "
-            "not sign the application",
+            f"АХАЖ АЖ names spouse {spouse_iin}; the application declares {declared}",
         )
-    attested = attestation.recipient_spouse_iin
-    if attested is not None and attested != spouse_iin:
-        raise reject(
-            RejectionReason.SPOUSE_ABSENT,
-            f"АХАЖ АЖ names spouse {attested}; the application was signed by {spouse_iin}",
-        )
-    if all(
-        (p.role, p.iin) != (ParticipantRole.SPOUSE, spouse_iin) for p in attestation.participants
+    if not any(
+        p.acts_for(ParticipantRole.SPOUSE, spouse_iin) for p in videoconference.participants
     ):
         raise reject(
             RejectionReason.SPOUSE_ABSENT,
@@ -155,7 +173,9 @@ def _require_checks(attestation: AttestationRecord) -> None:
 def register_lease(
     state: StateOverlay, application: Application, rule_input: RuleInput, registrar_iin: str
 ) -> None:
-    """Para 25: the lease encumbrance on a property held by KTK (para 23(d), 24(4))."""
+    """Para 25: the lease encumbrance, on a property held by KTK, the lessor (para 2(11)):
+    the holder rule is an inference (ADR 0007 D11), not para 23(d), which speaks of precluding
+    encumbrances only."""
     found = require_property(state, application.cadastral_number)
     _require_held_by_ktk(found, rule_input)
     active = found.active_lease()
@@ -257,7 +277,7 @@ def _require_held_by_ktk(found: Property, rule_input: RuleInput) -> None:
         raise reject(
             RejectionReason.PROPERTY_NOT_HELD_BY_KTK,
             f"{found.cadastral_number} is held by {found.holder.identifier_kind.name} "
-            f"{found.holder.identifier}, not KTK",
+            f"{found.holder.identifier}, not KTK — inference (ADR 0007 D11)",
         )
 
 

@@ -2,10 +2,13 @@
 KTK letter that the lessee paid the whole purchase price) and arising of ownership (on the basis
 of the agreement on transfer into ownership), submitted together and registered atomically.
 
-Para 31: the termination application is signed by KTK, the ownership application by the
-recipient; with the spouse where married (paras 30, 32). The seeds do not name the signers of
-the transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the recipient, the two
-parties to the transfer.
+Para 29: KTK's authorised representative initiates them (the forming envelope carries a KTK
+authorised person alone); they are FORMED, the videoconference follows (para 30), and para 31's
+signatures — the termination application by KTK, the ownership application by the recipient —
+are those of the sending, with the payment document (ledger/registry/sending.py). The spouse
+takes part in the videoconference and signs nothing. The seeds do not name the signers of the
+transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the recipient, the two parties to
+the transfer.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ from ledger.registry.documents import (
     RecordedDocument,
     document_record,
     match_signers,
+    require_signing_stages,
     verify_document,
 )
 from ledger.registry.lease import consent_record
-from ledger.registry.parties import require_application_signers
+from ledger.registry.parties import require_ktk_initiator
 from ledger.registry.properties import require_property
-from ledger.registry.submission import submit_application
+from ledger.registry.submission import form_application
 from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay, StateReader
 from ledger.state.records import (
@@ -42,6 +46,8 @@ from ledger.state.records import (
     Property,
 )
 from ledger.transactions.envelope import reject
+
+CERTIFYING_RECIPIENT = "recipient (certifies the e-copy)"
 
 
 def apply_termination_ownership_application(
@@ -56,8 +62,8 @@ def apply_termination_ownership_application(
         action.recipient_marital_status, action.spouse_iin, lessee_iin
     )
     new_holder_iin = require_iin(action.new_holder_iin, "new_holder_iin")
-    signers = require_application_signers(transaction, lessee_iin, spouse_iin)
-    letter = ktk_letter_record(action, rule_input)
+    initiator = require_ktk_initiator(transaction, lessee_iin, spouse_iin)
+    letter = ktk_letter_record(action, rule_input, lessee_iin)
     agreement = transfer_agreement_record(action, rule_input, lessee_iin, spouse_iin)
     consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)
     if new_holder_iin != lessee_iin:
@@ -65,17 +71,16 @@ def apply_termination_ownership_application(
             RejectionReason.OWNERSHIP_NOT_TO_LESSEE,
             f"new_holder_iin {new_holder_iin} is not the lessee {lessee_iin} (para 34(2))",
         )
-    return submit_application(
+    return form_application(
         state,
         rule_input,
-        signers,
+        initiator,
         kind=ApplicationKind.TERMINATION_AND_OWNERSHIP,
         cadastral_number=lease.cadastral_number,
         recipient_iin=lessee_iin,
         spouse_iin=spouse_iin,
         marital_status=marital_status,
         documents=(letter, agreement, consent),
-        payment=action.payment if action.HasField("payment") else None,
         lease_application_id=lease.application_id,
         new_holder_iin=new_holder_iin,
     )
@@ -107,18 +112,40 @@ def has_active_lease(found: Property, lease: Application) -> bool:
 
 
 def ktk_letter_record(
-    action: transaction_pb2.TerminationOwnershipApplication, rule_input: RuleInput
+    action: transaction_pb2.TerminationOwnershipApplication,
+    rule_input: RuleInput,
+    lessee_iin: str,
 ) -> RecordedDocument:
-    """Para 29: "the letter is signed with KTK's EDS"; only KTK signs it."""
+    """Para 29: «Хатқа ҚТК ЭЦҚ-мен қол қойылады» ("the letter is signed with KTK's EDS"), and
+    the e-copies are attached «көрсетілетін қызметті алушының ЭЦҚ-мен куәландырылған» ("certified
+    with the recipient's EDS"). The certification is a second signer in the same CMS (one digest
+    per document), dated no earlier than KTK's signature: a copy is certified after the original
+    exists (inference, ADR 0007 D13). Nobody else signs it."""
     if not action.HasField("ktk_letter") or not action.ktk_letter.cms:
         raise reject(RejectionReason.KTK_LETTER_MISSING, "the KTK letter is absent")
     name = "the KTK letter"
     invalid = RejectionReason.KTK_LETTER_INVALID
     verified = verify_document(action.ktk_letter, rule_input, name=name, invalid=invalid)
     ktk = ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin)
-    if not all(ktk.matches(verdict) for verdict in verified.verdicts):
-        raise reject(invalid, f"{name} carries a signature of someone other than KTK")
-    signed = match_signers(verified.verdicts, [ktk], name=name, missing=invalid)
+    certifier = ExpectedSigner(CERTIFYING_RECIPIENT, iin=lessee_iin)
+    for verdict in verified.verdicts:
+        if not (ktk.matches(verdict) or certifier.matches(verdict)):
+            raise reject(
+                invalid,
+                f"{name} carries a signature of someone other than KTK and the certifying "
+                f"recipient: {verdict.name or verdict.iin}",
+            )
+    if not any(ktk.matches(verdict) for verdict in verified.verdicts):
+        raise reject(invalid, f"{name} is not signed by KTK (BIN {ktk.bin}) (para 29)")
+    signed = match_signers(
+        verified.verdicts,
+        [ktk, certifier],
+        name=name,
+        missing=RejectionReason.ECOPY_NOT_CERTIFIED,
+    )
+    require_signing_stages(
+        signed, ((KTK_PARTY,), (CERTIFYING_RECIPIENT,)), name=f"{name}'s e-copy", strict=False
+    )
     return document_record(DocumentRole.KTK_LETTER, action.ktk_letter, verified, signed)
 
 

@@ -1,11 +1,8 @@
 """The registry's state records (DESIGN.md §2) and their storage encoding.
 
-Records are frozen dataclasses. On disk (and under the state root) they are msgpack arrays with
-a fixed field order: `[record name, field 1, field 2, ...]`, nested records as arrays, enums by
-name, times as unix milliseconds, dates as ISO strings, absent values as nil. The encoding is a
-pure function of the value, so every node writes byte-identical state. The save_*/load_*
-functions here are the one way records are encoded and decoded (the machinery is
-ledger/state/codec.py).
+Frozen dataclasses, stored as deterministic msgpack arrays in field order (ledger/state/codec.py):
+every node writes byte-identical state. The save_*/load_* functions here are the one way records
+are encoded and decoded.
 """
 
 from __future__ import annotations
@@ -120,14 +117,21 @@ class ApplicationKind(enum.Enum):
 
 
 class ApplicationStatus(enum.Enum):
-    SUBMITTED = "SUBMITTED"
+    FORMED = "FORMED"  # paras 19-20, 29: formed by KTK, not yet sent (ADR 0007 D1)
+    SUBMITTED = "SUBMITTED"  # paras 22, 31: sent with the payment; arrived in ЖМБМК АЖ
     SUSPENDED = "SUSPENDED"
     REGISTERED = "REGISTERED"
     REFUSED = "REFUSED"
 
     @property
     def is_undecided(self) -> bool:
+        """Arrived and awaiting the registrar's decision."""
         return self in (ApplicationStatus.SUBMITTED, ApplicationStatus.SUSPENDED)
+
+    @property
+    def is_open(self) -> bool:
+        """Not decided: formed, or arrived and undecided (a videoconference may be recorded)."""
+        return self is ApplicationStatus.FORMED or self.is_undecided
 
 
 class MaritalStatus(enum.Enum):
@@ -176,9 +180,10 @@ class PaymentRecord:
     amount_tiyn: int
     payment_reference: str
     payer_iin: str
-    confirmed_height: int
-    confirmed_on: date  # the day in UTC+5 on which the confirmation was committed
-    transaction_id: str
+    confirmed_height: int  # the sending's block
+    confirmed_on: date  # the day in UTC+5 on which the sending was committed
+    transaction_id: str  # the sending's
+    paid_at: datetime  # when the payer paid, as the payment document says; before the sending
 
 
 class ParticipantRole(enum.Enum):
@@ -190,12 +195,28 @@ class ParticipantRole(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    iin: str
+    iin: str  # who was on screen
     role: ParticipantRole
+    on_behalf_of_iin: str | None = None  # as the authorised representative of (para 21)
 
     @property
     def label(self) -> str:
-        return f"IIN {self.iin} ({self.role.name})"
+        if self.on_behalf_of_iin is None:
+            return f"IIN {self.iin} ({self.role.name})"
+        return f"IIN {self.iin} ({self.role.name}, representing IIN {self.on_behalf_of_iin})"
+
+    def acts_for(self, role: ParticipantRole, iin: str) -> bool:
+        """Takes part as that party, in person or as her recorded representative."""
+        return self.role is role and (self.on_behalf_of_iin or self.iin) == iin
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentationRecord:
+    """Para 21: a party's authorised representative, by power of attorney (ADR 0007 D7)."""
+
+    principal_iin: str
+    representative_iin: str
+    power_of_attorney_sha256: bytes
 
 
 class CheckKind(enum.Enum):
@@ -225,17 +246,26 @@ class CheckRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class AttestationRecord:
-    """The registrar's videoconference attestation and checks (paras 21, 23-24, 30, 32-33)."""
+class VideoconferenceRecord:
+    """The videoconference of paras 21, 30 as the registrar who held it recorded it."""
 
     registrar_iin: str
     transaction_id: str
     height: int
-    videoconference_held_at_unix_ms: int
+    held_at_unix_ms: int
     participants: tuple[Participant, ...]
     signatures_authentic: bool
     legal_capacity_confirmed: bool
     will_conforms_to_expression: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationRecord:
+    """The registrar's checks on arrival (paras 23-24, 32-33)."""
+
+    registrar_iin: str
+    transaction_id: str
+    height: int
     checks: tuple[CheckRecord, ...]
     recipient_married: bool
     recipient_spouse_iin: str | None
@@ -295,18 +325,22 @@ class Application:
     marital_status: MaritalStatus
     guarantors: tuple[PartyIdentifier, ...]
     ktk_bin: str
-    submitted_by_iin: str
-    submitted_height: int
-    submitted_at: datetime
+    submitted_by_iin: str  # KTK's authorised person who formed it (paras 19, 29)
+    formed_height: int  # paras 19-20, 29
+    formed_at: datetime
+    submitted_height: int | None  # the sending (paras 22, 31); None while FORMED
+    submitted_at: datetime | None
     documents: tuple[DocumentRecord, ...]
-    payment: PaymentRecord | None
-    service_deadline: date | None  # para 38; set when the payment is confirmed
-    attestation: AttestationRecord | None
+    payment: PaymentRecord | None  # attached to the sending
+    service_deadline: date | None  # para 38; set at the sending, again at RESUME (ADR 0007 D9)
+    videoconference: VideoconferenceRecord | None  # paras 21, 30
+    attestation: AttestationRecord | None  # the checks of paras 23-24, 32-33
     decisions: tuple[DecisionRecord, ...]
     lease_application_id: str | None  # TERMINATION_AND_OWNERSHIP only
     new_holder_iin: str | None  # TERMINATION_AND_OWNERSHIP only
     # Appended last (the storage format is positional): who signed the envelope and documents.
     signing_certificates: tuple[CertificateLink, ...] = ()
+    representations: tuple[RepresentationRecord, ...] = ()  # para 21
 
     def document(self, role: DocumentRole) -> DocumentRecord | None:
         return next((d for d in self.documents if d.role is role), None)
@@ -317,6 +351,7 @@ class Application:
         parties.update(g.identifier for g in self.guarantors)
         if self.spouse_iin is not None:
             parties.add(self.spouse_iin)
+        parties.update(r.representative_iin for r in self.representations)  # para 21
         return frozenset(parties)
 
 
@@ -339,6 +374,9 @@ class Authorities:
     registrar_iins: tuple[str, ...]  # sorted
     auditor_iins: tuple[str, ...]  # sorted
     validators: tuple[Validator, ...]  # in genesis order
+    # Para 19: the contract's e-copy carries the EDS of KTK's head. Until certificate roles (NCA
+    # first-head OID) are judged, genesis lists the heads' IINs (ADR 0007 D6). Sorted.
+    ktk_head_iins: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

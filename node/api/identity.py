@@ -13,10 +13,12 @@ Read rights (api.proto):
     KTK's observer (a node certificate bound to KTK's BIN; ledger/identity/roles.py
     ``is_chain_node``).
     Any other node certificate of a trusted CA reads only what any authenticated caller may;
-  - KTK employees read every application KTK is party to, every property, PLATFORM
-    notifications;
-  - an individual reads their own applications (as recipient, spouse or guarantor), the
-    properties those applications concern, and their own EGOV_CABINET notifications;
+  - KTK employees read every application KTK is party to and every property; no notification
+    (para 28 addresses both cabinets to the recipient; ADR 0007 D8);
+  - an individual reads their own applications (as recipient, spouse, guarantor or the
+    authorised representative of one of them), the
+    properties those applications concern, and the EGOV_CABINET and PLATFORM_CABINET
+    notifications addressed to them (paras 28, 37);
   - First Credit Bureau employees read FIRST_CREDIT_BUREAU notifications.
 Decisions the header leaves open, taken here: any authenticated caller may ask for the chain
 info and a transaction's status; the envelope itself (personal data) is shown only to those who
@@ -86,8 +88,6 @@ class Caller:
         if self.reads_everything:
             return True
         channel = notification.channel
-        if channel is NotificationChannel.PLATFORM:
-            return self.is_ktk
         if channel is NotificationChannel.FIRST_CREDIT_BUREAU:
             return Role.FIRST_CREDIT_BUREAU in self.roles
         iin = self.individual_iin
@@ -110,6 +110,8 @@ def _private_parties(application: Application) -> frozenset[str]:
     parties.update(g.identifier for g in application.guarantors)
     if application.new_holder_iin is not None:
         parties.add(application.new_holder_iin)
+    # A party's authorised representative acts for her (para 21, ADR 0007 D7).
+    parties.update(r.representative_iin for r in application.representations)
     return frozenset(parties)
 
 

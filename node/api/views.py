@@ -14,6 +14,7 @@ from ledger.registry.notifications import Notification
 from ledger.rejections import Rejection, RejectionReason
 from ledger.state.records import (
     Application,
+    ApplicationStatus,
     AttestationRecord,
     DecisionRecord,
     DocumentRecord,
@@ -22,14 +23,21 @@ from ledger.state.records import (
     PaymentRecord,
     Property,
     RegistrationSheetEntry,
+    VideoconferenceRecord,
     unix_ms,
 )
 
 
 def is_overdue(application: Application, as_of: date) -> bool:
-    """Para 38: the service is due by the end of the deadline day; undecided after it is late."""
+    """Para 38: the service is due by the end of the deadline day; SUBMITTED after it is late.
+    A SUSPENDED application is not: the service is paused, and RESUME sets a new deadline
+    (inference, ADR 0007 D9; the text is silent)."""
     deadline = application.service_deadline
-    return application.status.is_undecided and deadline is not None and as_of > deadline
+    return (
+        application.status is ApplicationStatus.SUBMITTED
+        and deadline is not None
+        and as_of > deadline
+    )
 
 
 def reason_code(reason: RejectionReason) -> int:
@@ -115,6 +123,20 @@ def _payment(payment: PaymentRecord) -> api_pb2.PaymentView:
         payer_iin=payment.payer_iin,
         confirmed_height=payment.confirmed_height,
         confirmed_on=payment.confirmed_on.isoformat(),
+        paid_at_unix_ms=unix_ms(payment.paid_at),
+    )
+
+
+def _videoconference(record: VideoconferenceRecord) -> api_pb2.VideoconferenceView:
+    return api_pb2.VideoconferenceView(
+        registrar_iin=record.registrar_iin,
+        transaction_id=record.transaction_id,
+        height=record.height,
+        held_at_unix_ms=record.held_at_unix_ms,
+        participants=[participant.label for participant in record.participants],
+        signatures_authentic=record.signatures_authentic,
+        legal_capacity_confirmed=record.legal_capacity_confirmed,
+        will_conforms_to_expression=record.will_conforms_to_expression,
     )
 
 
@@ -123,11 +145,6 @@ def _attestation(attestation: AttestationRecord) -> api_pb2.AttestationView:
         registrar_iin=attestation.registrar_iin,
         transaction_id=attestation.transaction_id,
         height=attestation.height,
-        videoconference_held_at_unix_ms=attestation.videoconference_held_at_unix_ms,
-        participants=[participant.label for participant in attestation.participants],
-        signatures_authentic=attestation.signatures_authentic,
-        legal_capacity_confirmed=attestation.legal_capacity_confirmed,
-        will_conforms_to_expression=attestation.will_conforms_to_expression,
         checks=[
             api_pb2.CheckView(
                 kind=check.kind.value,
@@ -170,8 +187,10 @@ def application_view(record: Application, as_of: date) -> api_pb2.ApplicationVie
         guarantors=[g.identifier for g in record.guarantors],
         ktk_bin=record.ktk_bin,
         submitted_by_iin=record.submitted_by_iin,
-        submitted_height=record.submitted_height,
-        submitted_at_unix_ms=unix_ms(record.submitted_at),
+        submitted_height=record.submitted_height or 0,
+        submitted_at_unix_ms=0 if record.submitted_at is None else unix_ms(record.submitted_at),
+        formed_height=record.formed_height,
+        formed_at_unix_ms=unix_ms(record.formed_at),
         documents=[_document(d) for d in record.documents],
         service_deadline=(record.service_deadline.isoformat() if record.service_deadline else ""),
         decisions=[_decision(d) for d in record.decisions],
@@ -181,6 +200,8 @@ def application_view(record: Application, as_of: date) -> api_pb2.ApplicationVie
     )
     if record.payment is not None:
         view.payment.CopyFrom(_payment(record.payment))
+    if record.videoconference is not None:
+        view.videoconference.CopyFrom(_videoconference(record.videoconference))
     if record.attestation is not None:
         view.attestation.CopyFrom(_attestation(record.attestation))
     return view

@@ -21,7 +21,7 @@ class NotificationChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     NOTIFICATION_CHANNEL_UNSPECIFIED: _ClassVar[NotificationChannel]
     EGOV_CABINET: _ClassVar[NotificationChannel]
-    PLATFORM: _ClassVar[NotificationChannel]
+    PLATFORM_CABINET: _ClassVar[NotificationChannel]
     FIRST_CREDIT_BUREAU: _ClassVar[NotificationChannel]
 TRANSACTION_STATUS_UNSPECIFIED: TransactionStatus
 UNKNOWN: TransactionStatus
@@ -30,7 +30,7 @@ COMMITTED: TransactionStatus
 REJECTED: TransactionStatus
 NOTIFICATION_CHANNEL_UNSPECIFIED: NotificationChannel
 EGOV_CABINET: NotificationChannel
-PLATFORM: NotificationChannel
+PLATFORM_CABINET: NotificationChannel
 FIRST_CREDIT_BUREAU: NotificationChannel
 
 class SubmitTransactionRequest(_message.Message):
@@ -182,20 +182,22 @@ class DocumentView(_message.Message):
     def __init__(self, title: _Optional[str] = ..., sha256: _Optional[bytes] = ..., signers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PaymentView(_message.Message):
-    __slots__ = ("sha256", "amount_tiyn", "payment_reference", "payer_iin", "confirmed_height", "confirmed_on")
+    __slots__ = ("sha256", "amount_tiyn", "payment_reference", "payer_iin", "confirmed_height", "confirmed_on", "paid_at_unix_ms")
     SHA256_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_TIYN_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     PAYER_IIN_FIELD_NUMBER: _ClassVar[int]
     CONFIRMED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     CONFIRMED_ON_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     sha256: bytes
     amount_tiyn: int
     payment_reference: str
     payer_iin: str
     confirmed_height: int
     confirmed_on: str
-    def __init__(self, sha256: _Optional[bytes] = ..., amount_tiyn: _Optional[int] = ..., payment_reference: _Optional[str] = ..., payer_iin: _Optional[str] = ..., confirmed_height: _Optional[int] = ..., confirmed_on: _Optional[str] = ...) -> None: ...
+    paid_at_unix_ms: int
+    def __init__(self, sha256: _Optional[bytes] = ..., amount_tiyn: _Optional[int] = ..., payment_reference: _Optional[str] = ..., payer_iin: _Optional[str] = ..., confirmed_height: _Optional[int] = ..., confirmed_on: _Optional[str] = ..., paid_at_unix_ms: _Optional[int] = ...) -> None: ...
 
 class CheckView(_message.Message):
     __slots__ = ("kind", "source", "passed", "detail")
@@ -209,31 +211,41 @@ class CheckView(_message.Message):
     detail: str
     def __init__(self, kind: _Optional[str] = ..., source: _Optional[str] = ..., passed: _Optional[bool] = ..., detail: _Optional[str] = ...) -> None: ...
 
-class AttestationView(_message.Message):
-    __slots__ = ("registrar_iin", "transaction_id", "height", "videoconference_held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression", "checks", "recipient_married", "recipient_spouse_iin")
+class VideoconferenceView(_message.Message):
+    __slots__ = ("registrar_iin", "transaction_id", "height", "held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression")
     REGISTRAR_IIN_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
-    VIDEOCONFERENCE_HELD_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    HELD_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
     SIGNATURES_AUTHENTIC_FIELD_NUMBER: _ClassVar[int]
     LEGAL_CAPACITY_CONFIRMED_FIELD_NUMBER: _ClassVar[int]
     WILL_CONFORMS_TO_EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    registrar_iin: str
+    transaction_id: str
+    height: int
+    held_at_unix_ms: int
+    participants: _containers.RepeatedScalarFieldContainer[str]
+    signatures_authentic: bool
+    legal_capacity_confirmed: bool
+    will_conforms_to_expression: bool
+    def __init__(self, registrar_iin: _Optional[str] = ..., transaction_id: _Optional[str] = ..., height: _Optional[int] = ..., held_at_unix_ms: _Optional[int] = ..., participants: _Optional[_Iterable[str]] = ..., signatures_authentic: _Optional[bool] = ..., legal_capacity_confirmed: _Optional[bool] = ..., will_conforms_to_expression: _Optional[bool] = ...) -> None: ...
+
+class AttestationView(_message.Message):
+    __slots__ = ("registrar_iin", "transaction_id", "height", "checks", "recipient_married", "recipient_spouse_iin")
+    REGISTRAR_IIN_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
     CHECKS_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_MARRIED_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
     registrar_iin: str
     transaction_id: str
     height: int
-    videoconference_held_at_unix_ms: int
-    participants: _containers.RepeatedScalarFieldContainer[str]
-    signatures_authentic: bool
-    legal_capacity_confirmed: bool
-    will_conforms_to_expression: bool
     checks: _containers.RepeatedCompositeFieldContainer[CheckView]
     recipient_married: bool
     recipient_spouse_iin: str
-    def __init__(self, registrar_iin: _Optional[str] = ..., transaction_id: _Optional[str] = ..., height: _Optional[int] = ..., videoconference_held_at_unix_ms: _Optional[int] = ..., participants: _Optional[_Iterable[str]] = ..., signatures_authentic: _Optional[bool] = ..., legal_capacity_confirmed: _Optional[bool] = ..., will_conforms_to_expression: _Optional[bool] = ..., checks: _Optional[_Iterable[_Union[CheckView, _Mapping]]] = ..., recipient_married: _Optional[bool] = ..., recipient_spouse_iin: _Optional[str] = ...) -> None: ...
+    def __init__(self, registrar_iin: _Optional[str] = ..., transaction_id: _Optional[str] = ..., height: _Optional[int] = ..., checks: _Optional[_Iterable[_Union[CheckView, _Mapping]]] = ..., recipient_married: _Optional[bool] = ..., recipient_spouse_iin: _Optional[str] = ...) -> None: ...
 
 class DecisionView(_message.Message):
     __slots__ = ("decision", "law", "article", "paragraph", "subparagraph", "reason", "registrar_iin", "transaction_id", "height", "decided_at_unix_ms")
@@ -260,7 +272,7 @@ class DecisionView(_message.Message):
     def __init__(self, decision: _Optional[str] = ..., law: _Optional[str] = ..., article: _Optional[int] = ..., paragraph: _Optional[str] = ..., subparagraph: _Optional[str] = ..., reason: _Optional[str] = ..., registrar_iin: _Optional[str] = ..., transaction_id: _Optional[str] = ..., height: _Optional[int] = ..., decided_at_unix_ms: _Optional[int] = ...) -> None: ...
 
 class ApplicationView(_message.Message):
-    __slots__ = ("application_id", "kind", "status", "cadastral_number", "recipient_iin", "spouse_iin", "marital_status", "guarantors", "ktk_bin", "submitted_by_iin", "submitted_height", "submitted_at_unix_ms", "documents", "payment", "service_deadline", "attestation", "decisions", "lease_application_id", "new_holder_iin", "overdue")
+    __slots__ = ("application_id", "kind", "status", "cadastral_number", "recipient_iin", "spouse_iin", "marital_status", "guarantors", "ktk_bin", "submitted_by_iin", "submitted_height", "submitted_at_unix_ms", "documents", "payment", "service_deadline", "attestation", "decisions", "lease_application_id", "new_holder_iin", "overdue", "formed_height", "formed_at_unix_ms", "videoconference")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -281,6 +293,9 @@ class ApplicationView(_message.Message):
     LEASE_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     NEW_HOLDER_IIN_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    FORMED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FORMED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    VIDEOCONFERENCE_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     kind: str
     status: str
@@ -301,7 +316,10 @@ class ApplicationView(_message.Message):
     lease_application_id: str
     new_holder_iin: str
     overdue: bool
-    def __init__(self, application_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., spouse_iin: _Optional[str] = ..., marital_status: _Optional[str] = ..., guarantors: _Optional[_Iterable[str]] = ..., ktk_bin: _Optional[str] = ..., submitted_by_iin: _Optional[str] = ..., submitted_height: _Optional[int] = ..., submitted_at_unix_ms: _Optional[int] = ..., documents: _Optional[_Iterable[_Union[DocumentView, _Mapping]]] = ..., payment: _Optional[_Union[PaymentView, _Mapping]] = ..., service_deadline: _Optional[str] = ..., attestation: _Optional[_Union[AttestationView, _Mapping]] = ..., decisions: _Optional[_Iterable[_Union[DecisionView, _Mapping]]] = ..., lease_application_id: _Optional[str] = ..., new_holder_iin: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
+    formed_height: int
+    formed_at_unix_ms: int
+    videoconference: VideoconferenceView
+    def __init__(self, application_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., spouse_iin: _Optional[str] = ..., marital_status: _Optional[str] = ..., guarantors: _Optional[_Iterable[str]] = ..., ktk_bin: _Optional[str] = ..., submitted_by_iin: _Optional[str] = ..., submitted_height: _Optional[int] = ..., submitted_at_unix_ms: _Optional[int] = ..., documents: _Optional[_Iterable[_Union[DocumentView, _Mapping]]] = ..., payment: _Optional[_Union[PaymentView, _Mapping]] = ..., service_deadline: _Optional[str] = ..., attestation: _Optional[_Union[AttestationView, _Mapping]] = ..., decisions: _Optional[_Iterable[_Union[DecisionView, _Mapping]]] = ..., lease_application_id: _Optional[str] = ..., new_holder_iin: _Optional[str] = ..., overdue: _Optional[bool] = ..., formed_height: _Optional[int] = ..., formed_at_unix_ms: _Optional[int] = ..., videoconference: _Optional[_Union[VideoconferenceView, _Mapping]] = ...) -> None: ...
 
 class ListApplicationsRequest(_message.Message):
     __slots__ = ("party_iin", "party_bin", "status", "overdue_only", "as_of", "limit")

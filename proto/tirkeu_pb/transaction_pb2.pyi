@@ -113,17 +113,18 @@ class Signature(_message.Message):
     def __init__(self, certificate: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class TransactionBody(_message.Message):
-    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "payment_confirmation", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update", "validator_set_change", "rules_upgrade")
+    __slots__ = ("chain_id", "expiry_height", "nonce", "property_import", "lease_application", "registrar_attestation", "registrar_decision", "termination_ownership_application", "revocation_list_update", "application_sending", "videoconference_attestation", "validator_set_change", "rules_upgrade")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRY_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
     PROPERTY_IMPORT_FIELD_NUMBER: _ClassVar[int]
     LEASE_APPLICATION_FIELD_NUMBER: _ClassVar[int]
-    PAYMENT_CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
     REGISTRAR_ATTESTATION_FIELD_NUMBER: _ClassVar[int]
     REGISTRAR_DECISION_FIELD_NUMBER: _ClassVar[int]
     TERMINATION_OWNERSHIP_APPLICATION_FIELD_NUMBER: _ClassVar[int]
     REVOCATION_LIST_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_SENDING_FIELD_NUMBER: _ClassVar[int]
+    VIDEOCONFERENCE_ATTESTATION_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_SET_CHANGE_FIELD_NUMBER: _ClassVar[int]
     RULES_UPGRADE_FIELD_NUMBER: _ClassVar[int]
     chain_id: str
@@ -131,14 +132,15 @@ class TransactionBody(_message.Message):
     nonce: bytes
     property_import: PropertyImport
     lease_application: LeaseApplication
-    payment_confirmation: PaymentConfirmation
     registrar_attestation: RegistrarAttestation
     registrar_decision: RegistrarDecision
     termination_ownership_application: TerminationOwnershipApplication
     revocation_list_update: RevocationListUpdate
+    application_sending: ApplicationSending
+    videoconference_attestation: VideoconferenceAttestation
     validator_set_change: ValidatorSetChange
     rules_upgrade: RulesUpgrade
-    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., payment_confirmation: _Optional[_Union[PaymentConfirmation, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ..., validator_set_change: _Optional[_Union[ValidatorSetChange, _Mapping]] = ..., rules_upgrade: _Optional[_Union[RulesUpgrade, _Mapping]] = ...) -> None: ...
+    def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ..., application_sending: _Optional[_Union[ApplicationSending, _Mapping]] = ..., videoconference_attestation: _Optional[_Union[VideoconferenceAttestation, _Mapping]] = ..., validator_set_change: _Optional[_Union[ValidatorSetChange, _Mapping]] = ..., rules_upgrade: _Optional[_Union[RulesUpgrade, _Mapping]] = ...) -> None: ...
 
 class SignedDocument(_message.Message):
     __slots__ = ("sha256", "cms", "title")
@@ -151,16 +153,18 @@ class SignedDocument(_message.Message):
     def __init__(self, sha256: _Optional[bytes] = ..., cms: _Optional[bytes] = ..., title: _Optional[str] = ...) -> None: ...
 
 class PaymentDocument(_message.Message):
-    __slots__ = ("sha256", "amount_tiyn", "payment_reference", "payer_iin")
+    __slots__ = ("sha256", "amount_tiyn", "payment_reference", "payer_iin", "paid_at_unix_ms")
     SHA256_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_TIYN_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     PAYER_IIN_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     sha256: bytes
     amount_tiyn: int
     payment_reference: str
     payer_iin: str
-    def __init__(self, sha256: _Optional[bytes] = ..., amount_tiyn: _Optional[int] = ..., payment_reference: _Optional[str] = ..., payer_iin: _Optional[str] = ...) -> None: ...
+    paid_at_unix_ms: int
+    def __init__(self, sha256: _Optional[bytes] = ..., amount_tiyn: _Optional[int] = ..., payment_reference: _Optional[str] = ..., payer_iin: _Optional[str] = ..., paid_at_unix_ms: _Optional[int] = ...) -> None: ...
 
 class PropertyImport(_message.Message):
     __slots__ = ("cadastral_number", "address", "kind", "area_square_metres", "holder_bin")
@@ -185,7 +189,7 @@ class Guarantor(_message.Message):
     def __init__(self, iin: _Optional[str] = ..., bin: _Optional[str] = ...) -> None: ...
 
 class LeaseApplication(_message.Message):
-    __slots__ = ("cadastral_number", "recipient_iin", "recipient_marital_status", "spouse_iin", "guarantors", "contract", "personal_data_consent", "payment")
+    __slots__ = ("cadastral_number", "recipient_iin", "recipient_marital_status", "spouse_iin", "guarantors", "contract", "personal_data_consent", "representations")
     CADASTRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_IIN_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -193,7 +197,7 @@ class LeaseApplication(_message.Message):
     GUARANTORS_FIELD_NUMBER: _ClassVar[int]
     CONTRACT_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
-    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIONS_FIELD_NUMBER: _ClassVar[int]
     cadastral_number: str
     recipient_iin: str
     recipient_marital_status: MaritalStatus
@@ -201,10 +205,10 @@ class LeaseApplication(_message.Message):
     guarantors: _containers.RepeatedCompositeFieldContainer[Guarantor]
     contract: SignedDocument
     personal_data_consent: SignedDocument
-    payment: PaymentDocument
-    def __init__(self, cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., guarantors: _Optional[_Iterable[_Union[Guarantor, _Mapping]]] = ..., contract: _Optional[_Union[SignedDocument, _Mapping]] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ...) -> None: ...
+    representations: _containers.RepeatedCompositeFieldContainer[Representation]
+    def __init__(self, cadastral_number: _Optional[str] = ..., recipient_iin: _Optional[str] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., guarantors: _Optional[_Iterable[_Union[Guarantor, _Mapping]]] = ..., contract: _Optional[_Union[SignedDocument, _Mapping]] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., representations: _Optional[_Iterable[_Union[Representation, _Mapping]]] = ...) -> None: ...
 
-class PaymentConfirmation(_message.Message):
+class ApplicationSending(_message.Message):
     __slots__ = ("application_id", "payment")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_FIELD_NUMBER: _ClassVar[int]
@@ -213,12 +217,24 @@ class PaymentConfirmation(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ...) -> None: ...
 
 class VideoconferenceParticipant(_message.Message):
-    __slots__ = ("iin", "role")
+    __slots__ = ("iin", "role", "on_behalf_of_iin")
     IIN_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    ON_BEHALF_OF_IIN_FIELD_NUMBER: _ClassVar[int]
     iin: str
     role: ParticipantRole
-    def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ...) -> None: ...
+    on_behalf_of_iin: str
+    def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ..., on_behalf_of_iin: _Optional[str] = ...) -> None: ...
+
+class Representation(_message.Message):
+    __slots__ = ("principal_iin", "representative_iin", "power_of_attorney")
+    PRINCIPAL_IIN_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIVE_IIN_FIELD_NUMBER: _ClassVar[int]
+    POWER_OF_ATTORNEY_FIELD_NUMBER: _ClassVar[int]
+    principal_iin: str
+    representative_iin: str
+    power_of_attorney: SignedDocument
+    def __init__(self, principal_iin: _Optional[str] = ..., representative_iin: _Optional[str] = ..., power_of_attorney: _Optional[_Union[SignedDocument, _Mapping]] = ...) -> None: ...
 
 class Videoconference(_message.Message):
     __slots__ = ("held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression")
@@ -268,6 +284,14 @@ class RegistrarAttestation(_message.Message):
     recipient_civil_status: CivilStatus
     def __init__(self, application_id: _Optional[str] = ..., videoconference: _Optional[_Union[Videoconference, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[Check, _Mapping]]] = ..., recipient_civil_status: _Optional[_Union[CivilStatus, _Mapping]] = ...) -> None: ...
 
+class VideoconferenceAttestation(_message.Message):
+    __slots__ = ("application_id", "videoconference")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VIDEOCONFERENCE_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    videoconference: Videoconference
+    def __init__(self, application_id: _Optional[str] = ..., videoconference: _Optional[_Union[Videoconference, _Mapping]] = ...) -> None: ...
+
 class LegalGround(_message.Message):
     __slots__ = ("law", "article", "paragraph", "subparagraph")
     LAW_FIELD_NUMBER: _ClassVar[int]
@@ -293,13 +317,12 @@ class RegistrarDecision(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., ground: _Optional[_Union[LegalGround, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class TerminationOwnershipApplication(_message.Message):
-    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "payment", "recipient_marital_status", "spouse_iin")
+    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "recipient_marital_status", "spouse_iin")
     LEASE_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     KTK_LETTER_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_AGREEMENT_FIELD_NUMBER: _ClassVar[int]
     NEW_HOLDER_IIN_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
-    PAYMENT_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
     SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
     lease_application_id: str
@@ -307,10 +330,9 @@ class TerminationOwnershipApplication(_message.Message):
     transfer_agreement: SignedDocument
     new_holder_iin: str
     personal_data_consent: SignedDocument
-    payment: PaymentDocument
     recipient_marital_status: MaritalStatus
     spouse_iin: str
-    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., payment: _Optional[_Union[PaymentDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
+    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
 
 class RevocationListUpdate(_message.Message):
     __slots__ = ("crl",)

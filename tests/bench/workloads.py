@@ -6,8 +6,9 @@ Two workloads:
   - ``registrations``: the registration of one lease encumbrance, five transactions in the
     order the Algorithm runs them: the property import (para 24(4)), the lease application
     signed by KTK and the recipient with the contract and the consent as CMS documents
-    (paras 19-22), the payment confirmation (para 22), the registrar's attestation of the
-    videoconference and checks (paras 21, 23-24) and the REGISTER decision (para 25).
+    (paras 19-20), its sending with the recipient's payment document (para 22), the registrar's
+    checks with the videoconference (paras 21, 23-24; ADR 0007 D2) and the REGISTER decision
+    (para 25).
 
 Every transaction of a ``Chain`` depends on the one before it (an attestation needs its
 application), so a client submits a chain in order and waits for each commit. Chains are
@@ -31,13 +32,14 @@ from tirkeu_pb import transaction_pb2 as pb
 from clients.pki.authority import IssuedCertificate
 from clients.transaction_builders import (
     GuarantorIdentity,
+    application_sending,
     lease_application,
     passed_checks,
-    payment_confirmation,
     payment_document,
     property_import,
     registrar_attestation,
     registrar_decision,
+    videoconference,
 )
 from ledger.hashing import sha256_hex
 from ledger.state.records import unix_ms
@@ -71,7 +73,7 @@ class TransactionKind(enum.StrEnum):
 
     PROPERTY_IMPORT = "property_import"
     LEASE_APPLICATION = "lease_application"
-    PAYMENT_CONFIRMATION = "payment_confirmation"
+    APPLICATION_SENDING = "application_sending"
     REGISTRAR_ATTESTATION = "registrar_attestation"
     REGISTRAR_DECISION = "registrar_decision"
 
@@ -79,7 +81,7 @@ class TransactionKind(enum.StrEnum):
 REGISTRATION_KINDS = (
     TransactionKind.PROPERTY_IMPORT,
     TransactionKind.LEASE_APPLICATION,
-    TransactionKind.PAYMENT_CONFIRMATION,
+    TransactionKind.APPLICATION_SENDING,
     TransactionKind.REGISTRAR_ATTESTATION,
     TransactionKind.REGISTRAR_DECISION,
 )
@@ -119,7 +121,7 @@ class WorkloadFactory:
     (which must be before the blocks that will carry them). The videoconference and checks are
     dated ``attested_at``, which the ledger requires to lie between the application's block and
     the attestation's block (Algorithm para 23). The default fits the in-memory chain when each
-    kind fills one block (imports, applications, payments, then attestations at
+    kind fills one block (imports, applications, sendings, then attestations at
     FIRST_BLOCK_TIME + 3 minutes). A node's blocks carry the wall-clock time, and no time fixed
     in advance lies between two of them: with ``attested_at=None`` each attestation is dated and
     signed by the wall clock when the client asks for its envelope, just before submitting it
@@ -157,7 +159,8 @@ class WorkloadFactory:
         return self._planned(TransactionKind.PROPERTY_IMPORT, action, self.parties.registrar)
 
     def registration(self, number: int) -> Chain:
-        """Import, lease application, payment, attestation, REGISTER: one encumbrance."""
+        """Import, lease application, sending with the payment, attestation, REGISTER: one
+        encumbrance."""
         p = self.parties
         application = self._planned(
             TransactionKind.LEASE_APPLICATION,
@@ -166,20 +169,21 @@ class WorkloadFactory:
             p.recipient,
         )
         application_id = sha256_hex(pb.Envelope.FromString(application.envelope).body)
-        payment = payment_confirmation(
+        sending = application_sending(
             application_id,
             payment_document(
                 f"receipt {number}".encode(),
                 amount_tiyn=FEE_TIYN,
                 payment_reference=f"KZ-PAY-{number}",
                 payer_iin=RECIPIENT_IIN,
+                paid_at_unix_ms=unix_ms(self.signed_at),
             ),
         )
         decision = registrar_decision(application_id=application_id, decision="REGISTER")
         return (
             self.property_import(number),
             application,
-            self._planned(TransactionKind.PAYMENT_CONFIRMATION, payment, p.ktk_officer),
+            self._planned(TransactionKind.APPLICATION_SENDING, sending, p.ktk_officer, p.recipient),
             self._planned_attestation(application_id),
             self._planned(TransactionKind.REGISTRAR_DECISION, decision, p.registrar),
         )
@@ -214,8 +218,7 @@ class WorkloadFactory:
         ktk_iin = self.parties.ktk_officer.info.iin
         if ktk_iin is None:
             raise RuntimeError("the KTK officer's test certificate carries no IIN")
-        return registrar_attestation(
-            application_id=application_id,
+        held = videoconference(
             held_at_unix_ms=held_at_unix_ms,
             participants=[
                 pb.VideoconferenceParticipant(iin=ktk_iin, role=pb.KTK_REPRESENTATIVE),
@@ -224,6 +227,10 @@ class WorkloadFactory:
             signatures_authentic=True,
             legal_capacity_confirmed=True,
             will_conforms_to_expression=True,
+        )
+        return registrar_attestation(
+            application_id=application_id,
+            held=held,
             checks=passed_checks(queried_at_unix_ms=held_at_unix_ms),
             recipient_married=False,
         )
@@ -238,7 +245,7 @@ class WorkloadFactory:
                 [
                     DocumentSignature(p.recipient, at),
                     DocumentSignature(p.guarantor, at + timedelta(hours=1)),
-                    DocumentSignature(p.ktk_officer, at + timedelta(hours=2)),
+                    DocumentSignature(p.ktk_head, at + timedelta(hours=2)),
                 ],
                 "Lease-to-own contract",
             )
@@ -255,7 +262,7 @@ class WorkloadFactory:
         kind: TransactionKind,
         action: pb.PropertyImport
         | pb.LeaseApplication
-        | pb.PaymentConfirmation
+        | pb.ApplicationSending
         | pb.RegistrarAttestation
         | pb.RegistrarDecision,
         *signers: IssuedCertificate,

@@ -24,7 +24,7 @@ from ledger.chain.genesis import genesis_document
 from ledger.chain.store import Store
 from tests.integration.harness import CHAIN_ID, NodeProcess, NodeSettings
 from tests.integration.proxy import TcpProxy
-from tests.pki_fixtures import KTK_BIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_HEAD_IIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_CREDIT_BUREAU_BIN,
@@ -171,6 +171,7 @@ class LocalCluster:
             state_corporation_bin=STATE_CORPORATION_BIN,
             first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
             registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+            ktk_head_iins=[KTK_HEAD_IIN],
             auditor_iins=[AUDITOR_IIN],
             validators=[(v.node_id, v.identity.pem.decode(), 1) for v in self.validators],
         )

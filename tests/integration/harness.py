@@ -46,7 +46,7 @@ from tirkeu_pb import api_pb2, api_pb2_grpc
 
 from clients.pki.authority import IssuedCertificate
 from ledger.chain.genesis import DEFAULT_MAX_TRANSACTION_BYTES, genesis_document
-from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_HEAD_IIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_CREDIT_BUREAU_BIN,
@@ -157,6 +157,7 @@ class NodeProcess:
             state_corporation_bin=STATE_CORPORATION_BIN,
             first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
             registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+            ktk_head_iins=[KTK_HEAD_IIN],
             auditor_iins=[AUDITOR_IIN],
             validators=[(VALIDATOR_ID, self.parties.validator.pem.decode(), 1)],
             max_transaction_bytes=self.settings.max_transaction_bytes,

@@ -59,11 +59,13 @@ def signed_by(content: bytes, title: str, *people: IssuedCertificate) -> pb.Sign
 
 
 def receipt(reference: str, payer_iin: str) -> pb.PaymentDocument:
+    """Paid now: before the sending that carries it (para 22)."""
     return builders.payment_document(
         f"receipt {reference}".encode(),
         amount_tiyn=FEE_TIYN,
         payment_reference=reference,
         payer_iin=payer_iin,
+        paid_at_unix_ms=_now_ms() - 1000,
     )
 
 
@@ -127,7 +129,7 @@ class Story:
     def contract(self, cadastral_number: str) -> pb.SignedDocument:
         p = self.parties
         text = f"Lease-to-own contract for {cadastral_number}".encode()
-        return signed_by(text, "Lease-to-own contract", p.recipient, p.guarantor, p.ktk_officer)
+        return signed_by(text, "Lease-to-own contract", p.recipient, p.guarantor, p.ktk_head)
 
     def consent(self) -> pb.SignedDocument:
         text = f"Consent of {RECIPIENT_IIN}".encode()
@@ -138,9 +140,9 @@ class Story:
         cadastral_number: str,
         *,
         married: bool = True,
-        paid: bool = False,
         recipient_iin: str | None = None,
     ) -> pb.LeaseApplication:
+        """Paras 19-20: as KTK forms it (FORMED); sent with `send` (para 22)."""
         return builders.lease_application(
             cadastral_number=cadastral_number,
             recipient_iin=recipient_iin or RECIPIENT_IIN,
@@ -149,26 +151,67 @@ class Story:
             guarantors=[builders.GuarantorIdentity(GUARANTOR_IIN)],
             contract=self.contract(cadastral_number),
             personal_data_consent=self.consent(),
-            payment=receipt(f"KZ-{cadastral_number}", RECIPIENT_IIN) if paid else None,
         )
 
-    def applicants(self, *, married: bool = True) -> tuple[IssuedCertificate, ...]:
-        p = self.parties
-        return (p.ktk_officer, p.recipient, p.spouse) if married else (p.ktk_officer, p.recipient)
+    def send(self, application_id: str, payer_iin: str = RECIPIENT_IIN) -> str:
+        """Paras 22, 31: sent by KTK and the recipient with the payment document."""
+        sending = builders.application_sending(
+            application_id, receipt(f"KZ-{application_id[:12]}", payer_iin)
+        )
+        return self.commit(sending, *self.applicants())
 
-    def attestation(
-        self, application_id: str, *, married: bool = True, spouse_joined: bool = True
-    ) -> pb.RegistrarAttestation:
+    def submitted_lease(self, cadastral_number: str, *, married: bool = True) -> str:
+        """Formed and sent: SUBMITTED; its id."""
+        lease_id = self.commit(
+            self.lease_application(cadastral_number, married=married), *self.applicants()
+        )
+        self.send(lease_id)
+        return lease_id
+
+    def submitted_pair(self, lease_id: str) -> str:
+        """Para 29: initiated by KTK alone; para 31: sent by KTK and the recipient."""
+        pair_id = self.commit(self.termination(lease_id), self.parties.ktk_officer)
+        self.send(pair_id)
+        return pair_id
+
+    def applicants(self) -> tuple[IssuedCertificate, ...]:
+        """Paras 22, 31: KTK's authorised person and the recipient; the spouse takes part in the
+        videoconference and signs nothing."""
+        p = self.parties
+        return (p.ktk_officer, p.recipient)
+
+    def held(self, *, married: bool = True, spouse_joined: bool = True) -> pb.Videoconference:
         participants = [f"{KTK_OFFICER_IIN}:ktk-representative", f"{RECIPIENT_IIN}:recipient"]
         if married and spouse_joined:
             participants.append(f"{SPOUSE_IIN}:spouse")
-        return builders.registrar_attestation(
-            application_id=application_id,
+        return builders.videoconference(
             held_at_unix_ms=_now_ms(),
             participants=[builders.parse_participant(text) for text in participants],
             signatures_authentic=True,
             legal_capacity_confirmed=True,
             will_conforms_to_expression=True,
+        )
+
+    def videoconference(
+        self, application_id: str, *, married: bool = True
+    ) -> pb.VideoconferenceAttestation:
+        """Paras 21, 30: recorded from the forming on."""
+        return builders.videoconference_attestation(application_id, self.held(married=married))
+
+    def attestation(
+        self,
+        application_id: str,
+        *,
+        married: bool = True,
+        spouse_joined: bool = True,
+        with_videoconference: bool = True,
+    ) -> pb.RegistrarAttestation:
+        """The checks on arrival (paras 23-24), with the videoconference unless told otherwise."""
+        return builders.registrar_attestation(
+            application_id=application_id,
+            held=self.held(married=married, spouse_joined=spouse_joined)
+            if with_videoconference
+            else None,
             checks=builders.passed_checks(queried_at_unix_ms=_now_ms()),
             recipient_married=married,
             recipient_spouse_iin=SPOUSE_IIN if married else "",
@@ -183,10 +226,11 @@ class Story:
     def registered_lease(self) -> tuple[str, str]:
         """A property with an ACTIVE lease encumbrance: (cadastral number, lease id)."""
         cadastral_number = self.import_property()
-        lease_id = self.commit(
-            self.lease_application(cadastral_number, paid=True), *self.applicants()
-        )
-        self.commit(self.attestation(lease_id), self.parties.registrar)
+        lease_id = self.commit(self.lease_application(cadastral_number), *self.applicants())
+        self.commit(self.videoconference(lease_id), self.parties.registrar)  # para 21
+        self.send(lease_id)  # para 22
+        checks = self.attestation(lease_id, with_videoconference=False)  # paras 23-24
+        self.commit(checks, self.parties.registrar)
         self.decide(lease_id, "register")
         return cadastral_number, lease_id
 
@@ -194,7 +238,10 @@ class Story:
         self, lease_id: str, *, new_holder_iin: str | None = None, with_letter: bool = True
     ) -> pb.TerminationOwnershipApplication:
         p = self.parties
-        letter = signed_by(f"KTK letter on {lease_id}".encode(), "KTK letter", p.ktk_officer)
+        # Para 29: signed by KTK, its e-copy certified by the recipient.
+        letter = signed_by(
+            f"KTK letter on {lease_id}".encode(), "KTK letter", p.ktk_officer, p.recipient
+        )
         return builders.termination_ownership_application(
             lease_application_id=lease_id,
             ktk_letter=letter if with_letter else pb.SignedDocument(),
@@ -206,7 +253,6 @@ class Story:
             ),
             new_holder_iin=new_holder_iin or RECIPIENT_IIN,
             personal_data_consent=self.consent(),
-            payment=receipt(f"KZ-T-{lease_id[:8]}", RECIPIENT_IIN),
             married=True,
             spouse_iin=SPOUSE_IIN,
         )
@@ -214,8 +260,9 @@ class Story:
 
 # -- notifications (Algorithm paras 28 and 37) --------------------------------------------------
 
-# Para 28: the recipient's e-gov cabinet and the platform; para 37: First Credit Bureau and e-gov.
-PARA_28 = (("EGOV_CABINET", RECIPIENT_IIN), ("PLATFORM", KTK_BIN))
+# Para 28: the recipient's cabinets on e-gov and on the platform; para 37: First Credit Bureau and
+# e-gov.
+PARA_28 = (("EGOV_CABINET", RECIPIENT_IIN), ("PLATFORM_CABINET", RECIPIENT_IIN))
 PARA_37 = (
     ("FIRST_CREDIT_BUREAU", FIRST_CREDIT_BUREAU_BIN),
     ("EGOV_CABINET", RECIPIENT_IIN),

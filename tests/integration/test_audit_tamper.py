@@ -64,7 +64,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditedChain]:
         try:
             leased_flat, lease_id = story.registered_lease()
             owned_flat, second_lease = story.registered_lease()
-            pair_id = story.commit(story.termination(second_lease), *story.applicants())
+            pair_id = story.submitted_pair(second_lease)
             story.commit(story.attestation(pair_id), node.parties.registrar)
             story.decide(pair_id, "register")
             intruder = story.envelope(

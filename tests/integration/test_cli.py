@@ -19,6 +19,7 @@ from tests.integration.harness import NodeProcess, free_port, shared_node
 from tests.integration.story_helpers import signed_by
 from tests.pki_fixtures import (
     KTK_BIN,
+    KTK_HEAD_IIN,
     OTHER_BIN,
     RECIPIENT_IIN,
     REGISTRAR_IIN,
@@ -116,7 +117,7 @@ def test_the_offline_flow_build_sign_submit(tirkeu: Tirkeu) -> None:
     _import(tirkeu, "21:318:023:7002:1/9")
     documents = tirkeu.directory
     for name, document in (
-        ("contract", signed_by(b"contract 7002", "", parties.recipient, parties.ktk_officer)),
+        ("contract", signed_by(b"contract 7002", "", parties.recipient, parties.ktk_head)),
         ("consent", signed_by(b"consent 7002", "", parties.recipient)),
     ):
         (documents / f"{name}.txt").write_bytes(f"{name} 7002".encode())
@@ -130,14 +131,29 @@ def test_the_offline_flow_build_sign_submit(tirkeu: Tirkeu) -> None:
         as_="ktk_officer",
     )  # fmt: skip
     assert built["signatures"] == 1
-    tirkeu.json("tx", "sign", envelope, as_="recipient")
-    signed = tirkeu.json("tx", "sign", envelope, as_="spouse")
-    assert len(signed["signers"]) == 3
+    signed = tirkeu.json("tx", "sign", envelope, as_="recipient")
+    assert len(signed["signers"]) == 2  # KTK and the recipient; the spouse signs nothing
     submitted = tirkeu.json("tx", "submit", envelope, "--wait", as_="ktk_officer")
     assert submitted["status"] == "COMMITTED"
     assert submitted["transaction_id"] == built["transaction_id"]
     application = tirkeu.json("application", built["transaction_id"])
-    assert (application["status"], application["recipient_iin"]) == ("SUBMITTED", RECIPIENT_IIN)
+    assert (application["status"], application["recipient_iin"]) == ("FORMED", RECIPIENT_IIN)
+
+    # Para 22: the recipient pays, then KTK and the recipient send it with the payment document.
+    (documents / "receipt.txt").write_bytes(b"receipt 7002")
+    sending = documents / "send.env"
+    tirkeu.json(
+        "tx", "build", "send", built["transaction_id"], "--payment", documents / "receipt.txt",
+        "--payment-amount-tiyn", "172500", "--payment-reference", "KZ-7002",
+        "--payer", RECIPIENT_IIN, "--sign", tirkeu.sign("ktk_officer", parties.ktk_officer),
+        "-o", sending, as_="ktk_officer",
+    )  # fmt: skip
+    tirkeu.json("tx", "sign", sending, as_="recipient")
+    sent = tirkeu.json("tx", "submit", sending, "--wait", as_="ktk_officer")
+    assert sent["status"] == "COMMITTED"
+    application = tirkeu.json("application", built["transaction_id"])
+    assert application["status"] == "SUBMITTED"
+    assert application["payment"]["payer_iin"] == RECIPIENT_IIN
     listed = tirkeu.json("applications", "--party-iin", SPOUSE_IIN, "--status", "submitted")
     assert built["transaction_id"] in [item["application_id"] for item in listed["applications"]]
 
@@ -150,10 +166,10 @@ def test_the_offline_flow_build_sign_submit(tirkeu: Tirkeu) -> None:
         (item["channel"], item["event"], item["legal_basis"])
         for item in tirkeu.json("notifications")["notifications"]
         if item["application_id"] == built["transaction_id"]
-    ]  # para 28: the recipient's e-gov cabinet and the platform
+    ]  # para 28: the recipient's cabinets on e-gov and on the platform
     assert sorted(notified) == [
         ("EGOV_CABINET", "SUSPENDED", "Algorithm para 28"),
-        ("PLATFORM", "SUSPENDED", "Algorithm para 28"),
+        ("PLATFORM_CABINET", "SUSPENDED", "Algorithm para 28"),
     ]
     followed = tirkeu.run(
         "--json", "notifications", "--follow", "--limit", "2",
@@ -204,7 +220,7 @@ def test_a_cluster_starts_reports_survives_kill_9_and_stops(tmp_path: Path) -> N
     created = _cluster_json(
         "init", directory, "--ktk-bin", KTK_BIN, "--state-corporation-bin",
         STATE_CORPORATION_BIN, "--first-credit-bureau-bin", OTHER_BIN,
-        "--registrar-iin", REGISTRAR_IIN,
+        "--registrar-iin", REGISTRAR_IIN, "--ktk-head-iin", KTK_HEAD_IIN,
     )  # fmt: skip
     node_id = created["nodes"][0]["node_id"]
     try:

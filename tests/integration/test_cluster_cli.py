@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.pki_fixtures import KTK_BIN, OTHER_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import (
+    KTK_BIN,
+    KTK_HEAD_IIN,
+    OTHER_BIN,
+    REGISTRAR_IIN,
+    STATE_CORPORATION_BIN,
+)
 
 pytestmark = pytest.mark.integration
 CLUSTER = Path(sys.executable).parent / "tirkeu-cluster"
@@ -40,7 +46,7 @@ def test_a_relative_cluster_starts_and_reports_its_peers(tmp_path: Path) -> None
     created = _cluster(
         tmp_path, "init", "relative", "--validators", "2", "--ktk-bin", KTK_BIN,
         "--state-corporation-bin", STATE_CORPORATION_BIN, "--first-credit-bureau-bin",
-        OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+        OTHER_BIN, "--registrar-iin", REGISTRAR_IIN, "--ktk-head-iin", KTK_HEAD_IIN,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     try:

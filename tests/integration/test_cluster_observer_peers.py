@@ -11,7 +11,13 @@ import pytest
 
 from clients.cluster.layout import Participants, init_cluster
 from clients.cluster.processes import peer_view, start_cluster, stop_cluster
-from tests.pki_fixtures import KTK_BIN, OTHER_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import (
+    KTK_BIN,
+    KTK_HEAD_IIN,
+    OTHER_BIN,
+    REGISTRAR_IIN,
+    STATE_CORPORATION_BIN,
+)
 
 pytestmark = pytest.mark.integration
 PEERS_SECONDS = 60
@@ -23,6 +29,7 @@ def test_the_observer_reports_the_validators_it_reaches(tmp_path: Path) -> None:
         state_corporation_bin=STATE_CORPORATION_BIN,
         first_credit_bureau_bin=OTHER_BIN,
         registrar_iins=(REGISTRAR_IIN,),
+        ktk_head_iins=(KTK_HEAD_IIN,),
     )
     cluster = init_cluster(tmp_path / "observed", participants, validators=2, observer=True)
     observer = cluster.node("ktk-observer")

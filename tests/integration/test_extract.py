@@ -51,7 +51,7 @@ def extract_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExtractNo
         try:
             leased_flat, lease_id = story.registered_lease()
             owned_flat, second_lease = story.registered_lease()
-            pair_id = story.commit(story.termination(second_lease), *story.applicants())
+            pair_id = story.submitted_pair(second_lease)
             story.commit(story.attestation(pair_id), node.parties.registrar)
             story.decide(pair_id, "register")
             plain_flat = story.import_property()

@@ -36,6 +36,7 @@ from tests.integration.story_helpers import (
 from tests.pki_fixtures import (
     GUARANTOR_IIN,
     KTK_BIN,
+    KTK_HEAD_IIN,
     KTK_OFFICER_IIN,
     OTHER_BIN,
     RECIPIENT_IIN,
@@ -69,11 +70,13 @@ def test_the_lease_to_own_story(story: Story) -> None:
     assert (imported.holder.identifier_kind, imported.holder.identifier) == ("BIN", KTK_BIN)
     assert list(imported.registration_sheet) == [] and list(imported.encumbrances) == []
 
+    # In the text's order: formed (paras 19-20), videoconference (21), paid and sent (22),
+    # checked on arrival (23-24).
     lease_application = story.lease_application(flat)
     lease_id = story.commit(lease_application, *story.applicants())
     lease = client.application(lease_id)
     assert (lease.kind, lease.status, lease.marital_status) == (
-        "LEASE_REGISTRATION", "SUBMITTED", "MARRIED",
+        "LEASE_REGISTRATION", "FORMED", "MARRIED",
     )  # fmt: skip
     assert (lease.recipient_iin, lease.spouse_iin, list(lease.guarantors)) == (
         RECIPIENT_IIN, SPOUSE_IIN, [GUARANTOR_IIN],
@@ -83,22 +86,27 @@ def test_the_lease_to_own_story(story: Story) -> None:
     )  # fmt: skip
     contract = lease.documents[0]
     assert contract.sha256 == lease_application.contract.sha256
-    assert list(contract.signers) == [  # para 18: KTK last
+    assert list(contract.signers) == [  # paras 18-19: KTK's head last
         f"IIN {RECIPIENT_IIN} (recipient)",
         f"IIN {GUARANTOR_IIN} (guarantor)",
-        f"IIN {KTK_OFFICER_IIN}, BIN {KTK_BIN} (KTK)",
+        f"IIN {KTK_HEAD_IIN}, BIN {KTK_BIN} (KTK)",
     ]
 
-    payment = builders.payment_confirmation(lease_id, receipt("KZ-1", RECIPIENT_IIN))
-    story.commit(payment, p.ktk_officer)
+    story.commit(story.videoconference(lease_id), p.registrar)
+    held = client.application(lease_id).videoconference
+    assert held.registrar_iin == REGISTRAR_IIN
+    assert f"IIN {SPOUSE_IIN} (SPOUSE)" in held.participants
+
+    sending = builders.application_sending(lease_id, receipt("KZ-1", RECIPIENT_IIN))
+    story.commit(sending, *story.applicants())
     lease = client.application(lease_id)
+    assert lease.status == "SUBMITTED"
     assert (lease.payment.amount_tiyn, lease.payment.payment_reference) == (FEE_TIYN, "KZ-1")
     assert lease.service_deadline > lease.payment.confirmed_on  # para 38: the next working day
+    assert lease.formed_height < held.height < lease.submitted_height
 
-    story.commit(story.attestation(lease_id), p.registrar)
-    attestation = client.application(lease_id).attestation
-    assert attestation.registrar_iin == REGISTRAR_IIN
-    assert f"IIN {SPOUSE_IIN} (SPOUSE)" in attestation.participants
+    story.commit(story.attestation(lease_id, with_videoconference=False), p.registrar)
+    assert client.application(lease_id).attestation.registrar_iin == REGISTRAR_IIN
 
     story.decide(lease_id, "suspend", SUSPENSION_REASON)
     lease = client.application(lease_id)
@@ -134,12 +142,14 @@ def test_the_lease_to_own_story(story: Story) -> None:
     )  # fmt: skip
 
     pair_application = story.termination(lease_id)
-    pair_id = story.commit(pair_application, *story.applicants())
+    pair_id = story.commit(pair_application, p.ktk_officer)  # para 29: KTK initiates
     pair = client.application(pair_id)
     assert (pair.kind, pair.status, pair.lease_application_id, pair.new_holder_iin) == (
-        "TERMINATION_AND_OWNERSHIP", "SUBMITTED", lease_id, RECIPIENT_IIN,
+        "TERMINATION_AND_OWNERSHIP", "FORMED", lease_id, RECIPIENT_IIN,
     )  # fmt: skip
-    story.commit(story.attestation(pair_id), p.registrar)
+    story.commit(story.videoconference(pair_id), p.registrar)  # para 30
+    story.send(pair_id)  # para 31
+    story.commit(story.attestation(pair_id, with_videoconference=False), p.registrar)
     pair_register_id = story.decide(pair_id, "register")
     pair = client.application(pair_id)
     assert pair.status == "REGISTERED"
@@ -163,9 +173,7 @@ def test_the_lease_to_own_story(story: Story) -> None:
     assert (ended.status, ended.terminated_height) == ("TERMINATED", pair.decisions[-1].height)
 
     house = story.import_property()
-    refused_id = story.commit(
-        story.lease_application(house, married=False, paid=True), *story.applicants(married=False)
-    )
+    refused_id = story.submitted_lease(house, married=False)
     story.decide(refused_id, "refuse", REFUSAL_REASON)
     refused = client.application(refused_id)
     refusal = refused.decisions[-1]
@@ -248,12 +256,12 @@ def test_a_certificate_from_an_unknown_ca(story: Story) -> None:
 def test_a_lease_application_signed_by_a_non_ktk_employee(story: Story) -> None:
     p = story.parties
     action = story.lease_application(story.import_property())
-    envelope = story.envelope(action, story.bank_employee, p.recipient, p.spouse)
+    envelope = story.envelope(action, story.bank_employee, p.recipient)
     _assert_rejected(story, envelope, "NOT_KTK_AUTHORISED_PERSON")
 
 
 def test_a_decision_signed_by_a_ktk_certificate(story: Story) -> None:
-    lease_id = story.commit(story.lease_application(story.import_property()), *story.applicants())
+    lease_id = story.submitted_lease(story.import_property())
     decision = builders.registrar_decision(application_id=lease_id, decision="register")
     _assert_rejected(story, story.envelope(decision, story.parties.ktk_officer), "NOT_REGISTRAR")
 
@@ -263,37 +271,42 @@ def _register(story: Story, application_id: str) -> bytes:
     return story.envelope(decision, story.parties.registrar)
 
 
-def test_register_without_payment(story: Story) -> None:
+def test_sending_without_payment(story: Story) -> None:
+    # Para 22: sent after the fee is paid, with the payment document.
     lease_id = story.commit(story.lease_application(story.import_property()), *story.applicants())
-    story.commit(story.attestation(lease_id), story.parties.registrar)
-    _assert_rejected(story, _register(story, lease_id), "FEE_NOT_PAID")
+    sending = pb.ApplicationSending(application_id=lease_id)
+    envelope = story.envelope(sending, *story.applicants())
+    _assert_rejected(story, envelope, "PAYMENT_REQUIRED_BEFORE_SENDING")
 
 
-@pytest.mark.parametrize("case", ["spouse did not sign", "spouse not on the videoconference"])
-def test_register_without_the_spouse_when_married(story: Story, case: str) -> None:
-    # Para 23(b): with marital relations both spouses take part.
-    declared_married = case != "spouse did not sign"
-    application = story.lease_application(
-        story.import_property(), married=declared_married, paid=True
-    )
-    lease_id = story.commit(application, *story.applicants(married=declared_married))
-    attestation = story.attestation(lease_id, married=True, spouse_joined=not declared_married)
+def test_sending_paid_by_someone_else(story: Story) -> None:
+    # Para 22: the recipient pays.
+    lease_id = story.commit(story.lease_application(story.import_property()), *story.applicants())
+    sending = builders.application_sending(lease_id, receipt("KZ-G", GUARANTOR_IIN))
+    _assert_rejected(story, story.envelope(sending, *story.applicants()), "PAYER_NOT_RECIPIENT")
+
+
+@pytest.mark.parametrize(
+    "declared_married", [False, True], ids=["found-by-civil-registry", "declared"]
+)
+def test_register_without_the_spouse_when_married(story: Story, declared_married: bool) -> None:
+    # Para 23(b): with marital relations both spouses take part (in the videoconference).
+    lease_id = story.submitted_lease(story.import_property(), married=declared_married)
+    attestation = story.attestation(lease_id, married=True, spouse_joined=False)
     story.commit(attestation, story.parties.registrar)
     _assert_rejected(story, _register(story, lease_id), "SPOUSE_ABSENT")
 
 
 def test_register_on_a_property_with_an_active_lease(story: Story) -> None:
     cadastral_number, _ = story.registered_lease()
-    second = story.commit(story.lease_application(cadastral_number, paid=True), *story.applicants())
+    second = story.submitted_lease(cadastral_number)
     story.commit(story.attestation(second), story.parties.registrar)
     _assert_rejected(story, _register(story, second), "PRECLUDING_ENCUMBRANCE")
 
 
 def test_register_on_a_property_not_held_by_ktk(story: Story) -> None:
     cadastral_number = story.import_property(holder_bin=OTHER_BIN)
-    lease_id = story.commit(
-        story.lease_application(cadastral_number, paid=True), *story.applicants()
-    )
+    lease_id = story.submitted_lease(cadastral_number)
     story.commit(story.attestation(lease_id), story.parties.registrar)
     _assert_rejected(story, _register(story, lease_id), "PROPERTY_NOT_HELD_BY_KTK")
 
@@ -301,13 +314,14 @@ def test_register_on_a_property_not_held_by_ktk(story: Story) -> None:
 def test_termination_without_the_ktk_letter(story: Story) -> None:
     _, lease_id = story.registered_lease()
     action = story.termination(lease_id, with_letter=False)
-    _assert_rejected(story, story.envelope(action, *story.applicants()), "KTK_LETTER_MISSING")
+    envelope = story.envelope(action, story.parties.ktk_officer)
+    _assert_rejected(story, envelope, "KTK_LETTER_MISSING")
 
 
 def test_ownership_to_anyone_but_the_lessee(story: Story) -> None:
     _, lease_id = story.registered_lease()
     action = story.termination(lease_id, new_holder_iin=SPOUSE_IIN)
-    envelope = story.envelope(action, *story.applicants())
+    envelope = story.envelope(action, story.parties.ktk_officer)
     _assert_rejected(story, envelope, "OWNERSHIP_NOT_TO_LESSEE")
 
 

@@ -52,12 +52,13 @@ def test_in_process_run_reports_bounds_executor_and_state_tree_with_consistent_c
     assert [cost.kind for cost in bounds.kinds] == KIND_NAMES
     assert bounds.chain_links == 2  # the test PKI: leaf -> issuing CA -> root
     signers = {cost.kind: cost.signers for cost in bounds.kinds}
-    # Para 22: KTK and the recipient sign the application; its contract carries the recipient,
-    # the guarantor and KTK (paras 17-18), the consent the recipient (para 20).
+    # Paras 19-20: KTK and the recipient sign the application; its contract carries the
+    # recipient, the guarantor and KTK's head (paras 17-19), the consent the recipient (para 20).
+    # Para 22: KTK and the recipient sign the sending.
     assert signers == {
         "property_import": 1,
         "lease_application": 2 + 3 + 1,
-        "payment_confirmation": 1,
+        "application_sending": 2,
         "registrar_attestation": 1,
         "registrar_decision": 1,
     }

@@ -153,7 +153,7 @@ def test_a_document_without_its_cms_file_is_bad_input(tmp_path: Path) -> None:
 def test_a_payment_needs_all_its_fields(tmp_path: Path) -> None:
     (tmp_path / "receipt.pdf").write_bytes(b"receipt")
     result = _run(
-        "tx", "build", "payment-confirmation", "app-1", *OFFLINE,
+        "tx", "build", "send", "app-1", *OFFLINE,
         "--payment", tmp_path / "receipt.pdf", "--payment-amount-tiyn", "172500",
         "-o", tmp_path / "x.env",
     )  # fmt: skip

@@ -60,12 +60,12 @@ def test_a_rejection_names_its_reason_and_explains_it() -> None:
     response = api.SubmitTransactionResponse(
         transaction_id="ab",
         status=api.REJECTED,
-        rejection=api.Rejection(reason="FEE_NOT_PAID", detail="no payment is confirmed"),
+        rejection=api.Rejection(reason="PAYER_NOT_RECIPIENT", detail="paid by IIN 1"),
     )
     text = describe_submission(response)
-    assert "REJECTED FEE_NOT_PAID" in text
-    assert "para 23(a)" in text  # the explanation from ledger/rejections.py
-    assert "no payment is confirmed" in text
+    assert "REJECTED PAYER_NOT_RECIPIENT" in text
+    assert "para 22" in text  # the explanation from ledger/rejections.py
+    assert "paid by IIN 1" in text
 
 
 def test_a_decision_shows_its_article_law_and_reason() -> None:

@@ -18,6 +18,7 @@ from ledger.identity.revocation import TrustStore
 from node.operations.config import load_config
 from tests.pki_fixtures import (
     KTK_BIN,
+    KTK_HEAD_IIN,
     OTHER_BIN,
     REGISTRAR_IIN,
     STATE_CORPORATION_BIN,
@@ -29,6 +30,7 @@ PARTICIPANTS = Participants(
     state_corporation_bin=STATE_CORPORATION_BIN,
     first_credit_bureau_bin=OTHER_BIN,
     registrar_iins=(REGISTRAR_IIN,),
+    ktk_head_iins=(KTK_HEAD_IIN,),
 )
 
 
@@ -83,7 +85,11 @@ def test_a_non_empty_directory_is_refused(tmp_path: Path) -> None:
 def test_participants_with_a_wrong_check_digit_are_refused() -> None:
     with pytest.raises(InvalidClusterRequest, match="registrar_iins"):
         Participants(
-            KTK_BIN, STATE_CORPORATION_BIN, OTHER_BIN, (with_wrong_check_digit(REGISTRAR_IIN),)
+            KTK_BIN,
+            STATE_CORPORATION_BIN,
+            OTHER_BIN,
+            (with_wrong_check_digit(REGISTRAR_IIN),),
+            (KTK_HEAD_IIN,),
         )
 
 
@@ -96,6 +102,7 @@ def test_init_takes_participants_from_a_file_and_reports_json(tmp_path: Path) ->
                 "state_corporation_bin": STATE_CORPORATION_BIN,
                 "first_credit_bureau_bin": OTHER_BIN,
                 "registrar_iins": [REGISTRAR_IIN],
+                "ktk_head_iins": [KTK_HEAD_IIN],
             }
         )
     )
@@ -113,4 +120,5 @@ def test_init_without_participants_names_the_missing_options(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["init", str(tmp_path / "c"), "--ktk-bin", KTK_BIN])
     assert result.exit_code == 2
     assert "--registrar-iin" in result.output
+    assert "--ktk-head-iin" in result.output
     assert "--state-corporation-bin" in result.output

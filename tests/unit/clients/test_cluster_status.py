@@ -14,13 +14,20 @@ from clients.cluster.layout import Participants, init_cluster, load_cluster
 from clients.cluster.processes import NodeStatus, PeerView, peer_view
 from node.operations.config import load_config
 from node.operations.metrics import NodeMetrics
-from tests.pki_fixtures import KTK_BIN, OTHER_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import (
+    KTK_BIN,
+    KTK_HEAD_IIN,
+    OTHER_BIN,
+    REGISTRAR_IIN,
+    STATE_CORPORATION_BIN,
+)
 
 PARTICIPANTS = Participants(
     ktk_bin=KTK_BIN,
     state_corporation_bin=STATE_CORPORATION_BIN,
     first_credit_bureau_bin=OTHER_BIN,
     registrar_iins=(REGISTRAR_IIN,),
+    ktk_head_iins=(KTK_HEAD_IIN,),
 )
 
 

@@ -11,7 +11,7 @@ from tirkeu_pb import transaction_pb2 as pb
 
 from clients import transaction_builders as builders
 from ledger.hashing import sha256
-from tests.pki_fixtures import FIXTURE_NOW, RECIPIENT_IIN, SPOUSE_IIN, TestAuthority
+from tests.pki_fixtures import FIXTURE_NOW, GUARANTOR_IIN, RECIPIENT_IIN, SPOUSE_IIN, TestAuthority
 
 
 def test_a_body_carries_chain_expiry_a_sixteen_byte_nonce_and_the_action() -> None:
@@ -60,6 +60,18 @@ def test_a_participant_is_iin_colon_role() -> None:
         builders.parse_participant(RECIPIENT_IIN)
     with pytest.raises(builders.InvalidTransactionInput):
         builders.parse_participant(f"{RECIPIENT_IIN}:landlord")
+
+
+def test_a_representative_participant_names_the_party_she_represents_para_21() -> None:
+    participant = builders.parse_participant(f"{GUARANTOR_IIN}:spouse:for:{RECIPIENT_IIN}")
+    assert (participant.iin, participant.role, participant.on_behalf_of_iin) == (
+        GUARANTOR_IIN,
+        pb.SPOUSE,
+        RECIPIENT_IIN,
+    )
+    for malformed in (f"{GUARANTOR_IIN}:spouse:{RECIPIENT_IIN}", f"{GUARANTOR_IIN}:spouse:for"):
+        with pytest.raises(builders.InvalidTransactionInput):
+            builders.parse_participant(malformed)
 
 
 def test_a_check_keeps_its_detail_even_with_colons() -> None:
@@ -120,7 +132,9 @@ def test_a_document_is_known_by_the_sha256_of_its_bytes() -> None:
 
 def test_a_payment_must_be_positive() -> None:
     with pytest.raises(builders.InvalidTransactionInput):
-        builders.payment_document(b"r", amount_tiyn=0, payment_reference="x", payer_iin="1")
+        builders.payment_document(
+            b"r", amount_tiyn=0, payment_reference="x", payer_iin="1", paid_at_unix_ms=1
+        )
 
 
 def test_a_lease_application_names_its_spouse_and_guarantors() -> None:
@@ -136,7 +150,7 @@ def test_a_lease_application_names_its_spouse_and_guarantors() -> None:
     )
     assert application.recipient_marital_status == pb.MARRIED
     assert [(g.iin, g.bin) for g in application.guarantors] == [("x", ""), ("", "y")]
-    assert not application.HasField("payment")
+    assert application.HasField("contract")
 
 
 def test_a_pem_crl_is_carried_as_der() -> None:
@@ -154,7 +168,7 @@ def test_a_pem_crl_is_carried_as_der() -> None:
 @given(expiry=st.integers(min_value=0, max_value=2**64 - 1), chain=st.text(max_size=20))
 def test_a_body_survives_its_own_encoding(expiry: int, chain: str) -> None:
     body = builders.transaction_body(
-        builders.payment_confirmation("app", pb.PaymentDocument(amount_tiyn=1)),
+        builders.application_sending("app", pb.PaymentDocument(amount_tiyn=1)),
         chain_id=chain,
         expiry_height=expiry,
     )

@@ -18,7 +18,7 @@ from consensus.types import BlockId, Height, Proposal, Round, ValidatorId, Vote,
 from ledger.chain.genesis import genesis_document
 from node.chain.open import ChainSetup, chain_setup
 from node.chain.signed_messages import sign_proposal, sign_vote
-from tests.pki_fixtures import KTK_BIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_HEAD_IIN, KTK_NAME, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_CREDIT_BUREAU_BIN,
@@ -52,6 +52,7 @@ class FourValidators:
             state_corporation_bin=STATE_CORPORATION_BIN,
             first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
             registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+            ktk_head_iins=[KTK_HEAD_IIN],
             auditor_iins=[AUDITOR_IIN],
             validators=[(vid, keys[vid].pem.decode(), 1) for vid in VALIDATOR_IDS],
         )

@@ -50,6 +50,7 @@ from ledger.state.records import (
     SheetEntryKind,
     SourceDatabase,
     Validator,
+    VideoconferenceRecord,
 )
 
 # Top-level records (those written under a key); nested classes are reached through them.
@@ -68,6 +69,7 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     RegistrationSheetEntry,
     DocumentRecord,
     AttestationRecord,
+    VideoconferenceRecord,
     DecisionRecord,
     PaymentRecord,
 )
@@ -115,11 +117,11 @@ _SIGNERS = (
     DocumentSigner(None, _KTK, "KTK", None),
     DocumentSigner("880808400022", _KTK, "KTK", _AT - timedelta(days=3)),
 )
-_ATTESTATION = AttestationRecord(
+_VIDEOCONFERENCE = VideoconferenceRecord(
     registrar_iin=_REGISTRAR,
-    transaction_id=_TX,
-    height=9,
-    videoconference_held_at_unix_ms=1_777_860_000_000,
+    transaction_id="b2" * 32,
+    height=4,
+    held_at_unix_ms=1_777_860_000_000,
     participants=(
         Participant(_RECIPIENT, ParticipantRole.RECIPIENT),
         Participant("880808400022", ParticipantRole.KTK_REPRESENTATIVE),
@@ -127,6 +129,11 @@ _ATTESTATION = AttestationRecord(
     signatures_authentic=True,
     legal_capacity_confirmed=True,
     will_conforms_to_expression=False,
+)
+_ATTESTATION = AttestationRecord(
+    registrar_iin=_REGISTRAR,
+    transaction_id=_TX,
+    height=9,
     checks=tuple(
         CheckRecord(
             kind, source, kind is not CheckKind.FEE_PAID, f"detail {n}", 1_777_860_000_000 + n
@@ -162,14 +169,19 @@ _FULL_APPLICATION = Application(
     ),
     ktk_bin=_KTK,
     submitted_by_iin="880808400022",
+    formed_height=3,
+    formed_at=_AT - timedelta(minutes=2),
     submitted_height=5,
     submitted_at=_AT,
     documents=(
         DocumentRecord(DocumentRole.CONTRACT, "Шарт № 17", _DIGEST, _SIGNERS),
         DocumentRecord(DocumentRole.PERSONAL_DATA_CONSENT, "Келісім", bytes(32), _SIGNERS[:1]),
     ),
-    payment=PaymentRecord(_DIGEST, 172_500, "KZ-PAY-0001", _RECIPIENT, 8, date(2026, 5, 4), _TX),
+    payment=PaymentRecord(
+        _DIGEST, 172_500, "KZ-PAY-0001", _RECIPIENT, 8, date(2026, 5, 4), _TX, _AT - timedelta(1)
+    ),
     service_deadline=date(2026, 5, 5),
+    videoconference=_VIDEOCONFERENCE,
     attestation=_ATTESTATION,
     decisions=_DECISIONS,
     lease_application_id=None,
@@ -178,7 +190,7 @@ _FULL_APPLICATION = Application(
 _BARE_APPLICATION = Application(
     application_id="e5" * 32,
     kind=ApplicationKind.TERMINATION_AND_OWNERSHIP,
-    status=ApplicationStatus.SUBMITTED,
+    status=ApplicationStatus.FORMED,
     cadastral_number=_PROPERTY.cadastral_number,
     recipient_iin=_RECIPIENT,
     spouse_iin=None,
@@ -186,11 +198,14 @@ _BARE_APPLICATION = Application(
     guarantors=(),
     ktk_bin=_KTK,
     submitted_by_iin="880808400022",
-    submitted_height=2**63 - 1,
-    submitted_at=datetime(1970, 1, 1, tzinfo=UTC),
+    formed_height=2**63 - 1,
+    formed_at=datetime(1970, 1, 1, tzinfo=UTC),
+    submitted_height=None,
+    submitted_at=None,
     documents=(),
     payment=None,
     service_deadline=None,
+    videoconference=None,
     attestation=None,
     decisions=(),
     lease_application_id="a1" * 32,
@@ -212,6 +227,7 @@ REALISTIC_CORPUS: tuple[Any, ...] = (
         registrar_iins=(_REGISTRAR, "910404600079"),
         auditor_iins=(),
         validators=(Validator("validator-1", b"\x30\x82leaf", 10), Validator("v2", b"", 0)),
+        ktk_head_iins=("720301300145",),
     ),
     IssuerRevocations(
         "ab" * 32,

@@ -31,7 +31,7 @@ from node.chain.commit import persist_block
 from node.chain.mempool import PendingTransaction
 from node.chain.open import ChainSetup, chain_setup, open_chain
 from node.chain.proposer import assemble_block
-from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_HEAD_IIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     AUDITOR_IIN,
     FIRST_BLOCK_TIME,
@@ -41,6 +41,7 @@ from tests.registry_fixtures import (
     TEST_CHAIN_ID,
     Parties,
     envelope_transaction_id,
+    payment_document,
 )
 from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story, shared_parties
 
@@ -66,6 +67,7 @@ def story_genesis_bytes(parties: Parties) -> bytes:
         state_corporation_bin=STATE_CORPORATION_BIN,
         first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
         registrar_iins=[REGISTRAR_IIN, SECOND_REGISTRAR_IIN],
+        ktk_head_iins=[KTK_HEAD_IIN],
         auditor_iins=[AUDITOR_IIN],
         validators=[
             (name, issued.pem.decode(), 1)
@@ -156,14 +158,21 @@ def build_story_chain(data_dir: Path, *, until_height: int = 10) -> StoryChain:
         lease_id = envelope_transaction_id(lease)
         chain.lease_application_id = lease_id
         seal(story.envelope(second, p.registrar), lease)
-        seal(story.envelope(story.payment_confirmation(lease_id), p.ktk_officer))
+        seal(story.envelope(story.sending(lease_id), p.ktk_officer, p.recipient))
         seal(story.envelope(story.attestation(lease_id, at=writer.time), p.registrar))
         seal(story.envelope(story.decision(lease_id, pb.REGISTER), p.registrar))
         seal()
-        pair = story.envelope(story.termination(lease_id), p.ktk_officer, p.recipient)
+        pair = story.envelope(story.termination(lease_id), p.ktk_officer)
         pair_id = envelope_transaction_id(pair)
         seal(pair)
-        seal(story.envelope(story.attestation(pair_id, at=writer.time), p.registrar))
+        seal(
+            story.envelope(
+                story.sending(pair_id, payment_document(reference="KZ-PAY-2")),
+                p.ktk_officer,
+                p.recipient,
+            ),
+            story.envelope(story.attestation(pair_id, at=writer.time), p.registrar),
+        )
         seal(story.envelope(story.decision(pair_id, pb.REGISTER), p.registrar))
         seal()
     return chain

@@ -76,6 +76,8 @@ NODE_OF_ANOTHER_CA = TestAuthority("Other CA", issuing_name="Other Issuing").iss
         ("first_credit_bureau_bin", _DELETE, "first_credit_bureau_bin"),
         ("registrar_iins.1", with_wrong_check_digit(REGISTRAR_IIN), "registrar_iins[1]"),
         ("registrar_iins", [], "registrar_iins"),
+        ("ktk_head_iins", _DELETE, "ktk_head_iins"),  # para 19: the head signs the contract
+        ("ktk_head_iins", [], "ktk_head_iins"),
         ("auditor_iins", ["12"], "auditor_iins[0]"),
         ("trusted_certificate_authorities", ["not a pem"], "trusted_certificate_authorities[0]"),
         ("validators.0.power", 0, "validators[0].power"),

@@ -26,7 +26,7 @@ from ledger.governance.validator_changes import (
 from ledger.identity.roles import is_validator
 from ledger.rejections import Rejection, RejectionReason
 from ledger.state.access import read_authorities
-from tests.pki_fixtures import KTK_BIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
+from tests.pki_fixtures import KTK_BIN, KTK_HEAD_IIN, REGISTRAR_IIN, STATE_CORPORATION_BIN
 from tests.registry_fixtures import (
     FIRST_CREDIT_BUREAU_BIN,
     GENESIS_TIME,
@@ -54,6 +54,7 @@ class Chain:
             state_corporation_bin=STATE_CORPORATION_BIN,
             first_credit_bureau_bin=FIRST_CREDIT_BUREAU_BIN,
             registrar_iins=[REGISTRAR_IIN],
+            ktk_head_iins=[KTK_HEAD_IIN],
             validators=[(n, c.pem.decode(), 1) for n, c in self.nodes.items()],
         )
         self.ledger = InMemoryLedger(load_genesis(json.dumps(document).encode()))

@@ -38,7 +38,8 @@ LAW = "On state registration of rights to real estate"
 Action = (
     pb.PropertyImport
     | pb.LeaseApplication
-    | pb.PaymentConfirmation
+    | pb.ApplicationSending
+    | pb.VideoconferenceAttestation
     | pb.RegistrarAttestation
     | pb.RegistrarDecision
     | pb.TerminationOwnershipApplication
@@ -91,13 +92,13 @@ class Story:
     # -- documents -----------------------------------------------------------------------------
 
     def contract(self, signatures: Sequence[DocumentSignature] | None = None) -> pb.SignedDocument:
-        """Paras 17-18: recipient, then the guarantor, then KTK."""
+        """Paras 17-19: recipient, then the guarantor, then KTK's head."""
         p = self.parties
         if signatures is None:
             signatures = [
                 DocumentSignature(p.recipient, at(0)),
                 DocumentSignature(p.guarantor, at(1)),
-                DocumentSignature(p.ktk_officer, at(2)),
+                DocumentSignature(p.ktk_head, at(2)),
             ]
         return signed_document(CONTRACT_TEXT, signatures, "Lease-to-own contract No. 2026/117")
 
@@ -109,9 +110,17 @@ class Story:
         )
         return signed_document(text, [DocumentSignature(signer, at(3))], "Personal-data consent")
 
-    def ktk_letter(self, signer: IssuedCertificate | None = None) -> pb.SignedDocument:
-        signer = signer or self.parties.ktk_officer
-        return signed_document(LETTER_TEXT, [DocumentSignature(signer, at(100))], "KTK letter")
+    def ktk_letter(
+        self, signatures: Sequence[DocumentSignature] | None = None
+    ) -> pb.SignedDocument:
+        """Para 29: signed by KTK, its e-copy then certified by the recipient."""
+        p = self.parties
+        if signatures is None:
+            signatures = [
+                DocumentSignature(p.ktk_officer, at(100)),
+                DocumentSignature(p.recipient, at(100.5)),
+            ]
+        return signed_document(LETTER_TEXT, signatures, "KTK letter")
 
     def transfer_agreement(
         self, signers: Sequence[IssuedCertificate] | None = None
@@ -150,22 +159,24 @@ class Story:
         values.update(fields)
         return pb.LeaseApplication(**values)  # type: ignore[arg-type]
 
-    def payment_confirmation(self, application_id: str) -> pb.PaymentConfirmation:
-        return pb.PaymentConfirmation(application_id=application_id, payment=payment_document())
+    def sending(
+        self, application_id: str, payment: pb.PaymentDocument | None = None
+    ) -> pb.ApplicationSending:
+        """Paras 22, 31: sent with the payment document (default: the recipient's, paid before)."""
+        return pb.ApplicationSending(
+            application_id=application_id, payment=payment or payment_document()
+        )
 
-    def attestation(
+    def held(
         self,
-        application_id: str,
         *,
         married: bool = False,
         participants: Sequence[pb.VideoconferenceParticipant] | None = None,
-        checks: Sequence[pb.Check] | None = None,
         confirmed: bool = True,
         at: datetime | None = None,
-    ) -> pb.RegistrarAttestation:
-        """Held, and every check queried, `at` (default: the time of this story's latest block,
-        which is after the application's submission and before the attestation's block, as
-        para 23 requires)."""
+    ) -> pb.Videoconference:
+        """Paras 21, 30: KTK's representative, the recipient (and the spouse), held `at`
+        (default: the time of this story's latest block)."""
         held_at = self.now() if at is None else at
         if participants is None:
             participants = [
@@ -176,20 +187,48 @@ class Story:
             ]
             if married:
                 participants.append(pb.VideoconferenceParticipant(iin=SPOUSE_IIN, role=pb.SPOUSE))
-        return pb.RegistrarAttestation(
+        return pb.Videoconference(
+            held_at_unix_ms=unix_ms(held_at),
+            participants=participants,
+            signatures_authentic=confirmed,
+            legal_capacity_confirmed=confirmed,
+            will_conforms_to_expression=confirmed,
+        )
+
+    def videoconference(self, application_id: str, **held: object) -> pb.VideoconferenceAttestation:
+        """Paras 21, 30, recorded on its own (from the forming on); `held` as in `held`."""
+        return pb.VideoconferenceAttestation(
             application_id=application_id,
-            videoconference=pb.Videoconference(
-                held_at_unix_ms=unix_ms(held_at),
-                participants=participants,
-                signatures_authentic=confirmed,
-                legal_capacity_confirmed=confirmed,
-                will_conforms_to_expression=confirmed,
-            ),
-            checks=self.checks(at=held_at) if checks is None else checks,
+            videoconference=self.held(**held),  # type: ignore[arg-type]
+        )
+
+    def attestation(
+        self,
+        application_id: str,
+        *,
+        married: bool = False,
+        participants: Sequence[pb.VideoconferenceParticipant] | None = None,
+        checks: Sequence[pb.Check] | None = None,
+        confirmed: bool = True,
+        at: datetime | None = None,
+        with_videoconference: bool = True,
+    ) -> pb.RegistrarAttestation:
+        """The checks on arrival (paras 23-24), with the videoconference unless told otherwise
+        (ADR 0007 D2); held and queried `at` (default: the time of this story's latest block,
+        after the sending and before the attestation's block, as para 23 requires)."""
+        queried_at = self.now() if at is None else at
+        attestation = pb.RegistrarAttestation(
+            application_id=application_id,
+            checks=self.checks(at=queried_at) if checks is None else checks,
             recipient_civil_status=pb.CivilStatus(
                 married=married, spouse_iin=SPOUSE_IIN if married else ""
             ),
         )
+        if with_videoconference:
+            attestation.videoconference.CopyFrom(
+                self.held(married=married, participants=participants, confirmed=confirmed, at=at)
+            )
+        return attestation
 
     def now(self) -> datetime:
         """The time of this story's latest block: an attestation made then fits para 23."""
@@ -228,7 +267,6 @@ class Story:
             "transfer_agreement": self.transfer_agreement(),
             "new_holder_iin": RECIPIENT_IIN,
             "personal_data_consent": self.consent(),
-            "payment": payment_document(reference="KZ-PAY-2"),
             "recipient_marital_status": pb.NOT_MARRIED,
         }
         values.update(fields)
@@ -239,21 +277,39 @@ class Story:
     def import_property(self, **fields: object) -> None:
         self.applied(self.property_import(**fields), self.parties.registrar)
 
-    def submit_lease(self, *, married: bool = False, **fields: object) -> str:
-        """A lease application signed by KTK and the recipient (and the spouse); its id."""
+    def form_lease(self, *, married: bool = False, **fields: object) -> str:
+        """Paras 19-20: formed by KTK, signed by the recipient (the spouse signs nothing); its
+        id. FORMED."""
         p = self.parties
-        signers = [p.ktk_officer, p.recipient] + ([p.spouse] if married else [])
-        outcome = self.applied(self.lease_application(married=married, **fields), *signers)
+        outcome = self.applied(
+            self.lease_application(married=married, **fields), p.ktk_officer, p.recipient
+        )
         if outcome.application_id is None:
             raise AssertionError("the lease application has no id")
         return outcome.application_id
 
+    def send(self, application_id: str, payment: pb.PaymentDocument | None = None) -> None:
+        """Paras 22, 31: sent by KTK's authorised person and the recipient, fee paid."""
+        p = self.parties
+        self.applied(self.sending(application_id, payment), p.ktk_officer, p.recipient)
+
+    def submit_lease(self, *, married: bool = False, **fields: object) -> str:
+        """Formed and sent with the recipient's payment: SUBMITTED; its id."""
+        application_id = self.form_lease(married=married, **fields)
+        self.send(application_id)
+        return application_id
+
     def lease_ready_to_register(self, *, married: bool = False) -> str:
-        """Property imported, application submitted, fee paid, videoconference attested."""
+        """In the text's order: property imported, application formed (paras 19-20), the
+        videoconference (para 21), the fee paid and the application sent (para 22), the checks
+        on arrival (paras 23-24)."""
+        registrar = self.parties.registrar
         self.import_property()
-        application_id = self.submit_lease(married=married)
-        self.applied(self.payment_confirmation(application_id), self.parties.ktk_officer)
-        self.applied(self.attestation(application_id, married=married), self.parties.registrar)
+        application_id = self.form_lease(married=married)
+        self.applied(self.videoconference(application_id, married=married), registrar)
+        self.send(application_id)
+        checks = self.attestation(application_id, married=married, with_videoconference=False)
+        self.applied(checks, registrar)
         return application_id
 
     def registered_lease(self) -> str:
@@ -261,17 +317,27 @@ class Story:
         self.applied(self.decision(application_id, pb.REGISTER), self.parties.registrar)
         return application_id
 
-    def submit_termination(self, lease_id: str, **fields: object) -> str:
-        p = self.parties
-        outcome = self.applied(self.termination(lease_id, **fields), p.ktk_officer, p.recipient)
+    def form_termination(self, lease_id: str, **fields: object) -> str:
+        """Para 29: initiated by KTK's authorised representative alone; FORMED; its id."""
+        outcome = self.applied(self.termination(lease_id, **fields), self.parties.ktk_officer)
         if outcome.application_id is None:
             raise AssertionError("the termination application has no id")
         return outcome.application_id
 
+    def submit_termination(self, lease_id: str, **fields: object) -> str:
+        """Formed, then sent by KTK and the recipient with the payment (para 31): SUBMITTED."""
+        pair_id = self.form_termination(lease_id, **fields)
+        self.send(pair_id, payment_document(reference="KZ-PAY-2"))
+        return pair_id
+
     def termination_ready_to_register(self) -> tuple[str, str]:
+        """Paras 29-32 in order: formed, videoconference, sent, checked."""
+        registrar = self.parties.registrar
         lease_id = self.registered_lease()
-        pair_id = self.submit_termination(lease_id)
-        self.applied(self.attestation(pair_id), self.parties.registrar)
+        pair_id = self.form_termination(lease_id)
+        self.applied(self.videoconference(pair_id), registrar)
+        self.send(pair_id, payment_document(reference="KZ-PAY-2"))
+        self.applied(self.attestation(pair_id, with_videoconference=False), registrar)
         return lease_id, pair_id
 
 

@@ -1,7 +1,9 @@
 """The attestation must be of this application, as it stands (review finding #5).
 
-Para 23: the registrar checks "when the e-application reaches ЖМБМК АЖ", so the checks and the
-videoconference are dated between the application's submission and the attestation's block.
+Para 23: the registrar checks "when the e-application reaches ЖМБМК АЖ", so the checks are dated
+between the application's sending and the attestation's block; para 21: the videoconference
+verifies signatures already placed, so it is dated between the forming and its block (the exact
+windows: ADR 0007 D3).
 Para 21: KTK's representative, the recipient and the spouse join the videoconference, each once,
 and KTK's representative is not on the recipient's side. Paras 26, 35: after a suspension the
 registrar attests afresh. Each test shows the rejection, then the repaired action applying.
@@ -27,32 +29,39 @@ ONE_SECOND = timedelta(seconds=1)
 
 
 def _paid(*, married: bool = False) -> tuple[Story, str, datetime]:
-    """A paid application and the time of its submission block."""
+    """An application sent with its payment, and the time of the sending's block."""
     story = Story()
     story.import_property()
     application_id = story.submit_lease(married=married)
-    submitted_at = story.now()
-    story.applied(story.payment_confirmation(application_id), story.parties.ktk_officer)
-    return story, application_id, submitted_at
+    return story, application_id, story.now()
 
 
 def _register(story: Story, application_id: str) -> pb.RegistrarDecision:
     return story.decision(application_id, pb.REGISTER)
 
 
-@pytest.mark.parametrize("dated", ["videoconference", "terrorism_list_check"])
-def test_attestation_dated_before_the_application_is_out_of_time_para_23(dated: str) -> None:
+def test_check_dated_before_the_application_arrived_is_out_of_time_para_23() -> None:
+    """Para 23: «электрондық өтініш келіп түскен кезде» — "when the e-application arrives"."""
     story, application_id, submitted_at = _paid()
     registrar = story.parties.registrar
     attestation = story.attestation(application_id)
-    before = unix_ms(submitted_at - ONE_SECOND)
-    if dated == "videoconference":
-        attestation.videoconference.held_at_unix_ms = before
-    else:
-        attestation.checks[-1].queried_at_unix_ms = before  # para 23(e)
+    attestation.checks[-1].queried_at_unix_ms = unix_ms(submitted_at - ONE_SECOND)  # para 23(e)
     story.rejected(RejectionReason.ATTESTATION_OUT_OF_TIME, attestation, registrar)
     story.applied(story.attestation(application_id, at=submitted_at), registrar)
     story.applied(_register(story, application_id), registrar)
+
+
+def test_para_21_videoconference_dated_before_the_signatures_is_refused() -> None:
+    """Para 21: «қойылған қолдарының растығын» — "the authenticity of the signatures placed":
+    a videoconference dated before the application was formed and signed is not of it."""
+    story = Story()
+    story.import_property()
+    application_id = story.form_lease()
+    formed_at = story.now()
+    registrar = story.parties.registrar
+    early = story.videoconference(application_id, at=formed_at - ONE_SECOND)
+    story.rejected(RejectionReason.ATTESTATION_OUT_OF_TIME, early, registrar)
+    story.applied(story.videoconference(application_id, at=formed_at), registrar)
 
 
 @pytest.mark.parametrize("dated", ["videoconference", "fee_check"])
@@ -79,14 +88,15 @@ def test_register_refuses_an_attestation_out_of_time_para_23() -> None:
     now = story.ledger.next_time
     trust = TrustStore(authorities=())
     require_registrable(application, now, trust)  # as recorded, it is in time
-    old = replace(application.attestation, videoconference_held_at_unix_ms=0)  # 1970
+    assert application.videoconference is not None
+    old = replace(application.videoconference, held_at_unix_ms=0)  # 1970
     with pytest.raises(TransactionRejected) as raised:
-        require_registrable(replace(application, attestation=old), now, trust)
+        require_registrable(replace(application, videoconference=old), now, trust)
     assert raised.value.reason is RejectionReason.ATTESTATION_OUT_OF_TIME
 
 
 @pytest.mark.parametrize("side", ["recipient", "spouse"])
-def test_ktk_representative_is_neither_recipient_nor_spouse_para_21(side: str) -> None:
+def test_ktk_representative_is_neither_recipient_nor_spouse_inference_adr_0007(side: str) -> None:
     story, application_id, _ = _paid(married=True)
     registrar = story.parties.registrar
     impostor = RECIPIENT_IIN if side == "recipient" else SPOUSE_IIN
@@ -115,7 +125,7 @@ def test_each_participant_takes_part_once_para_21(second_role: int) -> None:
     story.applied(story.attestation(application_id), registrar)
 
 
-def test_attestation_before_the_last_suspension_is_stale_paras_26_35() -> None:
+def test_attestation_before_the_last_suspension_is_stale_inference_adr_0007() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register()
@@ -127,7 +137,7 @@ def test_attestation_before_the_last_suspension_is_stale_paras_26_35() -> None:
     story.applied(_register(story, application_id), registrar)
 
 
-def test_attestation_in_the_block_of_the_suspension_is_stale_paras_26_35() -> None:
+def test_attestation_in_the_block_of_the_suspension_is_stale_inference_adr_0007() -> None:
     """Within one block the ledger does not order an attestation after a suspension."""
     story = Story()
     registrar = story.parties.registrar

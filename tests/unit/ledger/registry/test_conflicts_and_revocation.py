@@ -93,8 +93,9 @@ def test_application_keeps_each_signing_certificate_once_para_23c() -> None:
     application = story.ledger.application(application_id)
     assert application is not None
     signers = [link.signer for link in application.signing_certificates]
-    # Envelope: KTK officer, recipient; contract adds the guarantor; all under one issuing CA.
-    assert len(signers) == len(set(signers)) == 4
+    # Envelope: KTK officer, recipient; contract adds the guarantor and KTK's head; all under one
+    # issuing CA.
+    assert len(signers) == len(set(signers)) == 5
     assert any(f"IIN {iin}" in s for s in signers for iin in (KTK_OFFICER_IIN,))
     assert {f"IIN {RECIPIENT_IIN}", f"IIN {GUARANTOR_IIN}"} <= set(signers)
     assert sum(s.startswith("CA ") for s in signers) == 1
@@ -104,7 +105,9 @@ def test_application_keeps_each_signing_certificate_once_para_23c() -> None:
 
 
 @pytest.mark.parametrize("side", ["recipient", "spouse"])
-def test_ktk_authorised_person_is_neither_recipient_nor_spouse_para_22(side: str) -> None:
+def test_ktk_authorised_person_is_neither_recipient_nor_spouse_inference_adr_0007(
+    side: str,
+) -> None:
     story = Story()
     p = story.parties
     story.import_property()
@@ -112,32 +115,32 @@ def test_ktk_authorised_person_is_neither_recipient_nor_spouse_para_22(side: str
     own_side = p.authority.issue_ktk_officer(f"KTK employee, the {side}", iin=iin)
     application = story.lease_application(married=True)
     rejection = story.rejected(
-        RejectionReason.CONFLICT_OF_INTEREST, application, own_side, p.recipient, p.spouse
+        RejectionReason.CONFLICT_OF_INTEREST, application, own_side, p.recipient
     )
     assert f"also the {side}" in rejection.detail
-    story.applied(application, p.ktk_officer, p.recipient, p.spouse)
+    assert rejection.detail.endswith("inference (ADR 0007 D12)")
+    story.applied(application, p.ktk_officer, p.recipient)
 
 
 def _guaranteed_by_second_registrar(story: Story) -> str:
-    """A paid lease application whose guarantor is the second registrar of genesis."""
+    """A lease application, sent with its payment, whose guarantor is the second registrar."""
     p = story.parties
     guarantor = p.authority.issue_individual("Registrar as guarantor", SECOND_REGISTRAR_IIN)
     contract = story.contract(
         [
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(guarantor, at(1)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ]
     )
     story.import_property()
     application_id = story.submit_lease(
         guarantors=[pb.Guarantor(iin=SECOND_REGISTRAR_IIN)], contract=contract
     )
-    story.applied(story.payment_confirmation(application_id), p.ktk_officer)
     return application_id
 
 
-def test_registrar_who_is_a_party_may_not_attest_or_decide_paras_23_26_27() -> None:
+def test_registrar_who_is_a_party_may_not_attest_or_decide_inference_adr_0007() -> None:
     story = Story()
     p = story.parties
     application_id = _guaranteed_by_second_registrar(story)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from tirkeu_pb import transaction_pb2 as pb
 
 from ledger.execution.executor import AppliedTransaction
+from ledger.registry.notifications import NotificationChannel
 from ledger.rejections import Rejection, RejectionReason
 from ledger.state.records import ApplicationStatus
-from tests.pki_fixtures import KTK_OFFICER_IIN
+from tests.pki_fixtures import KTK_OFFICER_IIN, RECIPIENT_IIN
 from tests.unit.ledger.registry.story import Story
 
 ALL_DECISIONS = (pb.REGISTER, pb.SUSPEND, pb.RESUME, pb.REFUSE)
@@ -124,3 +127,34 @@ def test_decision_records_registrar_ground_reason_and_block() -> None:
     assert decision.reason == "r"
     assert decision.transaction_id == outcome.transaction_id
     assert decision.height == story.ledger.height
+
+
+@pytest.mark.parametrize("decision", [pb.REGISTER, pb.SUSPEND, pb.REFUSE])
+def test_para_28_platform_cabinet_notification_is_addressed_to_the_recipient(
+    decision: pb.Decision,
+) -> None:
+    """Para 28: «көрсетілетін қызметті алушының https://egov.kz … веб-порталындағы және
+    платформадағы жеке кабинетіне жолданады» — "sent to the recipient's personal cabinet on the
+    egov.kz web portal and on the platform": both cabinets are the recipient's, not KTK's."""
+    story = Story()
+    application_id = story.lease_ready_to_register()
+    story.applied(_grounded(story, application_id, decision), story.parties.registrar)
+    assert [(n.channel, n.addressee, n.legal_basis) for n in story.ledger.notifications] == [
+        (NotificationChannel.EGOV_CABINET, RECIPIENT_IIN, "Algorithm para 28"),
+        (NotificationChannel.PLATFORM_CABINET, RECIPIENT_IIN, "Algorithm para 28"),
+    ]
+
+
+def test_para_38_resumption_restarts_the_deadline_inference_adr_0007() -> None:
+    """Para 38: «… төлемді растау алынған күннен кейінгі бір жұмыс күнінен кешіктірмей» — "no
+    later than one working day after the day the payment confirmation is received". The text is
+    silent on suspension; ADR 0007 D9: the one working day runs again from the resumption."""
+    story, application_id = _in_status(ApplicationStatus.SUSPENDED)
+    before = story.ledger.application(application_id)
+    assert before is not None and before.service_deadline is not None
+    resumed_at = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)  # Wednesday 11:00 in Astana
+    envelope = story.envelope(story.decision(application_id, pb.RESUME), story.parties.registrar)
+    assert isinstance(story.ledger.apply(envelope, time=resumed_at), AppliedTransaction)
+    after = story.ledger.application(application_id)
+    assert after is not None and after.status is ApplicationStatus.SUBMITTED
+    assert before.service_deadline < date(2026, 6, 11) == after.service_deadline

@@ -18,7 +18,12 @@ from tirkeu_pb import transaction_pb2 as pb
 
 from clients.pki.authority import IssuedCertificate
 from ledger.rejections import Rejection, RejectionReason
-from tests.registry_fixtures import FIRST_BLOCK_TIME, envelope_transaction_id, make_genesis_document
+from tests.registry_fixtures import (
+    FIRST_BLOCK_TIME,
+    envelope_transaction_id,
+    make_genesis_document,
+    payment_document,
+)
 from tests.unit.ledger.registry.replay import replay_digest, write_recording
 from tests.unit.ledger.registry.story import Action, Story, shared_parties
 
@@ -44,18 +49,22 @@ def story_envelopes() -> tuple[bytes, tuple[bytes, ...]]:
     other = add(
         story.lease_application(cadastral_number="21:318:023:1245:1/46"), p.ktk_officer, p.recipient
     )
-    add(story.payment_confirmation(lease), p.ktk_officer)
     # Applied one a block, a minute apart: envelope i is in block i+1 at FIRST_BLOCK_TIME + i
-    # minutes. Each attestation is dated at the block before its own (para 23).
-    add(story.attestation(lease, at=_minute(4)), p.registrar)
+    # minutes. Each record is dated at its own block's time (paras 21, 23).
+    add(story.videoconference(lease, at=_minute(4)), p.registrar)  # para 21, before sending
+    add(story.sending(lease), p.ktk_officer, p.recipient)
+    add(story.sending(other, payment_document(reference="KZ-PAY-3")), p.ktk_officer, p.recipient)
+    add(story.attestation(lease, at=_minute(7), with_videoconference=False), p.registrar)
     add(story.decision(lease, pb.SUSPEND, article=27, reason="clarify"), p.registrar)
     add(story.decision(lease, pb.RESUME), p.registrar)
-    add(story.attestation(lease, at=_minute(7)), p.registrar)  # paras 26, 35: attest again
+    add(story.attestation(lease, at=_minute(10)), p.registrar)  # attested again (ADR 0007 D3)
     add(story.decision(lease, pb.REGISTER), p.registrar)
     add(story.decision(other, pb.REFUSE, article=31, reason="refused"), p.registrar)
     add(story.decision(other, pb.REGISTER), p.registrar)  # rejected: refused already
-    pair = add(story.termination(lease), p.ktk_officer, p.recipient)
-    add(story.attestation(pair, at=_minute(12)), p.registrar)
+    pair = add(story.termination(lease), p.ktk_officer)
+    add(story.videoconference(pair, at=_minute(15)), p.registrar)
+    add(story.sending(pair, payment_document(reference="KZ-PAY-2")), p.ktk_officer, p.recipient)
+    add(story.attestation(pair, at=_minute(17), with_videoconference=False), p.registrar)
     add(story.decision(pair, pb.REGISTER), p.registrar)
     genesis_json = json.dumps(make_genesis_document(shared_parties())).encode()
     return genesis_json, tuple(envelopes)

@@ -3,7 +3,6 @@ contract (recipient, guarantors, KTK last) and the personal-data consent."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from tirkeu_pb import transaction_pb2 as pb
@@ -17,7 +16,7 @@ from tests.pki_fixtures import (
     SPOUSE_IIN,
     with_wrong_check_digit,
 )
-from tests.registry_fixtures import DocumentSignature, payment_document, signed_document
+from tests.registry_fixtures import DocumentSignature, signed_document
 from tests.unit.ledger.registry.story import CONTRACT_TEXT, Story, at
 
 
@@ -27,13 +26,16 @@ def _story_with_property() -> Story:
     return story
 
 
-def test_lease_application_records_parties_documents_and_submitter_paras_19_22() -> None:
+def test_lease_application_records_parties_documents_and_former_paras_19_20() -> None:
+    """Para 19: «… электрондық өтінішті қалыптастырады» — "forms the e-application": FORMED, not
+    sent; no payment and no deadline until the sending (para 22)."""
     story = _story_with_property()
-    application_id = story.submit_lease()
+    application_id = story.form_lease()
     application = story.ledger.application(application_id)
     assert application is not None
     assert application.kind is ApplicationKind.LEASE_REGISTRATION
-    assert application.status is ApplicationStatus.SUBMITTED
+    assert application.status is ApplicationStatus.FORMED
+    assert application.submitted_at is None and application.formed_height == story.ledger.height
     assert application.recipient_iin == RECIPIENT_IIN
     assert application.marital_status is MaritalStatus.NOT_MARRIED
     assert application.submitted_by_iin == story.parties.ktk_officer.info.iin
@@ -43,7 +45,7 @@ def test_lease_application_records_parties_documents_and_submitter_paras_19_22()
     assert application.payment is None and application.service_deadline is None
 
 
-def test_lease_application_only_from_a_ktk_authorised_person_para_22() -> None:
+def test_lease_application_only_from_a_ktk_authorised_person_para_19() -> None:
     story = _story_with_property()
     p = story.parties
     other_employee = p.authority.issue_employee("Other", bin_=OTHER_BIN, organisation="Other LLP")
@@ -56,7 +58,7 @@ def test_lease_application_only_from_a_ktk_authorised_person_para_22() -> None:
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
-def test_lease_application_needs_the_recipients_signature_para_22() -> None:
+def test_lease_application_needs_the_recipients_signature_para_20() -> None:
     story = _story_with_property()
     p = story.parties
     story.rejected(
@@ -65,15 +67,18 @@ def test_lease_application_needs_the_recipients_signature_para_22() -> None:
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
-def test_married_recipients_application_needs_the_spouses_signature_paras_21_23b() -> None:
+def test_para_22_spouse_does_not_sign_the_application() -> None:
+    """Para 22: «көрсетілетін қызметті алушының және ҚТК уәкілетті тұлғасының ЭЦҚ куәландыру
+    жолымен растай отырып» — "confirmed by certification with the EDS of the recipient and of
+    KTK's authorised person": the spouse takes part (paras 21, 23(b)) but is not a signer."""
     story = _story_with_property()
     p = story.parties
     married = story.lease_application(married=True)
-    story.rejected(RejectionReason.MISSING_REQUIRED_SIGNATURE, married, p.ktk_officer, p.recipient)
-    story.applied(story.lease_application(married=True), p.ktk_officer, p.recipient, p.spouse)
+    story.rejected(RejectionReason.UNEXPECTED_SIGNER, married, p.ktk_officer, p.recipient, p.spouse)
+    story.applied(married, p.ktk_officer, p.recipient)
 
 
-def test_lease_application_signed_by_a_non_party_is_unexpected_signer_para_22() -> None:
+def test_lease_application_signed_by_a_non_party_is_unexpected_signer_para_20() -> None:
     story = _story_with_property()
     p = story.parties
     story.rejected(
@@ -110,7 +115,7 @@ def test_lease_application_identifiers_need_valid_check_digits_para_2() -> None:
     wrong_spouse = story.lease_application(
         married=True, spouse_iin=with_wrong_check_digit(SPOUSE_IIN)
     )
-    story.rejected(RejectionReason.INVALID_IIN, wrong_spouse, p.ktk_officer, p.recipient, p.spouse)
+    story.rejected(RejectionReason.INVALID_IIN, wrong_spouse, p.ktk_officer, p.recipient)
 
 
 def test_lease_application_for_an_unknown_property_is_property_not_found() -> None:
@@ -123,7 +128,7 @@ def test_lease_application_for_an_unknown_property_is_property_not_found() -> No
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
-def test_lease_application_without_contract_is_missing_document_para_22() -> None:
+def test_lease_application_without_contract_is_missing_document_para_19() -> None:
     story = _story_with_property()
     p = story.parties
     without = story.lease_application()
@@ -148,7 +153,7 @@ def test_contract_must_be_signed_by_each_guarantor_paras_17_18() -> None:
     story = _story_with_property()
     p = story.parties
     without_guarantor = story.contract(
-        [DocumentSignature(p.recipient, at(0)), DocumentSignature(p.ktk_officer, at(2))]
+        [DocumentSignature(p.recipient, at(0)), DocumentSignature(p.ktk_head, at(2))]
     )
     story.rejected(
         RejectionReason.DOCUMENT_SIGNER_MISSING,
@@ -177,7 +182,7 @@ def test_contract_must_be_signed_by_the_recipient_para_17() -> None:
     story = _story_with_property()
     p = story.parties
     without_recipient = story.contract(
-        [DocumentSignature(p.guarantor, at(1)), DocumentSignature(p.ktk_officer, at(2))]
+        [DocumentSignature(p.guarantor, at(1)), DocumentSignature(p.ktk_head, at(2))]
     )
     story.rejected(
         RejectionReason.DOCUMENT_SIGNER_MISSING,
@@ -198,7 +203,7 @@ def test_legal_entity_guarantor_signs_through_its_employee_para_2_9() -> None:
         [
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(employer, at(1)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ]
     )
     story.applied(
@@ -208,13 +213,13 @@ def test_legal_entity_guarantor_signs_through_its_employee_para_2_9() -> None:
     )
 
 
-def test_ktk_signing_the_contract_before_the_guarantor_is_document_signing_order_para_18() -> None:
+def test_para_18_ktk_signing_before_the_guarantor_is_refused() -> None:
     story = _story_with_property()
     p = story.parties
     ktk_first = story.contract(
         [
             DocumentSignature(p.recipient, at(0)),
-            DocumentSignature(p.ktk_officer, at(1)),
+            DocumentSignature(p.ktk_head, at(1)),
             DocumentSignature(p.guarantor, at(2)),
         ]
     )
@@ -227,6 +232,96 @@ def test_ktk_signing_the_contract_before_the_guarantor_is_document_signing_order
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
 
 
+def test_para_19_contract_signed_for_ktk_by_an_employee_who_is_not_head_is_refused() -> None:
+    """Para 19: «ҚТК басшысының ЭЦҚ-мен қол қойылған … шартының электрондық көшірмесін» — "the
+    e-copy of the contract signed with the EDS of KTK's head": another KTK employee will not do."""
+    story = _story_with_property()
+    p = story.parties
+    by_an_officer = story.contract(
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(p.guarantor, at(1)),
+            DocumentSignature(p.ktk_officer, at(2)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.CONTRACT_NOT_SIGNED_BY_KTK_HEAD,
+        story.lease_application(contract=by_an_officer),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_para_17_guarantor_signing_before_the_recipient_is_refused() -> None:
+    """Para 17: «көрсетілетін қызметті алушы … шартына қол қояды. Кепілгер болған жағдайда …
+    кепілгердің жеке кабинетіне жолданады» — "the recipient signs the contract; where there is a
+    guarantor, it is then sent to the guarantor's cabinet for signing": recipient first."""
+    story = _story_with_property()
+    p = story.parties
+    guarantor_first = story.contract(
+        [
+            DocumentSignature(p.guarantor, at(0)),
+            DocumentSignature(p.recipient, at(1)),
+            DocumentSignature(p.ktk_head, at(2)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNING_ORDER,
+        story.lease_application(contract=guarantor_first),
+        p.ktk_officer,
+        p.recipient,
+    )
+    story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_para_18_ktk_signing_at_the_same_time_as_the_guarantor_is_refused() -> None:
+    """Para 18: «… кепілгерлер (бар болса) шартқа қол қойғаннан кейін, шартқа ҚТК ЭЦҚ-мен қол
+    қояды» — "after the recipient and the guarantors have signed, KTK signs": equal times cannot
+    show that KTK signed after (ADR 0007 D5)."""
+    story = _story_with_property()
+    p = story.parties
+    same_time = story.contract(
+        [
+            DocumentSignature(p.recipient, at(0)),
+            DocumentSignature(p.guarantor, at(1)),
+            DocumentSignature(p.ktk_head, at(1)),
+        ]
+    )
+    story.rejected(
+        RejectionReason.DOCUMENT_SIGNING_ORDER,
+        story.lease_application(contract=same_time),
+        p.ktk_officer,
+        p.recipient,
+    )
+
+
+def test_para_17_order_does_not_depend_on_the_order_of_signer_infos() -> None:
+    """Para 17's order is judged from each signer's own signed time, never from the order of the
+    CMS SignerInfos (a SET OF that re-signing tools re-sort): the same signatures added in two
+    orders give the same verdict and the same recorded order (ADR 0007 D5)."""
+    p = Story().parties
+    signatures = [
+        DocumentSignature(p.recipient, at(0)),
+        DocumentSignature(p.guarantor, at(1)),
+        DocumentSignature(p.ktk_head, at(2)),
+    ]
+    recorded = []
+    for ordering in (signatures, list(reversed(signatures))):
+        story = _story_with_property()
+        contract = story.contract(ordering)
+        outcome = story.applied(
+            story.lease_application(contract=contract), p.ktk_officer, p.recipient
+        )
+        assert outcome.application_id is not None
+        application = story.ledger.application(outcome.application_id)
+        assert application is not None
+        document = application.document(DocumentRole.CONTRACT)
+        assert document is not None
+        recorded.append([signer.party for signer in document.signers])
+    assert recorded == [["recipient", "guarantor", "KTK"]] * 2
+
+
 def test_contract_signed_by_a_stranger_is_unexpected_signer() -> None:
     story = _story_with_property()
     p = story.parties
@@ -237,7 +332,7 @@ def test_contract_signed_by_a_stranger_is_unexpected_signer() -> None:
             DocumentSignature(p.recipient, at(0)),
             DocumentSignature(p.guarantor, at(1)),
             DocumentSignature(stranger, at(1.5)),
-            DocumentSignature(p.ktk_officer, at(2)),
+            DocumentSignature(p.ktk_head, at(2)),
         ],
     )
     story.rejected(
@@ -257,20 +352,3 @@ def test_consent_must_be_present_and_signed_by_the_recipient_para_20() -> None:
     by_guarantor = story.lease_application(personal_data_consent=story.consent(p.guarantor))
     story.rejected(RejectionReason.MISSING_CONSENT, by_guarantor, p.ktk_officer, p.recipient)
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
-
-
-def test_payment_with_the_application_is_confirmed_in_its_block_paras_22_38() -> None:
-    story = _story_with_property()
-    p = story.parties
-    unpaid_amount = story.lease_application(payment=payment_document(amount_tiyn=0))
-    story.rejected(RejectionReason.INVALID_PAYMENT, unpaid_amount, p.ktk_officer, p.recipient)
-    bad_payer = story.lease_application(payment=payment_document(payer_iin="1"))
-    story.rejected(RejectionReason.INVALID_IIN, bad_payer, p.ktk_officer, p.recipient)
-    paid = story.lease_application(payment=payment_document())
-    outcome = story.applied(paid, p.ktk_officer, p.recipient)
-    assert outcome.application_id is not None
-    application = story.ledger.application(outcome.application_id)
-    assert application is not None and application.payment is not None
-    assert application.payment.confirmed_height == story.ledger.height
-    # Blocks run on Monday 2026-05-04 (UTC+5): due the next working day.
-    assert application.service_deadline == date(2026, 5, 5)

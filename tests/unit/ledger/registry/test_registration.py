@@ -20,25 +20,33 @@ def _participant(iin: str, role: int) -> pb.VideoconferenceParticipant:
     return pb.VideoconferenceParticipant(iin=iin, role=role)  # type: ignore[arg-type]
 
 
-def test_register_refused_without_payment_para_23a() -> None:
+def test_register_refused_without_the_fee_check_in_the_payment_system_para_23a() -> None:
+    """Para 23(a): «төлемнің бар-жоғын тексеру» — "checking whether the payment was made": the
+    payment document came with the sending; the registrar's FEE_PAID check in the payment system
+    is required as well."""
     story = Story()
     registrar = story.parties.registrar
     story.import_property()
     application_id = story.submit_lease()
+    checks = story.checks(leave_out=[(pb.FEE_PAID, pb.PAYMENT_SYSTEM)])
+    story.applied(story.attestation(application_id, checks=checks), registrar)
+    story.rejected(RejectionReason.CHECK_NOT_PASSED, _register(story, application_id), registrar)
     story.applied(story.attestation(application_id), registrar)
-    story.rejected(RejectionReason.FEE_NOT_PAID, _register(story, application_id), registrar)
-    story.applied(story.payment_confirmation(application_id), story.parties.ktk_officer)
     story.applied(_register(story, application_id), registrar)
 
 
-def test_register_refused_without_attestation_paras_21_23() -> None:
+def test_register_refused_without_videoconference_or_checks_paras_21_23() -> None:
     story = Story()
     registrar = story.parties.registrar
     story.import_property()
     application_id = story.submit_lease()
-    story.applied(story.payment_confirmation(application_id), story.parties.ktk_officer)
     story.rejected(RejectionReason.ATTESTATION_MISSING, _register(story, application_id), registrar)
-    story.applied(story.attestation(application_id), registrar)
+    story.applied(story.videoconference(application_id), registrar)
+    rejection = story.rejected(
+        RejectionReason.ATTESTATION_MISSING, _register(story, application_id), registrar
+    )
+    assert "checks" in rejection.detail
+    story.applied(story.attestation(application_id, with_videoconference=False), registrar)
     story.applied(_register(story, application_id), registrar)
 
 
@@ -85,20 +93,33 @@ def test_register_refused_when_married_spouse_did_not_join_the_videoconference_p
     story.applied(_register(story, application_id), registrar)
 
 
-def test_register_refused_when_the_civil_registry_finds_a_spouse_who_did_not_sign_para_23b() -> (
-    None
-):
+def test_register_refused_when_the_spouse_found_by_the_civil_registry_is_absent_para_23b() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register(married=False)
-    # АХАЖ АЖ says the recipient is married; the application was not signed by the spouse.
-    story.applied(story.attestation(application_id, married=True), registrar)
+    # АХАЖ АЖ says the recipient is married; the spouse did not join the videoconference.
+    ktk = _participant(str(story.parties.ktk_officer.info.iin), pb.KTK_REPRESENTATIVE)
+    without_spouse = [ktk, _participant(RECIPIENT_IIN, pb.RECIPIENT)]
+    attestation = story.attestation(application_id, married=True, participants=without_spouse)
+    story.applied(attestation, registrar)
     story.rejected(RejectionReason.SPOUSE_ABSENT, _register(story, application_id), registrar)
-    story.applied(story.attestation(application_id, married=False), registrar)
+
+
+def test_para_23b_married_recipient_registers_when_the_spouse_took_part() -> None:
+    """Para 23(b): «ерлі-зайыптылардың екеуінің де міндетті қатысуы» — "the mandatory
+    participation of both spouses": participation in the videoconference, not a signature. Found
+    married by АХАЖ АЖ, the application signed by KTK and the recipient only, it registers."""
+    story = Story()
+    registrar = story.parties.registrar
+    application_id = story.lease_ready_to_register(married=False)
+    story.applied(story.attestation(application_id, married=True), registrar)
     story.applied(_register(story, application_id), registrar)
+    application = story.ledger.application(application_id)
+    assert application is not None
+    assert all(SPOUSE_IIN not in link.signer for link in application.signing_certificates)
 
 
-def test_register_refused_when_the_attested_spouse_is_not_the_one_who_signed_para_23b() -> None:
+def test_register_refused_when_the_attested_spouse_is_not_the_declared_one_para_23b() -> None:
     story = Story()
     registrar = story.parties.registrar
     application_id = story.lease_ready_to_register(married=True)
@@ -141,16 +162,19 @@ def test_register_refused_when_a_check_failed_para_23e() -> None:
     story.rejected(RejectionReason.CHECK_NOT_PASSED, _register(story, application_id), registrar)
 
 
-def test_lease_registered_only_on_a_property_held_by_ktk_para_23() -> None:
+def test_lease_registered_only_on_a_property_held_by_ktk_inference_adr_0007() -> None:
+    """Not para 23(d) («мемлекеттік тіркеуді болдырмайтын ауыртпалықтардың болмауы», "no
+    encumbrances precluding registration"), which says nothing of the holder: an inference."""
     elsewhere = Story()
     registrar = elsewhere.parties.registrar
     elsewhere.import_property(holder_bin=OTHER_BIN)
     application_id = elsewhere.submit_lease()
-    elsewhere.applied(elsewhere.payment_confirmation(application_id), registrar)
     elsewhere.applied(elsewhere.attestation(application_id), registrar)
-    elsewhere.rejected(
+    refused = elsewhere.rejected(
         RejectionReason.PROPERTY_NOT_HELD_BY_KTK, _register(elsewhere, application_id), registrar
     )
+    assert refused.detail.endswith("inference (ADR 0007 D11)")
+    assert "para" not in refused.reason.explanation
     held_by_ktk = Story()
     lease_id = held_by_ktk.lease_ready_to_register()
     held_by_ktk.applied(_register(held_by_ktk, lease_id), registrar)
@@ -161,7 +185,6 @@ def test_second_lease_on_a_leased_property_is_precluding_encumbrance_para_23d() 
     registrar = story.parties.registrar
     first = story.lease_ready_to_register()
     second = story.submit_lease()
-    story.applied(story.payment_confirmation(second), registrar)
     story.applied(story.attestation(second), registrar)
     story.applied(_register(story, first), registrar)
     story.rejected(RejectionReason.PRECLUDING_ENCUMBRANCE, _register(story, second), registrar)
@@ -172,7 +195,6 @@ def test_second_lease_registers_when_the_first_was_refused_para_23d() -> None:
     registrar = story.parties.registrar
     first = story.lease_ready_to_register()
     second = story.submit_lease()
-    story.applied(story.payment_confirmation(second), registrar)
     story.applied(story.attestation(second), registrar)
     story.applied(story.decision(first, pb.REFUSE, article=31, reason="r"), registrar)
     story.applied(_register(story, second), registrar)

@@ -1,8 +1,11 @@
 """The whole lease-to-own story through BlockExecutor, with real certificates and real CMS:
-import -> lease application -> attestation -> suspend (Art. 27) -> resume -> register ->
-termination + ownership -> register; and a refused application (Algorithm paras 19-37)."""
+import -> lease application formed -> videoconference -> sent with the payment -> checks ->
+suspend (Art. 27) -> resume -> register -> termination + ownership -> register; and a refused
+application (Algorithm paras 19-37)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from tirkeu_pb import transaction_pb2 as pb
 
@@ -16,7 +19,7 @@ from ledger.state.records import (
     SheetEntryKind,
 )
 from tests.pki_fixtures import KTK_BIN, RECIPIENT_IIN, REGISTRAR_IIN
-from tests.registry_fixtures import FIRST_CREDIT_BUREAU_BIN
+from tests.registry_fixtures import FIRST_CREDIT_BUREAU_BIN, payment_document
 from tests.unit.ledger.registry.story import CADASTRAL_NUMBER, Story
 
 
@@ -24,9 +27,12 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
     story = Story()
     p = story.parties
     story.import_property()
-    lease_id = story.submit_lease()
-    story.applied(story.payment_confirmation(lease_id), p.ktk_officer)
-    story.applied(story.attestation(lease_id), p.registrar)
+    # In the text's order: formed (paras 19-20), videoconference (21), paid and sent (22),
+    # checked on arrival (23-24).
+    lease_id = story.form_lease()
+    story.applied(story.videoconference(lease_id), p.registrar)
+    story.send(lease_id)
+    story.applied(story.attestation(lease_id, with_videoconference=False), p.registrar)
     suspend = story.decision(lease_id, pb.SUSPEND, article=27, reason="documents to be clarified")
     story.applied(suspend, p.registrar)
     story.applied(story.decision(lease_id, pb.RESUME), p.registrar)
@@ -73,7 +79,7 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
         for n in story.ledger.notifications
     ]
     assert notified == [
-        # Para 28: the recipient's egov cabinet and the platform; none for the resumption.
+        # Para 28: the recipient's cabinets on egov.kz and on the platform; none for the resumption.
         (
             lease_id,
             NotificationEvent.SUSPENDED,
@@ -84,8 +90,8 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
         (
             lease_id,
             NotificationEvent.SUSPENDED,
-            NotificationChannel.PLATFORM,
-            KTK_BIN,
+            NotificationChannel.PLATFORM_CABINET,
+            RECIPIENT_IIN,
             "Algorithm para 28",
         ),
         (
@@ -98,8 +104,8 @@ def test_lease_to_own_story_ends_with_the_former_lessee_as_owner_paras_19_to_37(
         (
             lease_id,
             NotificationEvent.REGISTERED,
-            NotificationChannel.PLATFORM,
-            KTK_BIN,
+            NotificationChannel.PLATFORM_CABINET,
+            RECIPIENT_IIN,
             "Algorithm para 28",
         ),
         # Para 37: First Credit Bureau and the egov cabinet.
@@ -135,3 +141,56 @@ def test_refused_application_leaves_the_property_unencumbered_para_27() -> None:
         (NotificationEvent.REFUSED, "grounds of Art. 31"),
         (NotificationEvent.REFUSED, "grounds of Art. 31"),
     ]
+
+
+def test_para_21_videoconference_before_payment_and_sending_is_accepted() -> None:
+    """Paras 21-22: the videoconference «белгіленген уақытта» ("at the appointed time") verifies
+    «қойылған қолдарының растығын» ("the signatures placed"); then «ақы төлеуді жүргізгеннен
+    кейін … жолдауды жүзеге асырады» ("after making the payment … carries out the sending").
+    Formed, videoconference, paid, sent, checked, registered — in that order of blocks."""
+    story = Story()
+    p = story.parties
+    story.import_property()
+    lease_id = story.form_lease()
+    formed = story.ledger.height
+    story.applied(story.videoconference(lease_id), p.registrar)
+    held = story.ledger.height
+    paid_at = story.now() + timedelta(seconds=30)  # after the videoconference's block
+    story.send(lease_id, payment_document(paid_at=paid_at))
+    sent = story.ledger.height
+    story.applied(story.attestation(lease_id, with_videoconference=False), p.registrar)
+    story.applied(story.decision(lease_id, pb.REGISTER), p.registrar)
+    lease = story.ledger.application(lease_id)
+    assert lease is not None and lease.status is ApplicationStatus.REGISTERED
+    assert lease.videoconference is not None and lease.payment is not None
+    assert (formed, lease.videoconference.height, lease.submitted_height) == (formed, held, sent)
+    assert formed < held < sent
+    assert lease.payment.paid_at == paid_at
+
+
+def test_para_30_pair_videoconference_before_the_applications_are_signed_is_accepted() -> None:
+    """Paras 30-31: «Мәмілеге қатысушылар … бейнеконференцбайланысқа қосылады» ("the
+    participants join the videoconference"), then the applications «… қол қоюмен расталады»
+    ("are confirmed by signing"): the pair's videoconference is recorded while it is FORMED."""
+    story = Story()
+    p = story.parties
+    lease_id = story.registered_lease()
+    pair_id = story.form_termination(lease_id)
+    story.applied(story.videoconference(pair_id), p.registrar)
+    story.send(pair_id, payment_document(reference="KZ-PAY-2"))
+    story.applied(story.attestation(pair_id, with_videoconference=False), p.registrar)
+    story.applied(story.decision(pair_id, pb.REGISTER), p.registrar)
+    pair = story.ledger.application(pair_id)
+    assert pair is not None and pair.status is ApplicationStatus.REGISTERED
+    assert pair.videoconference is not None and pair.submitted_height is not None
+    assert pair.videoconference.height < pair.submitted_height
+
+
+def test_videoconference_after_sending_is_accepted_inference_adr_0007() -> None:
+    """ADR 0007 D2: the videoconference may also be held after the sending, with the checks."""
+    story = Story()
+    p = story.parties
+    story.import_property()
+    lease_id = story.submit_lease()
+    story.applied(story.attestation(lease_id), p.registrar)
+    story.applied(story.decision(lease_id, pb.REGISTER), p.registrar)

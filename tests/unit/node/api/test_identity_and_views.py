@@ -57,11 +57,14 @@ def _application(**changes: object) -> Application:
         guarantors=(PartyIdentifier(IdentifierKind.IIN, GUARANTOR_IIN),),
         ktk_bin=KTK_BIN,
         submitted_by_iin=KTK_OFFICER_IIN,
+        formed_height=1,
+        formed_at=datetime(2026, 5, 1, tzinfo=UTC),
         submitted_height=1,
         submitted_at=NOW,
         documents=(),
         payment=None,
         service_deadline=date(2026, 6, 2),
+        videoconference=None,
         attestation=None,
         decisions=(),
         lease_application_id=None,
@@ -95,17 +98,30 @@ def test_registrars_and_auditors_read_everything(in_process: InProcessNode) -> N
         assert caller.may_read_application(_application(ktk_bin=OTHER_KTK_LIKE_BIN))
 
 
-def test_ktk_reads_its_applications_every_property_and_platform_notifications(
-    in_process: InProcessNode,
-) -> None:
+def test_ktk_reads_its_applications_and_every_property(in_process: InProcessNode) -> None:
     ktk = identify_caller([in_process.parties.ktk_officer.pem], in_process.store.state, NOW)
     assert ktk.may_read_application(_application())
     assert not ktk.may_read_application(_application(ktk_bin=OTHER_KTK_LIKE_BIN))
     assert ktk.may_read_any_property() and not ktk.may_read_blocks()
-    assert ktk.may_read_notification(_notification(NotificationChannel.PLATFORM, KTK_BIN))
-    assert not ktk.may_read_notification(
-        _notification(NotificationChannel.EGOV_CABINET, RECIPIENT_IIN)
-    )
+
+
+def test_para_28_ktk_does_not_read_the_recipients_platform_cabinet(
+    in_process: InProcessNode,
+) -> None:
+    """Para 28: «көрсетілетін қызметті алушының … платформадағы жеке кабинетіне» — "to the
+    recipient's personal cabinet … on the platform": the recipient's, not KTK's."""
+    ktk = identify_caller([in_process.parties.ktk_officer.pem], in_process.store.state, NOW)
+    for channel in (NotificationChannel.PLATFORM_CABINET, NotificationChannel.EGOV_CABINET):
+        assert not ktk.may_read_notification(_notification(channel, RECIPIENT_IIN))
+
+
+def test_para_28_recipient_reads_both_cabinets(in_process: InProcessNode) -> None:
+    """Para 28: «веб-порталындағы және платформадағы жеке кабинетіне» — "to the personal cabinet
+    on the web portal and on the platform": the recipient reads both."""
+    person = in_process.parties.authority.issue_individual("Recipient", RECIPIENT_IIN)
+    recipient = identify_caller([person.pem], in_process.store.state, NOW)
+    for channel in (NotificationChannel.EGOV_CABINET, NotificationChannel.PLATFORM_CABINET):
+        assert recipient.may_read_notification(_notification(channel, RECIPIENT_IIN))
 
 
 @pytest.mark.parametrize("iin", [RECIPIENT_IIN, SPOUSE_IIN, GUARANTOR_IIN])
@@ -116,8 +132,10 @@ def test_parties_read_their_own_application_and_cabinet(
     caller = identify_caller([person.pem], in_process.store.state, NOW)
     assert caller.may_read_application(_application())
     assert not caller.may_read_any_property() and not caller.may_read_blocks()
-    assert caller.may_read_notification(_notification(NotificationChannel.EGOV_CABINET, iin))
-    assert not caller.may_read_notification(_notification(NotificationChannel.PLATFORM, KTK_BIN))
+    for channel in (NotificationChannel.EGOV_CABINET, NotificationChannel.PLATFORM_CABINET):
+        assert caller.may_read_notification(_notification(channel, iin))
+        readable = caller.may_read_notification(_notification(channel, RECIPIENT_IIN))
+        assert readable is (iin == RECIPIENT_IIN)
 
 
 def test_an_outsider_reads_no_one_elses_application(in_process: InProcessNode) -> None:
@@ -137,7 +155,9 @@ def test_first_credit_bureau_reads_only_its_notifications(in_process: InProcessN
     assert bureau.may_read_notification(
         _notification(NotificationChannel.FIRST_CREDIT_BUREAU, FIRST_CREDIT_BUREAU_BIN)
     )
-    assert not bureau.may_read_notification(_notification(NotificationChannel.PLATFORM, KTK_BIN))
+    assert not bureau.may_read_notification(
+        _notification(NotificationChannel.PLATFORM_CABINET, RECIPIENT_IIN)
+    )
     assert not bureau.may_read_application(_application())
     assert not bureau.may_list_applications()
 
@@ -163,12 +183,20 @@ def test_missing_foreign_or_revoked_certificates_are_unauthenticated(
         identify_caller([person.pem], in_process.store.state, NOW)
 
 
-def test_overdue_after_the_para_38_deadline_day_while_undecided() -> None:
+def test_overdue_after_the_para_38_deadline_day_while_submitted() -> None:
     application = _application()  # deadline 2026-06-02
     assert not is_overdue(application, date(2026, 6, 2))
     assert is_overdue(application, date(2026, 6, 3))
     assert not is_overdue(_application(status=ApplicationStatus.REGISTERED), date(2026, 6, 3))
-    assert is_overdue(_application(status=ApplicationStatus.SUSPENDED), date(2026, 6, 3))
     assert not is_overdue(_application(service_deadline=None), date(2030, 1, 1))
     view = application_view(application, date(2026, 6, 3))
     assert (view.overdue, view.service_deadline, view.status) == (True, "2026-06-02", "SUBMITTED")
+
+
+def test_para_38_suspended_application_is_not_overdue_inference_adr_0007() -> None:
+    """Para 38: «… бір жұмыс күнінен кешіктірмей жүргізіледі» — "is provided no later than one
+    working day …": the text is silent on suspension (Art. 27 of the Law); ADR 0007 D9: a
+    suspended service is paused, not late."""
+    suspended = _application(status=ApplicationStatus.SUSPENDED)  # deadline 2026-06-02
+    assert not is_overdue(suspended, date(2026, 6, 3))
+    assert not application_view(suspended, date(2026, 6, 3)).overdue

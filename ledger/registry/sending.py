@@ -1,0 +1,134 @@
+"""Sending a formed application to ЖМБМК АЖ, with the fee's payment document (Algorithm paras 22,
+31) — the moment para 38's deadline starts.
+
+Para 22: «Көрсетілетін қызметті алушы … ақы төлеуді жүргізгеннен кейін, … ақы төлеу туралы
+құжаттың электрондық көшірмесін қоса бере отырып, … электрондық өтінішті ЖМБМК АЖ-на жолдауды
+жүзеге асырады» ("the recipient, after making the payment, attaching the e-copy of the payment
+document, carries out the sending of the e-application"), «көрсетілетін қызметті алушының және
+ҚТК уәкілетті тұлғасының ЭЦҚ куәландыру жолымен растай отырып» ("confirming it by the EDS of the
+recipient and of KTK's authorised person"). Para 31 (the pair): the payment document attached,
+the termination application signed by KTK and the ownership application by the recipient.
+
+So: the application is FORMED; the envelope carries exactly a KTK authorised person and the
+recipient; the payment document is required (nobody confirms a payment later); for the lease it
+was paid by the recipient (para 31 names no payer: anyone, ADR 0007 D4); it was paid no later
+than this block. The block's local day is the day "the payment confirmation is received in
+ЖМБМК АЖ", and the service is due by the end of the first working day after it (para 38).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tirkeu_pb import transaction_pb2
+
+from ledger.calendar import service_deadline
+from ledger.registry.common import (
+    SHA256_SIZE,
+    RuleInput,
+    RuleOutcome,
+    require_application,
+    require_iin,
+    require_pilot_in_force,
+)
+from ledger.registry.parties import representative_of, require_application_signers
+from ledger.registry.signing_certificates import distinct_links, envelope_links
+from ledger.rejections import RejectionReason
+from ledger.state.access import StateOverlay, write_application
+from ledger.state.records import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    PaymentRecord,
+    from_unix_ms,
+    unix_ms,
+)
+from ledger.transactions.envelope import reject
+
+# Later times cannot be shown as dates (datetime's years end at 9999); 0 is "not given".
+MAX_UNIX_MS = 253_402_300_799_999
+
+
+def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
+    require_pilot_in_force(rule_input)
+    transaction = rule_input.transaction
+    action = transaction.body.application_sending
+    application = require_application(state, action.application_id)
+    if application.status is not ApplicationStatus.FORMED:
+        raise reject(
+            RejectionReason.INVALID_STATUS_TRANSITION,
+            f"application {application.application_id} is {application.status.name}; only a "
+            "FORMED application is sent (paras 22, 31)",
+        )
+    require_application_signers(
+        transaction,
+        application.recipient_iin,
+        application.spouse_iin,
+        application.representations,
+    )
+    if not action.HasField("payment"):
+        raise reject(
+            RejectionReason.PAYMENT_REQUIRED_BEFORE_SENDING,
+            "the sending carries no payment document (para 22 «ақы төлеуді жүргізгеннен кейін», "
+            "after making the payment; para 31)",
+        )
+    payment = paid_fee(action.payment, application, rule_input)
+    block = rule_input.block
+    signing_certificates = distinct_links(
+        application.signing_certificates,
+        envelope_links(transaction.signers, rule_input.trust, block.time),
+    )
+    sent = replace(
+        application,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_height=block.height,
+        submitted_at=block.time,
+        payment=payment,
+        service_deadline=service_deadline(block.calendar, block.time),
+        signing_certificates=signing_certificates,
+    )
+    write_application(state, sent)
+    return RuleOutcome(application_id=application.application_id)
+
+
+def paid_fee(
+    payment: transaction_pb2.PaymentDocument, application: Application, rule_input: RuleInput
+) -> PaymentRecord:
+    """The payment document, complete, paid by whom the text names and before the sending."""
+    if len(payment.sha256) != SHA256_SIZE:
+        raise reject(RejectionReason.INVALID_PAYMENT, "payment.sha256 must be 32 bytes")
+    if payment.amount_tiyn <= 0:
+        raise reject(RejectionReason.INVALID_PAYMENT, "payment.amount_tiyn must be positive")
+    if not payment.payment_reference.strip():
+        raise reject(RejectionReason.INVALID_PAYMENT, "payment.payment_reference is empty")
+    payer_iin = require_iin(payment.payer_iin, "payment.payer_iin")
+    payers = (
+        application.recipient_iin,
+        representative_of(application.representations, application.recipient_iin),
+    )
+    if application.kind is ApplicationKind.LEASE_REGISTRATION and payer_iin not in payers:
+        raise reject(
+            RejectionReason.PAYER_NOT_RECIPIENT,
+            f"the fee was paid by IIN {payer_iin}, not by the recipient "
+            f"{application.recipient_iin} (para 22 «Көрсетілетін қызметті алушы … ақы төлеуді "
+            "жүргізгеннен кейін»)",
+        )
+    block = rule_input.block
+    if not 0 < payment.paid_at_unix_ms <= MAX_UNIX_MS:
+        raise reject(RejectionReason.INVALID_PAYMENT, "payment.paid_at_unix_ms is not given")
+    if payment.paid_at_unix_ms > unix_ms(block.time):
+        raise reject(
+            RejectionReason.PAYMENT_AFTER_SENDING,
+            f"paid at {from_unix_ms(payment.paid_at_unix_ms).isoformat()}, after the sending's "
+            f"block at {block.time.isoformat()} (para 22: sent after paying)",
+        )
+    return PaymentRecord(
+        sha256=payment.sha256,
+        amount_tiyn=payment.amount_tiyn,
+        payment_reference=payment.payment_reference,
+        payer_iin=payer_iin,
+        confirmed_height=block.height,
+        confirmed_on=block.calendar.local_date(block.time),
+        transaction_id=rule_input.transaction.transaction_id,
+        paid_at=from_unix_ms(payment.paid_at_unix_ms),
+    )
