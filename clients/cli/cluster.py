@@ -35,8 +35,6 @@ from clients.cluster.layout import (
     DEFAULT_BATCH_DELAY_MS,
     DEFAULT_CHAIN_ID,
     RETIRED,
-    ClusterError,
-    Participants,
     init_cluster,
     load_cluster,
     require_supported_topology,
@@ -51,6 +49,7 @@ from clients.cluster.membership import (
     upgrade_rules,
 )
 from clients.cluster.observers import add_observer
+from clients.cluster.participants import ClusterError, Participants
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     kill_node,

@@ -34,14 +34,13 @@ from clients.cluster.layout import (
     NODE_CERTIFICATE_DAYS,
     RETIRED,
     Cluster,
-    ClusterError,
     ClusterNode,
-    InvalidClusterRequest,
     free_port,
     node_config,
     peers_section,
     save_cluster,
 )
+from clients.cluster.participants import ClusterError, InvalidClusterRequest
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     connection,

@@ -23,15 +23,14 @@ from clients.cluster.layout import (
     LOOPBACK,
     NODE_CERTIFICATE_DAYS,
     Cluster,
-    ClusterError,
     ClusterNode,
-    InvalidClusterRequest,
     free_port,
     node_config,
     peers_section,
     save_cluster,
 )
 from clients.cluster.membership import wait_for_height
+from clients.cluster.participants import ClusterError, InvalidClusterRequest
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     node_executable,
@@ -87,7 +86,10 @@ def add_observer(
     _write_observer_identity(cluster, node)
     text = node_config(node, cluster.batch_delay_ms) + peers_section(validators)
     write_new_file(node.config, text.encode(), 0o644)
-    snapshot_height = _restore_from(running[-1], node) if from_snapshot else None
+    # The snapshot comes from the most advanced running validator, so that it holds everything
+    # the cluster has told a client is committed (a lagging one would give an older state).
+    source = max(running, key=lambda n: node_status(n).height or 0)
+    snapshot_height = _restore_from(source, node) if from_snapshot else None
     updated = Cluster(
         cluster.directory,
         cluster.chain_id,

@@ -26,7 +26,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient, open_channel
-from clients.cluster.layout import RETIRED, Cluster, ClusterError, ClusterNode
+from clients.cluster.layout import RETIRED, Cluster, ClusterNode
+from clients.cluster.participants import ClusterError
 
 DEFAULT_START_DEADLINE_SECONDS = 60.0
 DEFAULT_STOP_GRACE_SECONDS = 15.0

@@ -28,6 +28,7 @@ from consensus.types import Height, Round, ValidatorId, Vote, VoteType
 from node.chain.signed_messages import sign_vote
 from tests.pki_fixtures import (
     KTK_BIN,
+    KTK_HEAD_IIN,
     OTHER_BIN,
     REGISTRAR_IIN,
     STATE_CORPORATION_BIN,
@@ -187,6 +188,7 @@ def test_the_set_changes_under_load_and_the_chain_outlives_its_genesis_quorum(
         "tirkeu-cluster", "init", str(directory), "--validators", "4", "--observer",
         "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
         "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+        "--ktk-head-iin", KTK_HEAD_IIN,
     )  # fmt: skip
     registrar = tmp_path / "registrar"
     _ok(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clients.cluster.layout import Participants, init_cluster
+from clients.cluster.layout import init_cluster
+from clients.cluster.participants import Participants
 from clients.cluster.processes import peer_view, start_cluster, stop_cluster
 from tests.pki_fixtures import (
     KTK_BIN,

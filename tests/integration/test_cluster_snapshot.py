@@ -26,6 +26,7 @@ from ledger.extract.extract import extract_document, extract_from_message, verif
 from ledger.state.access import property_key
 from tests.pki_fixtures import (
     KTK_BIN,
+    KTK_HEAD_IIN,
     OTHER_BIN,
     REGISTRAR_IIN,
     STATE_CORPORATION_BIN,
@@ -78,6 +79,7 @@ def test_an_observer_joins_from_a_snapshot_and_a_tampered_one_is_refused(tmp_pat
         "tirkeu-cluster", "init", str(directory), "--validators", "4",
         "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
         "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+        "--ktk-head-iin", KTK_HEAD_IIN,
     )  # fmt: skip
     registrar = tmp_path / "registrar"
     _ok(

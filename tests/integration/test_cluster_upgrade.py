@@ -22,6 +22,7 @@ from ledger.chain.store import Store
 from node.chain.commit import MAX_RULES_VERSION_VARIABLE
 from tests.pki_fixtures import (
     KTK_BIN,
+    KTK_HEAD_IIN,
     OTHER_BIN,
     REGISTRAR_IIN,
     STATE_CORPORATION_BIN,
@@ -86,6 +87,7 @@ def test_a_node_without_the_new_rules_stops_at_their_height_and_the_chain_goes_o
         "tirkeu-cluster", "init", str(directory), "--validators", "4",
         "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
         "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+        "--ktk-head-iin", KTK_HEAD_IIN,
     )  # fmt: skip
     registrar = tmp_path / "registrar"
     _ok(

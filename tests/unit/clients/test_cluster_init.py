@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from clients.cli.cluster import main
-from clients.cluster.layout import InvalidClusterRequest, Participants, init_cluster, load_cluster
+from clients.cluster.layout import init_cluster, load_cluster
+from clients.cluster.participants import InvalidClusterRequest, Participants
 from clients.pki.directory import open_ca_directory
 from ledger.chain.genesis import Genesis, load_genesis
 from ledger.identity.certificates import CertificateKind, load_certificate

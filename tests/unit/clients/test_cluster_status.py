@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import start_http_server
 
-from clients.cluster.layout import Participants, init_cluster, load_cluster
+from clients.cluster.layout import init_cluster, load_cluster
+from clients.cluster.participants import Participants
 from clients.cluster.processes import NodeStatus, PeerView, peer_view
 from node.operations.config import load_config
 from node.operations.metrics import NodeMetrics
