@@ -110,14 +110,22 @@ class RejectionReason(enum.Enum):
     CRL_INVALID = "the revocation list is malformed or not signed by a trusted CA"
     CRL_NOT_NEWER = "the revocation list is not newer than the one in state"
     # Validator-set changes (issue 12, docs/adr/0011-validator-set-changes.md).
-    VALIDATOR_CHANGE_INVALID = "the validator-set change is malformed or impossible on this set"
-    VALIDATOR_CHANGE_PENDING = "a previous validator-set change has not taken effect yet"
-    VALIDATOR_CHANGE_STALE = "the change's sequence number is not the next one"
-    VALIDATOR_APPROVAL_INVALID = "an approval is not a good signature of a validator in force"
-    VALIDATOR_APPROVAL_NO_QUORUM = "the approvers hold no more than 2/3 of the power in force"
+    VALIDATOR_CHANGE_INVALID = (
+        "the validator-set change is malformed or impossible on this set (ADR 0011)"
+    )
+    VALIDATOR_CHANGE_PENDING = "a previous validator-set change has not taken effect yet (ADR 0011)"
+    VALIDATOR_CHANGE_STALE = "the change's sequence number is not the next one (ADR 0011)"
+    VALIDATOR_APPROVAL_INVALID = (
+        "an approval is not a good signature of a validator in force (ADR 0011)"
+    )
+    VALIDATOR_APPROVAL_NO_QUORUM = (
+        "the approvers hold no more than 2/3 of the power in force (ADR 0011)"
+    )
     # Rules upgrades (ADR 0012).
-    RULES_UPGRADE_INVALID = "the rules upgrade is malformed, not ahead, or names no authority"
-    RULES_UPGRADE_STALE = "the upgrade's sequence number is not the next one"
+    RULES_UPGRADE_INVALID = (
+        "the rules upgrade is malformed, not ahead, or names no authority (ADR 0012)"
+    )
+    RULES_UPGRADE_STALE = "the upgrade's sequence number is not the next one (ADR 0012)"
 
     @property
     def explanation(self) -> str:
