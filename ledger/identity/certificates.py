@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import enum
 import functools
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ledger.hashing import sha256_hex
+from ledger.identity.algorithms import PublicKey, UnsupportedKey, load_public_key
 from ledger.identity.identifiers import Bin, Iin, parse_bin, parse_iin
 
 __all__ = [
@@ -44,6 +46,9 @@ _ATTRIBUTE_NAMES = {NameOID.SERIAL_NUMBER: "serialNumber"}  # RFC 4514 has no sh
 # parsing one costs more than verifying its signature. Both caches hold pure functions of the
 # bytes they are keyed by, so they change no result, and nothing that failed is kept.
 CERTIFICATE_CACHE_SIZE = 4096
+# The NCA's own CA names are longer than X.520's 64-character bound on CN (the GOST 2022 root's is
+# 66): cryptography warns on every read, and the name is the NCA's, so the warning says nothing.
+warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
 
 
 class CertificateKind(enum.Enum):
@@ -79,9 +84,17 @@ class CertificateInfo:
     extended_key_usages: frozenset[str]  # dotted OIDs
     subject: str  # RFC 4514
     issuer: str  # RFC 4514
+    key: PublicKey  # any type, GOST included (ledger/identity/algorithms.py)
+    signature_algorithm: str  # dotted OID of the issuer's signature on this certificate
+    policies: frozenset[str]  # certificatePolicies, dotted OIDs (the NCA's profile: nca.py)
 
     def public_key(self) -> CertificatePublicKeyTypes:
-        return self.certificate.public_key()
+        """The key as a `cryptography` object: ECDSA and RSA only. GOST keys raise
+        UnsupportedKey; code that checks signatures uses `key` (ledger/identity/signatures.py)."""
+        native = self.key.cryptography_key
+        if native is None:
+            raise UnsupportedKey(f"{self.key.algorithm.value} keys have no cryptography object")
+        return native
 
 
 def load_certificate(data: bytes) -> CertificateInfo:
@@ -130,9 +143,11 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
     if certificate.serial_number <= 0:
         raise MalformedCertificate("the serial number is not positive (RFC 5280 §4.1.2.2)")
     try:
-        certificate.public_key()
-    except (UnsupportedAlgorithm, ValueError) as error:
-        # E.g. GOST 34.10, which the national CA issues: an extension point, not implemented.
+        # `cryptography` reads no GOST key, so the key is read from the DER (algorithms.py).
+        der = certificate.public_bytes(Encoding.DER)
+        tbs = asn1_x509.Certificate.load(der)["tbs_certificate"]
+        key = load_public_key(bytes(tbs["subject_public_key_info"].dump()))
+    except (UnsupportedKey, ValueError, TypeError, KeyError) as error:
         raise MalformedCertificate(f"unsupported public key: {error}") from None
     try:
         extensions = _Extensions.read(certificate)
@@ -151,7 +166,6 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
         raise MalformedCertificate("the subject has no common name")
     iin = None if iin_text is None else parse_iin(iin_text)  # InvalidIdentifier propagates
     bin_ = None if bin_text is None else parse_bin(bin_text)
-    der = certificate.public_bytes(Encoding.DER)
     return CertificateInfo(
         certificate=certificate,
         der=der,
@@ -173,6 +187,9 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
         extended_key_usages=extensions.extended_key_usages,
         subject=subject,
         issuer=issuer,
+        key=key,
+        signature_algorithm=certificate.signature_algorithm_oid.dotted_string,
+        policies=extensions.policies,
     )
 
 
@@ -237,6 +254,7 @@ class _Extensions:
     extended_key_usages: frozenset[str]
     authority_key_id: bytes | None
     subject_key_id: bytes | None
+    policies: frozenset[str]
 
     @classmethod
     def read(cls, certificate: x509.Certificate) -> _Extensions:
@@ -246,6 +264,7 @@ class _Extensions:
         extended = _extension_value(extensions, x509.ExtendedKeyUsage)
         authority = _extension_value(extensions, x509.AuthorityKeyIdentifier)
         subject = _extension_value(extensions, x509.SubjectKeyIdentifier)
+        policies = _extension_value(extensions, x509.CertificatePolicies)
         return cls(
             is_ca=basic is not None and basic.ca,
             path_length=None if basic is None else basic.path_length,
@@ -255,6 +274,9 @@ class _Extensions:
             ),
             authority_key_id=None if authority is None else authority.key_identifier,
             subject_key_id=None if subject is None else subject.digest,
+            policies=frozenset(
+                () if policies is None else (p.policy_identifier.dotted_string for p in policies)
+            ),
         )
 
 
