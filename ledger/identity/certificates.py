@@ -39,7 +39,12 @@ __all__ = [
 
 IIN_PREFIX = "IIN"
 BIN_PREFIX = "BIN"
-_ATTRIBUTE_NAMES = {NameOID.SERIAL_NUMBER: "serialNumber"}  # RFC 4514 has no short name for it
+# RFC 4514 has no short names for these; the NCA's profile uses all three (ledger/identity/nca.py).
+_ATTRIBUTE_NAMES = {
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.SURNAME: "SURNAME",
+    NameOID.GIVEN_NAME: "GIVENNAME",
+}
 # Parsed certificates kept in memory (the verified chain structures: ledger/identity/chains.py).
 # The same few hundred
 # certificates (registrars, KTK staff, recipients, the CAs) sign transaction after transaction;

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from asn1crypto import core as asn1_core
 from asn1crypto import pem as asn1_pem
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
@@ -144,14 +145,12 @@ def private_key_pem(key: SigningKey) -> bytes:
 
 def load_signing_key(pem: bytes) -> SigningKey:
     """A PKCS#8 (or traditional) PEM private key of a supported type; UnsupportedKey else."""
+    gost_key = _load_gost_key(pem)
+    if gost_key is not None:
+        return gost_key
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError) as cryptography_error:
-        gost_key = _load_gost_key(pem)
-        if gost_key is None:
-            raise UnsupportedKey(f"not a private key Tirkeu reads: {cryptography_error}") from None
-        return gost_key
-    except Exception as error:  # UnsupportedAlgorithm and friends
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         raise UnsupportedKey(f"not a private key Tirkeu reads: {error}") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise UnsupportedKey(f"a {type(key).__name__} cannot sign for Tirkeu")

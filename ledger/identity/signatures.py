@@ -37,7 +37,7 @@ def verify_ecdsa_p256_signature(
     return verify_certificate_signature(certificate, signature_der, data)
 
 
-def sign_ecdsa_p256(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
+def sign_ecdsa_p256(private_key: SigningKey, data: bytes) -> bytes:
     """A DER ECDSA-Sig-Value over SHA-256(`data`). Raises ValueError for a non-P-256 key."""
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
         private_key.curve, ec.SECP256R1
