@@ -18,10 +18,9 @@ from typing import NoReturn
 
 import click
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from cryptography.x509.oid import NameOID
 
+from clients.cli.ezsigner_certificate import certificate as certificate_command
 from ledger.documents.cms import (
     CmsSigningRejected,
     CmsVerification,
@@ -35,8 +34,10 @@ from ledger.documents.cms import (
     trust_with_embedded_authorities,
     verify_cms,
 )
+from ledger.identity.algorithms import SHA256, STREEBOG_256, STREEBOG_512, UnsupportedKey
 from ledger.identity.certificates import MalformedCertificate, load_certificates_pem
 from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
+from ledger.identity.private_keys import SigningKey, load_signing_key
 from ledger.identity.revocation import (
     CertificateRejected,
     MalformedRevocationList,
@@ -75,13 +76,32 @@ def cli() -> None:
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
+cli.add_command(certificate_command)
+_DIGESTS = {"sha256": SHA256, "streebog256": STREEBOG_256, "streebog512": STREEBOG_512}
+
+
 @cli.command()
-@click.option("--key", "key_path", type=_FILE, required=True, help="Signer's P-256 key (PEM).")
+@click.option(
+    "--key",
+    "key_path",
+    type=_FILE,
+    required=True,
+    help="Signer's key (PEM): ECDSA P-256, RSA or GOST 34.10-2015.",
+)
 @click.option("--cert", "cert_path", type=_FILE, required=True, help="Signer's certificate.")
 @click.option("--chain", "chain_path", type=_FILE, help="Intermediate CA certificates (PEM).")
 @click.option("--attached", is_flag=True, help="Embed the document in the signature.")
 @click.option("--add-to", "existing_path", type=_FILE, help="Add a signer to this CMS file.")
 @click.option("-o", "--output", "output_path", type=_FILE, required=True, help="CMS to write.")
+@click.option(
+    "--digest",
+    "digest_name",
+    type=click.Choice(sorted(_DIGESTS)),
+    default="sha256",
+    show_default=True,
+    help="The document's digest: sha256 (what the ledger checks) or, for a GOST key, its "
+    "Streebog (as NCALayer signs).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.argument("document_path", metavar="DOCUMENT", type=_FILE)
 def sign(
@@ -92,6 +112,7 @@ def sign(
     attached: bool,
     existing_path: Path | None,
     output_path: Path,
+    digest_name: str,
     as_json: bool,
     document_path: Path,
 ) -> None:
@@ -110,14 +131,15 @@ def sign(
     try:
         if existing_path is None:
             signed = sign_cms(
-                content, private_key, certificate, chain,
-                attached=attached, signing_time=signing_time,
+                content, private_key, certificate, chain, attached=attached,
+                signing_time=signing_time, digest_algorithm=_DIGESTS[digest_name],
             )  # fmt: skip
         else:
             existing = _read(existing_path, "existing signature")
             signed = add_signer(
-                existing, content, private_key, certificate, chain, signing_time=signing_time
-            )
+                existing, content, private_key, certificate, chain,
+                signing_time=signing_time, digest_algorithm=_DIGESTS[digest_name],
+            )  # fmt: skip
     except (CmsSigningRejected, MalformedCms) as error:
         _fail(f"cannot sign: {error}")
     _write_replacing(output_path, signed)
@@ -153,14 +175,11 @@ def _common_name(certificate: x509.Certificate) -> str:
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
-def _load_private_key(data: bytes) -> ec.EllipticCurvePrivateKey:
+def _load_private_key(data: bytes) -> SigningKey:
     try:
-        key = load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as error:
-        _fail(f"not an unencrypted PEM private key: {error}")
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        _fail("the private key is not an ECDSA key")
-    return key
+        return load_signing_key(data)
+    except UnsupportedKey as error:
+        _fail(f"not an unencrypted PEM private key of a supported type: {error}")
 
 
 def _load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
@@ -229,6 +248,7 @@ def verify(
         content=content,
         content_sha256=content_sha256,
         revocation_check_time=check_time,
+        lenient_identifiers=True,  # a bad check digit warns; the signature verdict stands
     )
     missing = missing_signers(verification, iins=iins, bins=bins)
     if as_json:
@@ -311,8 +331,11 @@ def _signer_json(verdict: SignerVerdict) -> dict[str, object]:
         "signing_time": _iso(verdict.signing_time),
         "revocation": verdict.revocation.name,
         "revoked_at": _iso(verdict.revoked_at),
+        "key_algorithm": verdict.key_algorithm,
+        "signature_algorithm": verdict.signature_algorithm,
         "problems": [problem.name for problem in verdict.problems],
         "details": list(verdict.details),
+        "warnings": list(verdict.warnings),
     }
 
 
@@ -352,9 +375,11 @@ def _signer_lines(number: int, verdict: SignerVerdict) -> list[str]:
         f"  issuer: {verdict.issuer or '-'}   serial: {serial}",
         f"  valid from {_iso(verdict.not_valid_before) or '-'}"
         f" to {_iso(verdict.not_valid_after) or '-'}",
+        f"  key: {verdict.key_algorithm or '-'}   signature: {verdict.signature_algorithm or '-'}",
         f"  signing time: {_iso(verdict.signing_time) or '(none)'}",
         f"  revocation: {revocation}",
     ]
+    lines.extend(f"  WARNING: {warning}" for warning in verdict.warnings)
     if verdict.valid:
         lines.append("  verdict: VALID")
     else:

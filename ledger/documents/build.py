@@ -1,4 +1,7 @@
-"""Making CMS SignedData (RFC 5652): SHA-256 with ECDSA P-256, DER.
+"""Making CMS SignedData (RFC 5652), DER, with any key Tirkeu signs with: ECDSA P-256, RSA
+PKCS#1 v1.5 (SHA-256) or GOST 34.10-2015 (Streebog; ledger/identity/algorithms.py). The content's
+messageDigest is SHA-256 unless asked otherwise: the ledger knows documents by their SHA-256
+(ADR 0009); a GOST signer may digest with its Streebog instead, as NCALayer does.
 
 A contract is signed by several people in turn: the recipient, then the guarantors, then KTK
 last (Algorithm paras 17–18). `sign_cms` makes the first signature and `add_signer` adds each
@@ -17,12 +20,14 @@ from asn1crypto import cms as asn1_cms
 from asn1crypto import core as asn1_core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from ledger.documents.algorithms import signer_algorithm
 from ledger.documents.parse import DATA_CONTENT_TYPE, load_cms
 from ledger.hashing import sha256
+from ledger.identity.algorithms import SHA256, SignatureAlgorithm, UnsupportedKey, digest
+from ledger.identity.certificates import MalformedCertificate, load_certificate_leniently
+from ledger.identity.private_keys import SigningKey, public_spki, sign, signature_algorithm
 
 # UTCTime can only say years 1950–2049 (RFC 5652 §11.3); later times need GeneralizedTime.
 _LAST_UTC_TIME_YEAR = 2049
@@ -30,7 +35,8 @@ _SIGNED_DATA_VERSIONS = ("v0", "v1", "v2", "v3", "v4", "v5")
 
 
 class SigningRejection(enum.Enum):
-    KEY_NOT_ECDSA_P256 = "the private key is not an ECDSA P-256 key"
+    KEY_NOT_SUPPORTED = "the private key is not of a type Tirkeu signs with"
+    DIGEST_NOT_FOR_KEY = "that digest algorithm does not go with this key's signatures"
     KEY_DOES_NOT_MATCH_CERTIFICATE = "the private key does not belong to the certificate"
     SIGNING_TIME_WITHOUT_TIME_ZONE = "the signing time has no time zone"
     CONTENT_DOES_NOT_MATCH = "the document is not the one the existing signers signed"
@@ -47,13 +53,14 @@ class CmsSigningRejected(ValueError):
 
 def sign_cms(
     content: bytes,
-    private_key: ec.EllipticCurvePrivateKey,
+    private_key: SigningKey,
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
     *,
     attached: bool = False,
     signing_time: datetime,
     identify_by_key_identifier: bool = False,
+    digest_algorithm: str = SHA256,
 ) -> bytes:
     """A DER ContentInfo holding SignedData with one signer over `content`.
 
@@ -61,12 +68,17 @@ def sign_cms(
     that a verifier holding only the root can build the path.
     """
     signer_info = _signer_info(
-        sha256(content), private_key, certificate, signing_time, identify_by_key_identifier
+        content,
+        digest_algorithm,
+        private_key,
+        certificate,
+        signing_time,
+        identify_by_key_identifier=identify_by_key_identifier,
     )
     signed_data = asn1_cms.SignedData(
         {
             "version": "v3" if identify_by_key_identifier else "v1",
-            "digest_algorithms": [{"algorithm": "sha256"}],
+            "digest_algorithms": [{"algorithm": digest_algorithm}],
             "encap_content_info": {
                 "content_type": "data",
                 "content": content if attached else None,
@@ -81,12 +93,13 @@ def sign_cms(
 def add_signer(
     existing_cms: bytes,
     content: bytes,
-    private_key: ec.EllipticCurvePrivateKey,
+    private_key: SigningKey,
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
     *,
     signing_time: datetime,
     identify_by_key_identifier: bool = False,
+    digest_algorithm: str = SHA256,
 ) -> bytes:
     """`existing_cms` with one more SignerInfo over the same `content` (Algorithm paras 17–18).
 
@@ -96,13 +109,24 @@ def add_signer(
     document = load_cms(existing_cms)
     if document.content_type != DATA_CONTENT_TYPE:
         raise CmsSigningRejected(SigningRejection.CONTENT_TYPE_NOT_DATA)
-    digest = sha256(content)
     if document.content is not None and document.content != content:
         raise CmsSigningRejected(SigningRejection.CONTENT_DOES_NOT_MATCH)
-    if any(s.message_digest not in (None, digest) for s in document.signers):
-        raise CmsSigningRejected(SigningRejection.CONTENT_DOES_NOT_MATCH)
+    for existing_signer in document.signers:
+        if existing_signer.message_digest is None:
+            continue
+        if signer_algorithm(
+            existing_signer.signature_algorithm, existing_signer.digest_algorithm
+        ) is None or existing_signer.message_digest != digest(
+            existing_signer.digest_algorithm, content
+        ):
+            raise CmsSigningRejected(SigningRejection.CONTENT_DOES_NOT_MATCH)
     signer_info = _signer_info(
-        digest, private_key, certificate, signing_time, identify_by_key_identifier
+        content,
+        digest_algorithm,
+        private_key,
+        certificate,
+        signing_time,
+        identify_by_key_identifier=identify_by_key_identifier,
     )
     existing = asn1_cms.ContentInfo.load(document.der)["content"]
     version = _combined_version(existing["version"].native, identify_by_key_identifier)
@@ -114,7 +138,9 @@ def add_signer(
     signed_data = asn1_cms.SignedData(
         {
             "version": version,
-            "digest_algorithms": _digest_algorithms_with_sha256(existing["digest_algorithms"]),
+            "digest_algorithms": _digest_algorithms_with(
+                existing["digest_algorithms"], digest_algorithm
+            ),
             "encap_content_info": content_info_spec.load(existing["encap_content_info"].dump()),
             "certificates": _certificate_choices(
                 (certificate, *chain), _existing_certificate_choices(existing)
@@ -133,24 +159,28 @@ def _content_info(signed_data: asn1_cms.SignedData) -> bytes:
 
 
 def _signer_info(
-    digest: bytes,
-    private_key: ec.EllipticCurvePrivateKey,
+    content: bytes,
+    digest_algorithm: str,
+    private_key: SigningKey,
     certificate: x509.Certificate,
     signing_time: datetime,
+    *,
     identify_by_key_identifier: bool,
 ) -> asn1_cms.SignerInfo:
-    _check_key(private_key, certificate)
+    algorithm = _check_key(private_key, certificate)
+    if signer_algorithm(algorithm.oid, digest_algorithm) is None:
+        raise CmsSigningRejected(SigningRejection.DIGEST_NOT_FOR_KEY)
     asn1_certificate = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
     attributes = asn1_cms.CMSAttributes(
         [
             {"type": "content_type", "values": ["data"]},
             {"type": "signing_time", "values": [_time(signing_time)]},
-            {"type": "message_digest", "values": [digest]},
+            {"type": "message_digest", "values": [digest(digest_algorithm, content)]},
             {"type": "signing_certificate_v2", "values": [_signing_certificate(asn1_certificate)]},
         ]
     )
     # RFC 5652 §5.4: the signature covers the DER of the attributes tagged as a SET OF, not [0].
-    signature = private_key.sign(attributes.dump(), ec.ECDSA(hashes.SHA256()))
+    signature = sign(private_key, attributes.dump())
     if identify_by_key_identifier:
         sid = asn1_cms.SignerIdentifier(
             name="subject_key_identifier", value=_key_identifier(asn1_certificate)
@@ -169,27 +199,27 @@ def _signer_info(
         {
             "version": version,
             "sid": sid,
-            "digest_algorithm": {"algorithm": "sha256"},
+            "digest_algorithm": {"algorithm": digest_algorithm},
             "signed_attrs": attributes,
-            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+            "signature_algorithm": {"algorithm": algorithm.oid},
             "signature": signature,
         }
     )
 
 
-def _check_key(private_key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate) -> None:
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
-        private_key.curve, ec.SECP256R1
-    ):
-        raise CmsSigningRejected(SigningRejection.KEY_NOT_ECDSA_P256)
-    own_public_key = private_key.public_key().public_bytes(
-        Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-    )
-    certified_key = certificate.public_key().public_bytes(
-        Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-    )
-    if own_public_key != certified_key:
+def _check_key(private_key: SigningKey, certificate: x509.Certificate) -> SignatureAlgorithm:
+    try:
+        algorithm = signature_algorithm(private_key)
+    except UnsupportedKey:
+        raise CmsSigningRejected(SigningRejection.KEY_NOT_SUPPORTED) from None
+    try:
+        # Leniently: whether the key matches does not depend on the subject's identifiers.
+        certified = load_certificate_leniently(certificate.public_bytes(Encoding.DER))
+    except MalformedCertificate:
+        raise CmsSigningRejected(SigningRejection.KEY_DOES_NOT_MATCH_CERTIFICATE) from None
+    if public_spki(private_key) != certified.key.spki_der:
         raise CmsSigningRejected(SigningRejection.KEY_DOES_NOT_MATCH_CERTIFICATE)
+    return algorithm
 
 
 def _time(signing_time: datetime) -> asn1_cms.Time:
@@ -250,12 +280,12 @@ def _certificate_choices(
     return choices
 
 
-def _digest_algorithms_with_sha256(
-    existing: asn1_cms.DigestAlgorithms,
+def _digest_algorithms_with(
+    existing: asn1_cms.DigestAlgorithms, digest_algorithm: str
 ) -> list[asn1_cms.DigestAlgorithm]:
     algorithms = list(existing)
-    if all(algorithm["algorithm"].native != "sha256" for algorithm in algorithms):
-        algorithms.append(asn1_cms.DigestAlgorithm({"algorithm": "sha256"}))
+    if all(algorithm["algorithm"].dotted != digest_algorithm for algorithm in algorithms):
+        algorithms.append(asn1_cms.DigestAlgorithm({"algorithm": digest_algorithm}))
     return algorithms
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import functools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -27,7 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ledger.hashing import sha256_hex
 from ledger.identity.algorithms import PublicKey, UnsupportedKey, load_public_key
-from ledger.identity.identifiers import Bin, Iin, parse_bin, parse_iin
+from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
 
 __all__ = [
     "CertificateInfo",
@@ -92,6 +93,8 @@ class CertificateInfo:
     key: PublicKey  # any type, GOST included (ledger/identity/algorithms.py)
     signature_algorithm: str  # dotted OID of the issuer's signature on this certificate
     policies: frozenset[str]  # certificatePolicies, dotted OIDs (the NCA's profile: nca.py)
+    # Only from load_certificate_leniently: an IIN/BIN whose check digit fails, kept as written.
+    identifier_warnings: tuple[str, ...] = ()
 
     def public_key(self) -> CertificatePublicKeyTypes:
         """The key as a `cryptography` object: ECDSA and RSA only. GOST keys raise
@@ -109,26 +112,39 @@ def load_certificate(data: bytes) -> CertificateInfo:
         raise MalformedCertificate(f"expected bytes, got {type(data).__name__}")
     # Keyed by the exact bytes (a plain `bytes`, so a subclass's __eq__ cannot alias entries):
     # a certificate that differs in one byte is parsed afresh. Exceptions are never cached.
-    return _load_certificate_cached(bytes(data))
+    return _load_certificate_cached(bytes(data), strict=True)
+
+
+def load_certificate_leniently(data: bytes) -> CertificateInfo:
+    """As load_certificate, but an IIN or BIN whose check digit fails is kept as written, with
+    a warning in `identifier_warnings` (ezsigner reports the signature; the ledger, which uses
+    load_certificate, refuses such an identifier for a party)."""
+    if not isinstance(data, bytes):
+        raise MalformedCertificate(f"expected bytes, got {type(data).__name__}")
+    return _load_certificate_cached(bytes(data), strict=False)
 
 
 @functools.lru_cache(maxsize=CERTIFICATE_CACHE_SIZE)
-def _load_certificate_cached(data: bytes) -> CertificateInfo:
+def _load_certificate_cached(data: bytes, *, strict: bool = True) -> CertificateInfo:
     if data.lstrip().startswith(b"-----BEGIN"):
-        certificates = load_certificates_pem(data)
+        certificates = _load_pem(data, strict)
         if len(certificates) != 1:
             raise MalformedCertificate(f"expected one certificate, got {len(certificates)}")
         return certificates[0]
-    return _describe(_parse_der(data))
+    return _describe(_parse_der(data), strict)
 
 
 def load_certificates_pem(data: bytes) -> tuple[CertificateInfo, ...]:
     """Every certificate of a PEM bundle, in order (a chain file: leaf first or CAs)."""
+    return _load_pem(data, strict=True)
+
+
+def _load_pem(data: bytes, strict: bool) -> tuple[CertificateInfo, ...]:
     try:
         certificates = x509.load_pem_x509_certificates(data)
     except (ValueError, TypeError, x509.InvalidVersion) as error:
         raise MalformedCertificate(f"not a PEM certificate bundle: {error}") from None
-    return tuple(_describe(certificate) for certificate in certificates)
+    return tuple(_describe(certificate, strict) for certificate in certificates)
 
 
 def _parse_der(data: bytes) -> x509.Certificate:
@@ -142,7 +158,7 @@ def _parse_der(data: bytes) -> x509.Certificate:
     return certificate
 
 
-def _describe(certificate: x509.Certificate) -> CertificateInfo:
+def _describe(certificate: x509.Certificate, strict: bool = True) -> CertificateInfo:
     if certificate.version is not x509.Version.v3:
         raise MalformedCertificate("only X.509 v3 certificates are accepted")
     if certificate.serial_number <= 0:
@@ -169,8 +185,9 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
         raise MalformedCertificate(f"malformed certificate contents: {error}") from None
     if subject_common_name is None:
         raise MalformedCertificate("the subject has no common name")
-    iin = None if iin_text is None else parse_iin(iin_text)  # InvalidIdentifier propagates
-    bin_ = None if bin_text is None else parse_bin(bin_text)
+    warnings: list[str] = []
+    iin = _identifier(iin_text, parse_iin, Iin, strict, warnings)  # InvalidIdentifier if strict
+    bin_ = _identifier(bin_text, parse_bin, Bin, strict, warnings)
     return CertificateInfo(
         certificate=certificate,
         der=der,
@@ -195,7 +212,29 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
         key=key,
         signature_algorithm=certificate.signature_algorithm_oid.dotted_string,
         policies=extensions.policies,
+        identifier_warnings=tuple(warnings),
     )
+
+
+_Identifier = TypeVar("_Identifier", Iin, Bin)
+
+
+def _identifier(
+    text: str | None,
+    parse: Callable[[str], _Identifier],
+    make: Callable[[str], _Identifier],
+    strict: bool,
+    warnings: list[str],
+) -> _Identifier | None:
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except InvalidIdentifier as error:
+        if strict or len(text) != 12 or not text.isascii() or not text.isdigit():
+            raise
+        warnings.append(f"{error} (the CA signed it as written)")
+        return make(text)
 
 
 def _classify(
