@@ -84,6 +84,10 @@ class RejectionReason(enum.Enum):
     # Revocation lists.
     CRL_INVALID = "the revocation list is malformed or not signed by a trusted CA"
     CRL_NOT_NEWER = "the revocation list is not newer than the one in state"
+    OCSP_INVALID = (
+        "an OCSP response is malformed, not signed by a trusted CA or its delegated responder, "
+        "or produced after the block time"
+    )
 
     @property
     def explanation(self) -> str:

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from clients.cli.ezsigner_certificate import certificate as certificate_command
+from clients.cli.ezsigner_certificate import with_ocsp_evidence
 from ledger.documents.cms import (
     CmsSigningRejected,
     CmsVerification,
@@ -203,6 +204,9 @@ def _load_single_certificate(data: bytes) -> x509.Certificate:
     "--trust", "trust_path", type=_FILE, required=True, help="Trusted roots and CAs (PEM)."
 )
 @click.option("--crl", "crl_paths", type=_FILE, multiple=True, help="CRL (DER or PEM).")
+@click.option(
+    "--ocsp", "ocsp_paths", type=_FILE, multiple=True, help="OCSP response (DER, RFC 6960)."
+)
 @click.option("--content", "content_path", type=_FILE, help="The signed document.")
 @click.option("--content-sha256", "content_sha256_hex", help="The document's SHA-256 (hex).")
 @click.option(
@@ -218,6 +222,7 @@ def verify(
     *,
     trust_path: Path,
     crl_paths: tuple[Path, ...],
+    ocsp_paths: tuple[Path, ...],
     content_path: Path | None,
     content_sha256_hex: str | None,
     revocation_check_time: datetime | None,
@@ -241,6 +246,7 @@ def verify(
     if document.is_detached and content is None and content_sha256 is None:
         _fail("the signature is detached: give the signed document with --content")
     trust = _trust_store(_read(trust_path, "trust roots"), document, crl_paths)
+    trust, ocsp_evidence = with_ocsp_evidence(trust, ocsp_paths)
     check_time = revocation_check_time.replace(tzinfo=UTC) if revocation_check_time else None
     verification = verify_cms(
         document,
@@ -252,9 +258,16 @@ def verify(
     )
     missing = missing_signers(verification, iins=iins, bins=bins)
     if as_json:
-        click.echo(json.dumps(_json_report(verification, missing), ensure_ascii=False, indent=2))
+        report = _json_report(verification, missing) | {"ocsp": ocsp_evidence}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(_text_report(verification, missing))
+        for item in ocsp_evidence:
+            click.echo(
+                f"OCSP: serial {item['serial_number']} {item['status']} as of "
+                f"{item['produced_at']}"
+                + (f", revoked at {item['revoked_at']}" if item["revoked_at"] else "")
+            )
     click.get_current_context().exit(
         EXIT_VALID if verification.valid and not missing else EXIT_INVALID
     )

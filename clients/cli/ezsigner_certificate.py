@@ -30,6 +30,12 @@ from ledger.identity.certificates import (
 from ledger.identity.chains import verify_chain
 from ledger.identity.identifiers import InvalidIdentifier
 from ledger.identity.nca import nca_policies, nca_roles, nca_subject
+from ledger.identity.ocsp import (
+    MalformedOcspResponse,
+    load_ocsp_response,
+    trust_with_ocsp,
+    verify_ocsp_response,
+)
 from ledger.identity.revocation import (
     CertificateRejected,
     MalformedRevocationList,
@@ -72,6 +78,7 @@ class Link:
     "--trust", "trust_paths", type=_FILE, multiple=True, required=True, help="Roots, CAs (PEM)."
 )
 @click.option("--crl", "crl_paths", type=_FILE, multiple=True, help="CRL (DER or PEM).")
+@click.option("--ocsp", "ocsp_paths", type=_FILE, multiple=True, help="OCSP response (DER).")
 @click.option("--at", "at", type=click.DateTime(), help="UTC time to judge at (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def certificate(
@@ -79,6 +86,7 @@ def certificate(
     certificate_path: Path,
     trust_paths: tuple[Path, ...],
     crl_paths: tuple[Path, ...],
+    ocsp_paths: tuple[Path, ...],
     at: datetime | None,
     as_json: bool,
 ) -> None:
@@ -86,6 +94,7 @@ def certificate(
     against the --trust roots (exit 0 valid, 1 invalid, 2 unusable input)."""
     leaf, carried = _load_leaf(_read(certificate_path, "certificate"))
     trust = _trust(trust_paths, carried, crl_paths)
+    trust, evidence = with_ocsp_evidence(trust, ocsp_paths)
     moment = at.replace(tzinfo=UTC) if at is not None else datetime.now(UTC)
     problem: str | None = None
     try:
@@ -93,6 +102,7 @@ def certificate(
     except CertificateRejected as rejection:
         problem = f"{rejection.problem.name}: {rejection.detail}"
     report = _report(leaf, _links(leaf, trust), moment, problem, trust)
+    report["ocsp"] = [e for e in evidence if e["serial_number"] == f"{leaf.serial_number:x}"]
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -133,6 +143,34 @@ def _trust(
             _fail(f"CRL {str(crl_path)!r} is not from a trusted authority: {rejection}")
         trust = trust.with_revocation_list(crl)
     return trust
+
+
+def with_ocsp_evidence(
+    trust: TrustStore, paths: tuple[Path, ...]
+) -> tuple[TrustStore, list[dict[str, object]]]:
+    """The store plus the revocations of each OCSP response, once verified against it; and what
+    each response says, with the time the responder signed it (RFC 6960 producedAt)."""
+    evidence: list[dict[str, object]] = []
+    for path in paths:
+        try:
+            response = verify_ocsp_response(load_ocsp_response(_read(path, "OCSP")), trust)
+        except MalformedOcspResponse as error:
+            _fail(f"unusable OCSP response {str(path)!r}: {error}")
+        except CertificateRejected as rejection:
+            _fail(f"OCSP response {str(path)!r} is not from a trusted responder: {rejection}")
+        trust = trust_with_ocsp(trust, response)
+        evidence.extend(
+            {
+                "file": str(path),
+                "serial_number": f"{entry.serial_number:x}",
+                "status": entry.status.name,
+                "revoked_at": None if entry.revoked_at is None else entry.revoked_at.isoformat(),
+                "produced_at": response.produced_at.isoformat(),
+                "this_update": entry.this_update.isoformat(),
+            }
+            for entry in response.entries
+        )
+    return trust, evidence
 
 
 def _links(leaf: CertificateInfo, trust: TrustStore) -> list[Link]:
@@ -250,6 +288,13 @@ def _text(report: dict[str, object]) -> str:
         "  chain:",
     ]
     lines.extend(f"    {link['subject']} <- {link['issuer']}: {link['verdict']}" for link in chain)
+    ocsp = report.get("ocsp") or []
+    assert isinstance(ocsp, list)
+    lines.extend(
+        f"  OCSP: {item['status']} as of {item['produced_at']}"
+        + (f", revoked at {item['revoked_at']}" if item["revoked_at"] else "")
+        for item in ocsp
+    )
     warnings = report["warnings"]
     assert isinstance(warnings, list)
     lines.extend(f"  WARNING: {warning}" for warning in warnings)

@@ -180,6 +180,12 @@ def _gost_public_key(info: _SubjectPublicKeyInfo, algorithm_oid: str, der: bytes
     return PublicKey(algorithm, algorithm_oid, parameter_set, curve.size * 8, der, point)
 
 
+def public_key_bits(spki_der: bytes) -> bytes:
+    """The subjectPublicKey BIT STRING's bytes (what RFC 5280 key identifiers and RFC 6960
+    CertIDs hash)."""
+    return bytes(_SubjectPublicKeyInfo.load(spki_der)["public_key"].native)
+
+
 def point_from_le(octets: bytes, curve: gost.Curve) -> gost.Point:
     if len(octets) != 2 * curve.size:
         raise UnsupportedKey(f"a GOST public key of {len(octets)} bytes on {curve.name}")

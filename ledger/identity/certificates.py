@@ -62,6 +62,7 @@ class CertificateKind(enum.Enum):
     EMPLOYEE = "employee"  # IIN + BIN: a person acting for an organisation (KTK, registrar)
     NODE = "node"  # TLS server, no IIN: a validator or observer node
     AUTHORITY = "authority"  # basicConstraints CA
+    SERVICE = "service"  # a CA's OCSP responder or time-stamping authority, no IIN
 
 
 class MalformedCertificate(ValueError):
@@ -246,6 +247,8 @@ def _classify(
         extensions.extended_key_usages
     ):
         return CertificateKind.NODE
+    if iin is None and not extensions.extended_key_usages.isdisjoint(_SERVICE_USAGES):
+        return CertificateKind.SERVICE
     if iin is not None and bin_ is not None:
         return CertificateKind.EMPLOYEE
     if iin is not None:
@@ -253,6 +256,14 @@ def _classify(
     raise MalformedCertificate(
         f"{subject!r} is neither a CA, a node (serverAuth) nor a person (IIN in serialNumber)"
     )
+
+
+_SERVICE_USAGES = frozenset(
+    {
+        ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string,
+        ExtendedKeyUsageOID.TIME_STAMPING.dotted_string,
+    }
+)
 
 
 def _single_attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:

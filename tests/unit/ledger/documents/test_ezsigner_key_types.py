@@ -10,13 +10,15 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from clients.pki.ocsp import OcspAnswer, build_ocsp_response
 from ledger.identity.algorithms import KeyAlgorithm
+from ledger.identity.ocsp import OcspStatus
 from ledger.identity.private_keys import SigningKey, generate_signing_key
 from tests.nca_material import nca_gost_2022_intermediate, nca_gost_2022_root
 from tests.pki_fixtures import (
@@ -202,3 +204,50 @@ def test_ezsigner_certificate_reports_the_nca_profile_and_revocation(tmp_path: P
                   tmp_path / "chain.pem", "--crl", tmp_path / "list.crl", "--json")  # fmt: skip
     assert revoked.returncode == 1
     assert json.loads(revoked.stdout)["revocation"] == "REVOKED"
+
+
+def test_ezsigner_takes_ocsp_responses_as_revocation_evidence(tmp_path: Path) -> None:
+    authority = TestAuthority(key_type=KeyAlgorithm.GOST_2015_512,
+                              person_key_type=KeyAlgorithm.GOST_2015_512)  # fmt: skip
+    recipient = authority.issue_individual("Recipient", RECIPIENT_IIN)
+    (tmp_path / "root.pem").write_bytes(authority.root.pem)
+    (tmp_path / "chain.pem").write_bytes(authority.chain_pem)
+    (tmp_path / "contract.txt").write_bytes(CONTRACT)
+    key, certificate = _write(tmp_path, "recipient", recipient.key_pem, recipient.pem)
+    signature = tmp_path / "contract.cms"
+    made = run(EZSIGNER, "sign", "--key", key, "--cert", certificate, "--chain",
+               tmp_path / "chain.pem", tmp_path / "contract.txt", "-o", signature)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    now = datetime.now(UTC).replace(microsecond=0)
+    ocsp = tmp_path / "status.ocsp"
+    ocsp.write_bytes(
+        build_ocsp_response(
+            authority.intermediate,
+            authority.intermediate,
+            [OcspAnswer(recipient.serial_number, OcspStatus.GOOD)],
+            produced_at=now,
+            this_update=now,
+        )
+    )
+    returncode, report = _verify(tmp_path, signature, "--ocsp", ocsp)
+    assert returncode == 0, report
+    assert [(e["status"], e["produced_at"]) for e in report["ocsp"]] == [("GOOD", now.isoformat())]
+    ocsp.write_bytes(
+        build_ocsp_response(
+            authority.intermediate,
+            authority.intermediate,
+            [OcspAnswer(recipient.serial_number, OcspStatus.REVOKED, now - timedelta(days=1))],
+            produced_at=now,
+            this_update=now,
+        )
+    )
+    returncode, report = _verify(tmp_path, signature, "--ocsp", ocsp)
+    assert returncode == 1
+    assert "REVOKED" in report["signers"][0]["problems"]
+    described = run(EZSIGNER, "certificate", certificate, "--trust", tmp_path / "chain.pem",
+                    "--ocsp", ocsp, "--json")  # fmt: skip
+    assert described.returncode == 1
+    assert json.loads(described.stdout)["ocsp"][0]["status"] == "REVOKED"
+    ocsp.write_bytes(b"not an OCSP response")
+    assert run(EZSIGNER, "certificate", certificate, "--trust", tmp_path / "chain.pem",
+               "--ocsp", ocsp).returncode == 2  # fmt: skip
