@@ -18,16 +18,21 @@ from typing import NoReturn
 
 import click
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from clients.cli.ezsigner_certificate import certificate as certificate_command
 from clients.cli.ezsigner_certificate import with_ocsp_evidence
+from clients.cli.ezsigner_report import iso as _iso
+from clients.cli.ezsigner_report import json_report as _json_report
+from clients.cli.ezsigner_report import text_report as _text_report
+from clients.pki.authority import IssuedCertificate
+from clients.pki.tsa import timestamp_token
+from ledger.documents.build import attach_timestamp
 from ledger.documents.cms import (
     CmsSigningRejected,
-    CmsVerification,
     MalformedCms,
     SignedDocument,
-    SignerVerdict,
     add_signer,
     load_cms,
     missing_signers,
@@ -36,7 +41,11 @@ from ledger.documents.cms import (
     verify_cms,
 )
 from ledger.identity.algorithms import SHA256, STREEBOG_256, STREEBOG_512, UnsupportedKey
-from ledger.identity.certificates import MalformedCertificate, load_certificates_pem
+from ledger.identity.certificates import (
+    MalformedCertificate,
+    load_certificate_leniently,
+    load_certificates_pem,
+)
 from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
 from ledger.identity.private_keys import SigningKey, load_signing_key
 from ledger.identity.revocation import (
@@ -103,6 +112,8 @@ _DIGESTS = {"sha256": SHA256, "streebog256": STREEBOG_256, "streebog512": STREEB
     help="The document's digest: sha256 (what the ledger checks) or, for a GOST key, its "
     "Streebog (as NCALayer signs).",
 )
+@click.option("--tsa-key", "tsa_key_path", type=_FILE, help="Time-stamp with this TSA key...")
+@click.option("--tsa-cert", "tsa_cert_path", type=_FILE, help="...and its certificate (RFC 3161).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.argument("document_path", metavar="DOCUMENT", type=_FILE)
 def sign(
@@ -114,6 +125,8 @@ def sign(
     existing_path: Path | None,
     output_path: Path,
     digest_name: str,
+    tsa_key_path: Path | None,
+    tsa_cert_path: Path | None,
     as_json: bool,
     document_path: Path,
 ) -> None:
@@ -143,6 +156,10 @@ def sign(
             )  # fmt: skip
     except (CmsSigningRejected, MalformedCms) as error:
         _fail(f"cannot sign: {error}")
+    if (tsa_key_path is None) != (tsa_cert_path is None):
+        _fail("--tsa-key and --tsa-cert go together")
+    if tsa_key_path is not None and tsa_cert_path is not None:
+        signed = _timestamped(signed, certificate, tsa_key_path, tsa_cert_path, signing_time)
     _write_replacing(output_path, signed)
     signers = len(load_cms(signed).signers)
     if as_json:
@@ -157,6 +174,27 @@ def sign(
             f"signed {document_path} as {_common_name(certificate)}; "
             f"{output_path} has {signers} signer(s)"
         )
+
+
+def _timestamped(
+    signed: bytes, certificate: x509.Certificate, key_path: Path, cert_path: Path, at: datetime
+) -> bytes:
+    """The new signer's signature stamped by a TSA whose key we hold: a stand-in for the
+    NCA's TSA service, which Tirkeu does not call (RFC 3161 over HTTP is the caller's part)."""
+    tsa_certificate = _load_single_certificate(_read(cert_path, "TSA certificate"))
+    tsa_key = _load_private_key(_read(key_path, "TSA key"))
+    tsa = IssuedCertificate(
+        key=tsa_key,
+        certificate=tsa_certificate,
+        info=load_certificate_leniently(tsa_certificate.public_bytes(Encoding.DER)),
+    )
+    document = load_cms(signed)
+    serial = certificate.serial_number
+    index = next(i for i, s in enumerate(document.signers) if s.identifier.serial_number == serial)
+    token = timestamp_token(
+        tsa, document.signers[index].signature, gen_time=at, serial_number=int(at.timestamp())
+    )
+    return attach_timestamp(signed, index, token)
 
 
 def _write_replacing(path: Path, data: bytes) -> None:
@@ -323,85 +361,6 @@ def _trust_store(roots: bytes, document: SignedDocument, crl_paths: tuple[Path, 
             _fail(f"CRL {str(crl_path)!r} is not from a trusted authority: {rejection}")
         trust = trust.with_revocation_list(crl)
     return trust
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _signer_json(verdict: SignerVerdict) -> dict[str, object]:
-    return {
-        "valid": verdict.valid,
-        "name": verdict.name,
-        "iin": verdict.iin,
-        "bin": verdict.bin,
-        "organisation": verdict.organisation,
-        "issuer": verdict.issuer,
-        "serial_number": None if verdict.serial_number is None else f"{verdict.serial_number:x}",
-        "fingerprint_sha256": verdict.fingerprint,
-        "not_valid_before": _iso(verdict.not_valid_before),
-        "not_valid_after": _iso(verdict.not_valid_after),
-        "signing_time": _iso(verdict.signing_time),
-        "revocation": verdict.revocation.name,
-        "revoked_at": _iso(verdict.revoked_at),
-        "key_algorithm": verdict.key_algorithm,
-        "signature_algorithm": verdict.signature_algorithm,
-        "problems": [problem.name for problem in verdict.problems],
-        "details": list(verdict.details),
-        "warnings": list(verdict.warnings),
-    }
-
-
-def _json_report(verification: CmsVerification, missing: tuple[str, ...]) -> dict[str, object]:
-    digest = verification.checked_content_sha256
-    return {
-        "valid": verification.valid and not missing,
-        "detached": verification.detached,
-        "content_sha256": None if digest is None else digest.hex(),
-        "signers": [_signer_json(verdict) for verdict in verification.signers],
-        "missing_expected_signers": list(missing),
-    }
-
-
-def _text_report(verification: CmsVerification, missing: tuple[str, ...]) -> str:
-    lines: list[str] = []
-    for number, verdict in enumerate(verification.signers, start=1):
-        lines.extend(_signer_lines(number, verdict))
-    for identifier in missing:
-        lines.append(f"MISSING: no valid signer with IIN/BIN {identifier}")
-    valid_count = sum(verdict.valid for verdict in verification.signers)
-    overall = "VALID" if verification.valid and not missing else "INVALID"
-    total = len(verification.signers)
-    lines.append(f"Overall: {overall} ({valid_count} of {total} signer(s) valid)")
-    return "\n".join(lines)
-
-
-def _signer_lines(number: int, verdict: SignerVerdict) -> list[str]:
-    serial = "-" if verdict.serial_number is None else f"{verdict.serial_number:x}"
-    revocation = verdict.revocation.value
-    if verdict.revoked_at is not None:
-        revocation += f" (revoked at {verdict.revoked_at.isoformat()})"
-    lines = [
-        f"Signer {number}: {verdict.name or '(certificate unavailable)'}",
-        f"  IIN: {verdict.iin or '-'}   BIN: {verdict.bin or '-'}",
-        f"  organisation: {verdict.organisation or '-'}",
-        f"  issuer: {verdict.issuer or '-'}   serial: {serial}",
-        f"  valid from {_iso(verdict.not_valid_before) or '-'}"
-        f" to {_iso(verdict.not_valid_after) or '-'}",
-        f"  key: {verdict.key_algorithm or '-'}   signature: {verdict.signature_algorithm or '-'}",
-        f"  signing time: {_iso(verdict.signing_time) or '(none)'}",
-        f"  revocation: {revocation}",
-    ]
-    lines.extend(f"  WARNING: {warning}" for warning in verdict.warnings)
-    if verdict.valid:
-        lines.append("  verdict: VALID")
-    else:
-        lines.append("  verdict: INVALID")
-        lines.extend(
-            f"    {problem.name}: {detail}"
-            for problem, detail in zip(verdict.problems, verdict.details, strict=True)
-        )
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -257,7 +257,8 @@ def _issue_leaf(  # noqa: PLR0917  (issue_leaf's arguments, key typed)
     )
     builder = builder.add_extension(_key_usage(profile.key_usage), critical=True)
     builder = builder.add_extension(
-        x509.ExtendedKeyUsage(list(profile.extended_key_usages)), critical=False
+        x509.ExtendedKeyUsage(list(profile.extended_key_usages)),
+        critical=profile.extended_key_usage_critical,
     )
     if profile.policies:
         builder = builder.add_extension(

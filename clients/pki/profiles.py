@@ -50,6 +50,7 @@ class LeafProfile:
     extended_key_usages: tuple[x509.ObjectIdentifier, ...]
     subject_alternative_names: tuple[x509.GeneralName, ...] = ()
     policies: tuple[str, ...] = ()  # certificatePolicies OIDs (the NCA's: ledger/identity/nca.py)
+    extended_key_usage_critical: bool = False  # RFC 3161 §2.3 wants it critical for a TSA
 
 
 def person_profile(roles: Iterable[NcaRole] = (), policy: NcaPolicy | None = None) -> LeafProfile:

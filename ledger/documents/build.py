@@ -61,8 +61,10 @@ def sign_cms(
     signing_time: datetime,
     identify_by_key_identifier: bool = False,
     digest_algorithm: str = SHA256,
+    content_type: str = DATA_CONTENT_TYPE,
 ) -> bytes:
-    """A DER ContentInfo holding SignedData with one signer over `content`.
+    """A DER ContentInfo holding SignedData with one signer over `content` (plain data, or
+    e.g. an RFC 3161 TSTInfo for a timestamp token).
 
     Detached (no eContent) unless `attached`. The signer's certificate and `chain` are embedded so
     that a verifier holding only the root can build the path.
@@ -74,14 +76,24 @@ def sign_cms(
         certificate,
         signing_time,
         identify_by_key_identifier=identify_by_key_identifier,
+        content_type=content_type,
     )
+    # RFC 5652 §5.1: v3 for a subject key identifier or content other than data.
+    plain = content_type == DATA_CONTENT_TYPE and not identify_by_key_identifier
     signed_data = asn1_cms.SignedData(
         {
-            "version": "v3" if identify_by_key_identifier else "v1",
+            "version": "v1" if plain else "v3",
             "digest_algorithms": [{"algorithm": digest_algorithm}],
             "encap_content_info": {
-                "content_type": "data",
-                "content": content if attached else None,
+                "content_type": content_type,
+                # asn1crypto would parse other content types (a TSTInfo) from the raw octets.
+                "content": (
+                    None
+                    if not attached
+                    else content
+                    if content_type == DATA_CONTENT_TYPE
+                    else asn1_core.ParsableOctetString(content)
+                ),
             },
             "certificates": _certificate_choices((certificate, *chain), ()),
             "signer_infos": [signer_info],
@@ -153,6 +165,29 @@ def add_signer(
     return _content_info(signed_data)
 
 
+def attach_timestamp(existing_cms: bytes, signer_index: int, token: bytes) -> bytes:
+    """`existing_cms` with an RFC 3161 token as an unsigned attribute of one SignerInfo
+    (id-aa-signatureTimeStampToken, CAdES-T). The signed bytes of every signer are untouched:
+    unsigned attributes lie outside what the signature covers."""
+    content_info = asn1_cms.ContentInfo.load(load_cms(existing_cms).der)
+    signed_data = content_info["content"]
+    signer_infos = list(signed_data["signer_infos"])
+    if not 0 <= signer_index < len(signer_infos):
+        raise IndexError(f"the SignedData has {len(signer_infos)} signer(s), no {signer_index}")
+    signer_info = signer_infos[signer_index]
+    attributes = (
+        []
+        if isinstance(signer_info["unsigned_attrs"], asn1_core.Void)
+        else list(signer_info["unsigned_attrs"])
+    )
+    attributes.append(
+        {"type": "signature_time_stamp_token", "values": [asn1_cms.ContentInfo.load(token)]}
+    )
+    signer_info["unsigned_attrs"] = asn1_cms.CMSAttributes(attributes)
+    signed_data["signer_infos"] = signer_infos
+    return _content_info(signed_data)
+
+
 def _content_info(signed_data: asn1_cms.SignedData) -> bytes:
     content_info = asn1_cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
     return bytes(content_info.dump())
@@ -166,6 +201,7 @@ def _signer_info(
     signing_time: datetime,
     *,
     identify_by_key_identifier: bool,
+    content_type: str = DATA_CONTENT_TYPE,
 ) -> asn1_cms.SignerInfo:
     algorithm = _check_key(private_key, certificate)
     if signer_algorithm(algorithm.oid, digest_algorithm) is None:
@@ -173,7 +209,7 @@ def _signer_info(
     asn1_certificate = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
     attributes = asn1_cms.CMSAttributes(
         [
-            {"type": "content_type", "values": ["data"]},
+            {"type": "content_type", "values": [content_type]},
             {"type": "signing_time", "values": [_time(signing_time)]},
             {"type": "message_digest", "values": [digest(digest_algorithm, content)]},
             {"type": "signing_certificate_v2", "values": [_signing_certificate(asn1_certificate)]},

@@ -32,6 +32,8 @@ ECDSA_WITH_SHA256_ALGORITHM = "1.2.840.10045.4.3.2"
 # Some producers name the key type, not the signature scheme, in SignerInfo.signatureAlgorithm.
 EC_PUBLIC_KEY_ALGORITHM = "1.2.840.10045.2.1"
 
+SIGNATURE_TIMESTAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"  # RFC 3161 Appendix A
+TST_INFO_CONTENT_TYPE = "1.2.840.113549.1.9.16.1.4"
 NAME_MATCH_CACHE_SIZE = 1024  # (SignerInfo issuer, certificate issuer) pairs remembered
 
 T = TypeVar("T")
@@ -72,6 +74,8 @@ class CmsSigner:
     message_digest: bytes | None
     signing_time: datetime | None  # tz-aware UTC
     signing_certificate_sha256: tuple[bytes, ...]  # signingCertificateV2 SHA-256 hashes
+    # RFC 3161 tokens over this signature (unsigned id-aa-signatureTimeStampToken; CAdES-T)
+    timestamp_tokens: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,18 @@ def _read_signer(
         message_digest=_single(values, "message_digest", lambda value: bytes(value.native)),
         signing_time=_single(values, "signing_time", lambda value: value.native),
         signing_certificate_sha256=_signing_certificate_hashes(values),
+        timestamp_tokens=_timestamp_tokens(signer_info["unsigned_attrs"]),
+    )
+
+
+def _timestamp_tokens(attributes: asn1_cms.CMSAttributes) -> tuple[bytes, ...]:
+    if isinstance(attributes, asn1_core.Void):
+        return ()
+    return tuple(
+        bytes(value.dump())
+        for attribute in attributes
+        if attribute["type"].dotted == SIGNATURE_TIMESTAMP_TOKEN
+        for value in attribute["values"]
     )
 
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from clients.pki.authority import Validity
 from clients.pki.ocsp import OcspAnswer, build_ocsp_response
+from clients.pki.tsa import issue_tsa
 from ledger.identity.algorithms import KeyAlgorithm
 from ledger.identity.ocsp import OcspStatus
 from ledger.identity.private_keys import SigningKey, generate_signing_key
@@ -251,3 +253,33 @@ def test_ezsigner_takes_ocsp_responses_as_revocation_evidence(tmp_path: Path) ->
     ocsp.write_bytes(b"not an OCSP response")
     assert run(EZSIGNER, "certificate", certificate, "--trust", tmp_path / "chain.pem",
                "--ocsp", ocsp).returncode == 2  # fmt: skip
+
+
+def test_ezsigner_sign_with_a_tsa_and_verify_reports_the_tokens_time(tmp_path: Path) -> None:
+    authority = TestAuthority(key_type=KeyAlgorithm.GOST_2015_512,
+                              person_key_type=KeyAlgorithm.GOST_2015_512)  # fmt: skip
+    recipient = authority.issue_individual("Recipient", RECIPIENT_IIN)
+    tsa = issue_tsa(
+        authority.intermediate,
+        "Test TSA",
+        Validity(datetime(2025, 1, 1, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC)),
+        generate_signing_key(KeyAlgorithm.GOST_2015_512),
+    )
+    (tmp_path / "root.pem").write_bytes(authority.root.pem)
+    (tmp_path / "chain.pem").write_bytes(authority.chain_pem)
+    (tmp_path / "contract.txt").write_bytes(CONTRACT)
+    key, certificate = _write(tmp_path, "recipient", recipient.key_pem, recipient.pem)
+    tsa_key, tsa_certificate = _write(tmp_path, "tsa", tsa.key_pem, tsa.pem)
+    signature = tmp_path / "contract.cms"
+    made = run(EZSIGNER, "sign", "--key", key, "--cert", certificate, "--chain",
+               tmp_path / "chain.pem", "--tsa-key", tsa_key, "--tsa-cert", tsa_certificate,
+               tmp_path / "contract.txt", "-o", signature)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    returncode, report = _verify(tmp_path, signature)
+    assert returncode == 0, report
+    (signer,) = report["signers"]
+    assert signer["timestamp"] is not None
+    assert signer["timestamp_authority"] == tsa.info.subject
+    text = run(EZSIGNER, "verify", "--trust", tmp_path / "root.pem", "--content",
+               tmp_path / "contract.txt", signature)  # fmt: skip
+    assert "timestamp (RFC 3161): 20" in text.stdout
