@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import cms as asn1_cms
@@ -22,8 +23,14 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from ledger.documents import der
 from ledger.documents.algorithms import signer_algorithm
-from ledger.documents.parse import DATA_CONTENT_TYPE, load_cms
+from ledger.documents.parse import (
+    DATA_CONTENT_TYPE,
+    SIGNATURE_TIMESTAMP_TOKEN,
+    SIGNED_DATA_CONTENT_TYPE,
+    load_cms,
+)
 from ledger.hashing import sha256
 from ledger.identity.algorithms import SHA256, SignatureAlgorithm, UnsupportedKey, digest
 from ledger.identity.certificates import MalformedCertificate, load_certificate_leniently
@@ -31,7 +38,10 @@ from ledger.identity.private_keys import SigningKey, public_spki, sign, signatur
 
 # UTCTime can only say years 1950–2049 (RFC 5652 §11.3); later times need GeneralizedTime.
 _LAST_UTC_TIME_YEAR = 2049
-_SIGNED_DATA_VERSIONS = ("v0", "v1", "v2", "v3", "v4", "v5")
+_CERTIFICATES_TAG = 0xA0  # [0] IMPLICIT CertificateSet
+_CRLS_TAG = 0xA1  # [1] IMPLICIT RevocationInfoChoices
+_UNSIGNED_TAG = 0xA1  # SignerInfo [1] IMPLICIT unsignedAttrs
+_EXPLICIT_0 = 0xA0  # ContentInfo content [0] EXPLICIT
 
 
 class SigningRejection(enum.Enum):
@@ -95,11 +105,12 @@ def sign_cms(
                     else asn1_core.ParsableOctetString(content)
                 ),
             },
-            "certificates": _certificate_choices((certificate, *chain), ()),
             "signer_infos": [signer_info],
         }
     )
-    return _content_info(signed_data)
+    version, algorithms, encapsulated, signer_infos = der.children(signed_data.dump())
+    certificates = _certificate_set([], (certificate, *chain))
+    return _content_info([version, algorithms, encapsulated, certificates, signer_infos])
 
 
 def add_signer(
@@ -140,57 +151,104 @@ def add_signer(
         signing_time,
         identify_by_key_identifier=identify_by_key_identifier,
     )
-    existing = asn1_cms.ContentInfo.load(document.der)["content"]
-    version = _combined_version(existing["version"].native, identify_by_key_identifier)
-    # asn1crypto reads a v1 SignedData's content info with the PKCS #7 spec, later ones with CMS's.
-    content_info_spec = (
-        asn1_cms.ContentInfo if version == "v1" else asn1_cms.EncapsulatedContentInfo
+    parts = _signed_data_parts(document.der)
+    version = _combined_version(parts.version, identify_by_key_identifier)
+    algorithm = bytes(asn1_cms.DigestAlgorithm({"algorithm": digest_algorithm}).dump())
+    algorithms = der.children(parts.digest_algorithms)
+    if all(der.children(known)[0] != der.children(algorithm)[0] for known in algorithms):
+        algorithms.append(algorithm)
+    # The existing SignerInfos and certificates are carried as the bytes they came as, so their
+    # signed bytes stay exactly as made.
+    fields = [
+        der.integer(version),
+        der.set_of(algorithms),
+        parts.encapsulated,
+        _certificate_set(parts.certificates, (certificate, *chain)),
+        *([parts.crls] if parts.crls else []),
+        der.set_of([*parts.signer_infos, bytes(signer_info.dump())]),
+    ]
+    return _content_info(fields)
+
+
+@dataclass(frozen=True, slots=True)
+class _SignedDataParts:
+    version: int
+    digest_algorithms: bytes
+    encapsulated: bytes
+    certificates: list[bytes]
+    crls: bytes | None
+    signer_infos: list[bytes]
+
+
+def _signed_data_parts(cms_der: bytes) -> _SignedDataParts:
+    """The fields of the SignedData in `cms_der`, each as encoded (BER input is first brought
+    to DER, which needs asn1crypto to re-encode it)."""
+    try:
+        content_info = der.children(cms_der)
+    except ValueError:
+        content_info = der.children(bytes(asn1_cms.ContentInfo.load(cms_der).dump(force=True)))
+    (signed_data,) = der.children(content_info[1])
+    fields = der.children(signed_data)
+    version = int.from_bytes(der.contents(fields[0]), "big")
+    certificates: list[bytes] = []
+    crls = None
+    for field_der in fields[3:-1]:
+        if field_der[0] == _CERTIFICATES_TAG:
+            certificates = der.children(field_der)
+        elif field_der[0] == _CRLS_TAG:
+            crls = field_der
+    return _SignedDataParts(
+        version=version,
+        digest_algorithms=fields[1],
+        encapsulated=fields[2],
+        certificates=certificates,
+        crls=crls,
+        signer_infos=der.children(fields[-1]),
     )
-    # The existing SignerInfos are reused as parsed, so their signed bytes stay exactly as made.
-    signed_data = asn1_cms.SignedData(
-        {
-            "version": version,
-            "digest_algorithms": _digest_algorithms_with(
-                existing["digest_algorithms"], digest_algorithm
-            ),
-            "encap_content_info": content_info_spec.load(existing["encap_content_info"].dump()),
-            "certificates": _certificate_choices(
-                (certificate, *chain), _existing_certificate_choices(existing)
-            ),
-            "signer_infos": [*existing["signer_infos"], signer_info],
-        }
-    )
-    if not isinstance(existing["crls"], asn1_core.Void):
-        signed_data["crls"] = existing["crls"]
-    return _content_info(signed_data)
 
 
 def attach_timestamp(existing_cms: bytes, signer_index: int, token: bytes) -> bytes:
-    """`existing_cms` with an RFC 3161 token as an unsigned attribute of one SignerInfo
-    (id-aa-signatureTimeStampToken, CAdES-T). The signed bytes of every signer are untouched:
-    unsigned attributes lie outside what the signature covers."""
-    content_info = asn1_cms.ContentInfo.load(load_cms(existing_cms).der)
-    signed_data = content_info["content"]
-    signer_infos = list(signed_data["signer_infos"])
-    if not 0 <= signer_index < len(signer_infos):
-        raise IndexError(f"the SignedData has {len(signer_infos)} signer(s), no {signer_index}")
-    signer_info = signer_infos[signer_index]
-    attributes = (
-        []
-        if isinstance(signer_info["unsigned_attrs"], asn1_core.Void)
-        else list(signer_info["unsigned_attrs"])
+    """`existing_cms` with an RFC 3161 token as an unsigned attribute of one SignerInfo (in the
+    order load_cms lists them; id-aa-signatureTimeStampToken, CAdES-T). The signed bytes of
+    every signer are untouched: unsigned attributes lie outside what the signature covers."""
+    load_cms(existing_cms)  # MalformedCms for what is not a SignedData
+    parts = _signed_data_parts(existing_cms)
+    if not 0 <= signer_index < len(parts.signer_infos):
+        raise IndexError(f"the SignedData has {len(parts.signer_infos)} signer(s)")
+    signer_info = der.children(parts.signer_infos[signer_index])
+    unsigned = der.children(signer_info.pop()) if signer_info[-1][0] == _UNSIGNED_TAG else []
+    attribute = der.tlv(
+        der.SEQUENCE, der.object_identifier(SIGNATURE_TIMESTAMP_TOKEN) + der.set_of([token])
     )
-    attributes.append(
-        {"type": "signature_time_stamp_token", "values": [asn1_cms.ContentInfo.load(token)]}
-    )
-    signer_info["unsigned_attrs"] = asn1_cms.CMSAttributes(attributes)
-    signed_data["signer_infos"] = signer_infos
-    return _content_info(signed_data)
+    signer_info.append(der.set_of([*unsigned, attribute], _UNSIGNED_TAG))
+    signer_infos = list(parts.signer_infos)
+    signer_infos[signer_index] = der.tlv(der.SEQUENCE, b"".join(signer_info))
+    fields = [
+        der.integer(parts.version),
+        parts.digest_algorithms,
+        parts.encapsulated,
+        *([der.set_of(parts.certificates, _CERTIFICATES_TAG)] if parts.certificates else []),
+        *([parts.crls] if parts.crls else []),
+        der.set_of(signer_infos),
+    ]
+    return _content_info(fields)
 
 
-def _content_info(signed_data: asn1_cms.SignedData) -> bytes:
-    content_info = asn1_cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-    return bytes(content_info.dump())
+def _content_info(signed_data_fields: list[bytes]) -> bytes:
+    signed_data = der.tlv(der.SEQUENCE, b"".join(signed_data_fields))
+    return der.tlv(
+        der.SEQUENCE,
+        der.object_identifier(SIGNED_DATA_CONTENT_TYPE) + der.tlv(_EXPLICIT_0, signed_data),
+    )
+
+
+def _certificate_set(existing: list[bytes], certificates: Iterable[x509.Certificate]) -> bytes:
+    encodings = list(existing)
+    for certificate in certificates:
+        encoding = certificate.public_bytes(Encoding.DER)
+        if encoding not in encodings:
+            encodings.append(encoding)
+    return der.set_of(encodings, _CERTIFICATES_TAG)
 
 
 def _signer_info(
@@ -206,13 +264,17 @@ def _signer_info(
     algorithm = _check_key(private_key, certificate)
     if signer_algorithm(algorithm.oid, digest_algorithm) is None:
         raise CmsSigningRejected(SigningRejection.DIGEST_NOT_FOR_KEY)
-    asn1_certificate = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+    certificate_der = certificate.public_bytes(Encoding.DER)
+    asn1_certificate = asn1_x509.Certificate.load(certificate_der)
     attributes = asn1_cms.CMSAttributes(
         [
             {"type": "content_type", "values": [content_type]},
             {"type": "signing_time", "values": [_time(signing_time)]},
             {"type": "message_digest", "values": [digest(digest_algorithm, content)]},
-            {"type": "signing_certificate_v2", "values": [_signing_certificate(asn1_certificate)]},
+            {
+                "type": "signing_certificate_v2",
+                "values": [_signing_certificate(asn1_certificate, certificate_der)],
+            },
         ]
     )
     # RFC 5652 §5.4: the signature covers the DER of the attributes tagged as a SET OF, not [0].
@@ -268,13 +330,15 @@ def _time(signing_time: datetime) -> asn1_cms.Time:
     return asn1_cms.Time(name="generalized_time", value=utc)
 
 
-def _signing_certificate(certificate: asn1_x509.Certificate) -> dict[str, object]:
+def _signing_certificate(
+    certificate: asn1_x509.Certificate, certificate_der: bytes
+) -> dict[str, object]:
     """RFC 5035 signingCertificateV2: binds the signature to this exact certificate."""
     issuer = asn1_x509.GeneralName(name="directory_name", value=certificate.issuer)
     return {
         "certs": [
             {
-                "cert_hash": sha256(certificate.dump()),
+                "cert_hash": sha256(certificate_der),
                 "issuer_serial": {
                     "issuer": [issuer],
                     "serial_number": certificate.serial_number,
@@ -291,43 +355,6 @@ def _key_identifier(certificate: asn1_x509.Certificate) -> bytes:
     return bytes(key_identifier)
 
 
-def _existing_certificate_choices(
-    signed_data: asn1_cms.SignedData,
-) -> tuple[asn1_cms.CertificateChoices, ...]:
-    if isinstance(signed_data["certificates"], asn1_core.Void):
-        return ()
-    return tuple(signed_data["certificates"])
-
-
-def _certificate_choices(
-    certificates: Iterable[x509.Certificate],
-    existing: tuple[asn1_cms.CertificateChoices, ...],
-) -> list[asn1_cms.CertificateChoices]:
-    choices = list(existing)
-    seen = {choice.dump() for choice in existing}
-    for certificate in certificates:
-        choice = asn1_cms.CertificateChoices(
-            name="certificate",
-            value=asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER)),
-        )
-        if choice.dump() not in seen:
-            seen.add(choice.dump())
-            choices.append(choice)
-    return choices
-
-
-def _digest_algorithms_with(
-    existing: asn1_cms.DigestAlgorithms, digest_algorithm: str
-) -> list[asn1_cms.DigestAlgorithm]:
-    algorithms = list(existing)
-    if all(algorithm["algorithm"].dotted != digest_algorithm for algorithm in algorithms):
-        algorithms.append(asn1_cms.DigestAlgorithm({"algorithm": digest_algorithm}))
-    return algorithms
-
-
-def _combined_version(existing_version: str, identify_by_key_identifier: bool) -> str:
+def _combined_version(existing_version: int, identify_by_key_identifier: bool) -> int:
     """RFC 5652 §5.1: v3 once any SignerInfo names its signer by subject key identifier."""
-    wanted = "v3" if identify_by_key_identifier else "v1"
-    if existing_version not in _SIGNED_DATA_VERSIONS:
-        return wanted
-    return max(existing_version, wanted, key=_SIGNED_DATA_VERSIONS.index)
+    return max(existing_version, 3 if identify_by_key_identifier else 1)

@@ -23,6 +23,8 @@ from asn1crypto import tsp as asn1_tsp  # noqa: F401  (see below)
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 
+from ledger.identity.algorithms import original_encoding
+
 # Importing asn1crypto.tsp registers the signingCertificate(V2) attributes with the CMS parser.
 
 DATA_CONTENT_TYPE = "1.2.840.113549.1.7.1"
@@ -168,7 +170,7 @@ def _read_certificates(certificate_set: asn1_cms.CertificateSet) -> tuple[_Embed
         if choice.name != "certificate":
             continue  # attribute and "other" certificates play no part in signer checks
         asn1_certificate = choice.chosen
-        certificate = x509.load_der_x509_certificate(asn1_certificate.dump())
+        certificate = x509.load_der_x509_certificate(original_encoding(asn1_certificate))
         found.append((certificate, asn1_certificate))
     return tuple(found)
 
@@ -204,7 +206,7 @@ def _timestamp_tokens(attributes: asn1_cms.CMSAttributes) -> tuple[bytes, ...]:
     if isinstance(attributes, asn1_core.Void):
         return ()
     return tuple(
-        bytes(value.dump())
+        original_encoding(value)
         for attribute in attributes
         if attribute["type"].dotted == SIGNATURE_TIMESTAMP_TOKEN
         for value in attribute["values"]

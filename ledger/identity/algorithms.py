@@ -180,6 +180,16 @@ def _gost_public_key(info: _SubjectPublicKeyInfo, algorithm_oid: str, der: bytes
     return PublicKey(algorithm, algorithm_oid, parameter_set, curve.size * 8, der, point)
 
 
+def original_encoding(value: asn1_core.Asn1Value) -> bytes:
+    """The bytes a loaded asn1crypto value was read from, never re-encoded: asn1crypto
+    re-encodes a value whose length header ends in 0x80 (it takes that for BER's indefinite
+    length), which for a certificate means parsing a public key it cannot read if GOST."""
+    header = value._header
+    if header is None:
+        return bytes(value.dump())
+    return bytes(header + value.contents + (value._trailer or b""))
+
+
 def public_key_bits(spki_der: bytes) -> bytes:
     """The subjectPublicKey BIT STRING's bytes (what RFC 5280 key identifiers and RFC 6960
     CertIDs hash)."""

@@ -28,6 +28,7 @@ from ledger.identity.algorithms import (
     STREEBOG_256,
     STREEBOG_512,
     digest,
+    original_encoding,
     public_key_bits,
     verify_signature,
 )
@@ -124,7 +125,7 @@ def load_ocsp_response(data: bytes) -> OcspResponse:
             signed_data=bytes(data_part.dump()),
             signature_algorithm=basic["signature_algorithm"]["algorithm"].dotted,
             signature=bytes(basic["signature"].native),
-            certificates=tuple(bytes(c.dump()) for c in certificates),
+            certificates=tuple(original_encoding(c) for c in certificates),
             entries=tuple(_entry(single) for single in data_part["responses"]),
         )
     except MalformedOcspResponse:

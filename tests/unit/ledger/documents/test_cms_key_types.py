@@ -13,7 +13,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from clients.pki.authority import Validity, individual_profile, issue_leaf
-from ledger.documents.cms import SignerProblem, add_signer, sign_cms, verify_cms
+from ledger.documents import der
+from ledger.documents.build import attach_timestamp
+from ledger.documents.cms import SignerProblem, add_signer, load_cms, sign_cms, verify_cms
 from ledger.hashing import sha256
 from ledger.identity.algorithms import STREEBOG_256, STREEBOG_512, KeyAlgorithm
 from ledger.identity.private_keys import generate_signing_key
@@ -156,3 +158,33 @@ def test_an_iin_with_a_bad_check_digit_warns_in_ezsigner_and_is_refused_by_the_l
     assert bad_iin in lenient.signers[0].warnings[0]
     strict = verify_cms(signed, trust=trust, content=CONTRACT)
     assert strict.signers[0].problems[-1] is SignerProblem.SIGNER_CERTIFICATE_UNREADABLE
+
+
+def test_a_signed_data_whose_length_ends_in_0x80_survives_cosigning() -> None:
+    """asn1crypto takes a length header ending in 0x80 for BER's indefinite length and then
+    re-encodes everything below it, parsing GOST keys it cannot read (ledger/documents/der.py):
+    such a SignedData must pass through add_signer and attach_timestamp untouched."""
+    authority = TestAuthority(person_key_type=KeyAlgorithm.GOST_2015_512)
+    holder = authority.issue_individual("Bolatkyzy Aigerim", RECIPIENT_IIN)
+    chain = (authority.intermediate.certificate,)
+    for size in range(256):
+        content = CONTRACT + b"." * size
+        signed = sign_cms(
+            content, holder.key, holder.certificate, chain, attached=True,
+            signing_time=FIXTURE_NOW,
+        )  # fmt: skip
+        (signed_data,) = der.children(der.children(signed)[1])
+        if len(der.contents(signed_data)) & 0xFF == 0x80:  # header 30 82 xx 80
+            break
+    else:
+        pytest.fail("no SignedData length ended in 0x80")
+    cosigned = add_signer(signed, content, holder.key, holder.certificate, signing_time=FIXTURE_NOW)
+    token = sign_cms(b"x", holder.key, holder.certificate, attached=True, signing_time=FIXTURE_NOW)
+    stamped = attach_timestamp(cosigned, 0, token)
+    assert holder.der in load_cms(stamped).der
+    verification = verify_cms(stamped, trust=authority.trust_store())
+    # The token is not a TSTInfo: that signer is named for it, the other is valid.
+    assert sorted(s.problems for s in verification.signers) == [
+        (),
+        (SignerProblem.TIMESTAMP_INVALID,),
+    ]
