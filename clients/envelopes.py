@@ -1,5 +1,7 @@
 """Signed envelopes (DESIGN.md §3): the body bytes exactly as signed, and one signature per
-party, each ECDSA P-256/SHA-256 over those bytes with the signer's certificate (DER).
+party over those bytes with the signer's certificate (DER), in the algorithm of the signer's key:
+ECDSA P-256, RSA PKCS#1 v1.5 (SHA-256) or GOST 34.10-2015 (Streebog), as the NCA issues them
+(ledger/identity/algorithms.py).
 
 Parties who sign on different machines pass an envelope file around: `write_envelope`, then each
 adds theirs with `add_signature` (`tirkeu tx sign`).
@@ -13,38 +15,40 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from google.protobuf.message import DecodeError
 from tirkeu_pb import transaction_pb2 as pb
 
 from clients.errors import AlreadySigned, InvalidCredentials, InvalidEnvelopeFile, read_file
 from ledger.hashing import sha256_hex
-from ledger.identity.signatures import sign_ecdsa_p256
+from ledger.identity.algorithms import UnsupportedKey
+from ledger.identity.certificates import MalformedCertificate, load_certificate_leniently
+from ledger.identity.private_keys import SigningKey, load_signing_key, public_spki
+from ledger.identity.signatures import sign_data
 
 
 @dataclass(frozen=True, slots=True)
 class SigningIdentity:
     """A private key with the certificate whose public key it matches."""
 
-    key: ec.EllipticCurvePrivateKey = field(repr=False, compare=False)
+    key: SigningKey = field(repr=False, compare=False)
     certificate_der: bytes
 
     @classmethod
     def from_pem(cls, key_pem: bytes, certificate_pem: bytes) -> SigningIdentity:
         """The key and the first certificate of `certificate_pem` (a chain file is accepted)."""
         try:
-            key = serialization.load_pem_private_key(key_pem, password=None)
-        except (ValueError, TypeError) as error:
+            key = load_signing_key(key_pem)
+        except UnsupportedKey as error:
             raise InvalidCredentials(f"not an unencrypted PEM private key: {error}") from None
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise InvalidCredentials("the private key is not an ECDSA key")
         try:
             certificate = x509.load_pem_x509_certificates(certificate_pem)[0]
-        except ValueError as error:
+            der = certificate.public_bytes(serialization.Encoding.DER)
+            certified = load_certificate_leniently(der)
+        except (ValueError, MalformedCertificate) as error:
             raise InvalidCredentials(f"not a PEM certificate: {error}") from None
-        if certificate.public_key() != key.public_key():
+        if public_spki(key) != certified.key.spki_der:
             raise InvalidCredentials("the private key does not belong to the certificate")
-        return cls(key, certificate.public_bytes(serialization.Encoding.DER))
+        return cls(key, der)
 
     @classmethod
     def from_files(cls, key_path: Path, certificate_path: Path) -> SigningIdentity:
@@ -57,9 +61,7 @@ class SigningIdentity:
         return x509.load_der_x509_certificate(self.certificate_der)
 
     def sign(self, body: bytes) -> pb.Signature:
-        return pb.Signature(
-            certificate=self.certificate_der, signature=sign_ecdsa_p256(self.key, body)
-        )
+        return pb.Signature(certificate=self.certificate_der, signature=sign_data(self.key, body))
 
 
 def sign_body(body: pb.TransactionBody | bytes, signers: Sequence[SigningIdentity]) -> pb.Envelope:

@@ -354,9 +354,15 @@ def termination_ownership_application(
     )
 
 
-def revocation_list_update(crl: bytes) -> pb.RevocationListUpdate:
+def revocation_list_update(
+    crl: bytes, ocsp_responses: tuple[bytes, ...] = ()
+) -> pb.RevocationListUpdate:
     """A CA's CRL (PEM or DER) to enter consensus state; carried as DER."""
-    return pb.RevocationListUpdate(crl=crl_der(crl))
+    if not crl and not ocsp_responses:
+        raise InvalidTransactionInput("give a CRL or at least one OCSP response")
+    return pb.RevocationListUpdate(
+        crl=crl_der(crl) if crl else b"", ocsp_responses=list(ocsp_responses)
+    )
 
 
 def crl_der(crl: bytes) -> bytes:

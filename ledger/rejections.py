@@ -126,6 +126,10 @@ class RejectionReason(enum.Enum):
         "the rules upgrade is malformed, not ahead, or names no authority (ADR 0012)"
     )
     RULES_UPGRADE_STALE = "the upgrade's sequence number is not the next one (ADR 0012)"
+    OCSP_INVALID = (
+        "an OCSP response is malformed, not signed by a trusted CA or its delegated responder, "
+        "or produced after the block time (RFC 6960; ADR 0009)"
+    )
 
     @property
     def explanation(self) -> str:

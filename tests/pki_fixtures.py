@@ -14,6 +14,7 @@ test asks otherwise. Issuance goes through clients/pki/authority.py, the same co
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -30,7 +31,10 @@ from clients.pki.authority import (
     issue_root,
 )
 from clients.pki.authority import issue_individual as _issue_individual
+from ledger.identity.algorithms import KeyAlgorithm
 from ledger.identity.identifiers import Bin, Iin, complete_with_check_digit
+from ledger.identity.nca import NcaRole
+from ledger.identity.private_keys import SigningKey, generate_signing_key
 from ledger.identity.revocation import TrustStore, load_revocation_list, verify_revocation_list
 
 FIXTURE_NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -91,10 +95,20 @@ class TestAuthority:
         issuing_name: str = "Test Issuing CA",
         not_before: datetime = DEFAULT_NOT_BEFORE,
         not_after: datetime = DEFAULT_NOT_AFTER,
+        key_type: KeyAlgorithm = KeyAlgorithm.ECDSA_P256,
+        person_key_type: KeyAlgorithm = KeyAlgorithm.ECDSA_P256,
     ) -> None:
+        """`key_type`: the CAs' keys (an RSA or GOST hierarchy as the NCA has them);
+        `person_key_type`: the keys of individuals and employees (nodes are always P-256)."""
         validity = Validity(not_before, not_after)
-        self.root = issue_root(name, validity)
-        self.intermediate = issue_intermediate(self.root, issuing_name, validity)
+        # Any: the CAs' keys are whatever key_type says (P-256 unless a test asks).
+        self.root: IssuedCertificate[Any] = issue_root(
+            name, validity, key=generate_signing_key(key_type)
+        )
+        self.intermediate: IssuedCertificate[Any] = issue_intermediate(
+            self.root, issuing_name, validity, key=generate_signing_key(key_type)
+        )
+        self.person_key_type = person_key_type
         self._revocations: list[Revocation] = []
         self._crl_number = 0
 
@@ -110,10 +124,15 @@ class TestAuthority:
         *,
         not_before: datetime | None = None,
         not_after: datetime | None = None,
-        key: ec.EllipticCurvePrivateKey | None = None,
-    ) -> IssuedCertificate:
+        key: SigningKey | None = None,
+    ) -> IssuedCertificate[Any]:
+        # Any: a person's key is whatever person_key_type says (P-256 unless a test asks).
         return _issue_individual(
-            self.intermediate, name, iin, validity=_validity(not_before, not_after), key=key
+            self.intermediate,
+            name,
+            iin,
+            validity=_validity(not_before, not_after),
+            key=key or generate_signing_key(self.person_key_type),
         )
 
     def issue_employee(
@@ -125,11 +144,19 @@ class TestAuthority:
         *,
         not_before: datetime | None = None,
         not_after: datetime | None = None,
-        key: ec.EllipticCurvePrivateKey | None = None,
-    ) -> IssuedCertificate:
+        key: SigningKey | None = None,
+        role: NcaRole = NcaRole.EMPLOYEE,
+    ) -> IssuedCertificate[Any]:
         validity = _validity(not_before, not_after)
         return issue_employee(
-            self.intermediate, name, iin, bin_, organisation, validity=validity, key=key
+            self.intermediate,
+            name,
+            iin,
+            bin_,
+            organisation,
+            validity=validity,
+            key=key or generate_signing_key(self.person_key_type),
+            role=role,
         )
 
     def issue_ktk_officer(
@@ -186,7 +213,7 @@ class TestAuthority:
 
     def revoke(
         self,
-        serial: int | IssuedCertificate,
+        serial: int | IssuedCertificate[Any],
         at: datetime,
         reason: x509.ReasonFlags | None = None,
     ) -> None:

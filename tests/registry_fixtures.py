@@ -36,6 +36,7 @@ from ledger.chain.genesis import (
 from ledger.documents.cms import add_signer, sign_cms
 from ledger.execution.executor import AppliedTransaction, BlockExecutor, check_transaction
 from ledger.hashing import sha256, sha256_hex
+from ledger.identity.algorithms import GOST_KEY_OIDS
 from ledger.identity.identifiers import Bin, complete_with_check_digit
 from ledger.registry.notifications import Notification
 from ledger.rejections import Rejection
@@ -190,6 +191,14 @@ class Parties:
     spouse: IssuedCertificate
     guarantor: IssuedCertificate
     validator: IssuedCertificate
+
+    @property
+    def tls_client(self) -> IssuedCertificate:
+        """Who presents a TLS client certificate for the people: the registrar, unless the
+        people hold GOST keys, which the TLS stack does not speak; then the validator's."""
+        if self.registrar.info.key.algorithm in GOST_KEY_OIDS:
+            return self.validator
+        return self.registrar
 
     @classmethod
     def create(cls, authority: TestAuthority | None = None) -> Parties:

@@ -18,16 +18,21 @@ from typing import NoReturn
 
 import click
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from clients.cli.ezsigner_certificate import certificate as certificate_command
+from clients.cli.ezsigner_certificate import with_ocsp_evidence
+from clients.cli.ezsigner_report import iso as _iso
+from clients.cli.ezsigner_report import json_report as _json_report
+from clients.cli.ezsigner_report import text_report as _text_report
+from clients.pki.authority import IssuedCertificate
+from clients.pki.tsa import timestamp_token
+from ledger.documents.build import attach_timestamp
 from ledger.documents.cms import (
     CmsSigningRejected,
-    CmsVerification,
     MalformedCms,
     SignedDocument,
-    SignerVerdict,
     add_signer,
     load_cms,
     missing_signers,
@@ -35,8 +40,14 @@ from ledger.documents.cms import (
     trust_with_embedded_authorities,
     verify_cms,
 )
-from ledger.identity.certificates import MalformedCertificate, load_certificates_pem
+from ledger.identity.algorithms import SHA256, STREEBOG_256, STREEBOG_512, UnsupportedKey
+from ledger.identity.certificates import (
+    MalformedCertificate,
+    load_certificate_leniently,
+    load_certificates_pem,
+)
 from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
+from ledger.identity.private_keys import SigningKey, load_signing_key
 from ledger.identity.revocation import (
     CertificateRejected,
     MalformedRevocationList,
@@ -75,13 +86,34 @@ def cli() -> None:
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
+cli.add_command(certificate_command)
+_DIGESTS = {"sha256": SHA256, "streebog256": STREEBOG_256, "streebog512": STREEBOG_512}
+
+
 @cli.command()
-@click.option("--key", "key_path", type=_FILE, required=True, help="Signer's P-256 key (PEM).")
+@click.option(
+    "--key",
+    "key_path",
+    type=_FILE,
+    required=True,
+    help="Signer's key (PEM): ECDSA P-256, RSA or GOST 34.10-2015.",
+)
 @click.option("--cert", "cert_path", type=_FILE, required=True, help="Signer's certificate.")
 @click.option("--chain", "chain_path", type=_FILE, help="Intermediate CA certificates (PEM).")
 @click.option("--attached", is_flag=True, help="Embed the document in the signature.")
 @click.option("--add-to", "existing_path", type=_FILE, help="Add a signer to this CMS file.")
 @click.option("-o", "--output", "output_path", type=_FILE, required=True, help="CMS to write.")
+@click.option(
+    "--digest",
+    "digest_name",
+    type=click.Choice(sorted(_DIGESTS)),
+    default="sha256",
+    show_default=True,
+    help="The document's digest: sha256 (what the ledger checks) or, for a GOST key, its "
+    "Streebog (as NCALayer signs).",
+)
+@click.option("--tsa-key", "tsa_key_path", type=_FILE, help="Time-stamp with this TSA key...")
+@click.option("--tsa-cert", "tsa_cert_path", type=_FILE, help="...and its certificate (RFC 3161).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.argument("document_path", metavar="DOCUMENT", type=_FILE)
 def sign(
@@ -92,6 +124,9 @@ def sign(
     attached: bool,
     existing_path: Path | None,
     output_path: Path,
+    digest_name: str,
+    tsa_key_path: Path | None,
+    tsa_cert_path: Path | None,
     as_json: bool,
     document_path: Path,
 ) -> None:
@@ -110,16 +145,21 @@ def sign(
     try:
         if existing_path is None:
             signed = sign_cms(
-                content, private_key, certificate, chain,
-                attached=attached, signing_time=signing_time,
+                content, private_key, certificate, chain, attached=attached,
+                signing_time=signing_time, digest_algorithm=_DIGESTS[digest_name],
             )  # fmt: skip
         else:
             existing = _read(existing_path, "existing signature")
             signed = add_signer(
-                existing, content, private_key, certificate, chain, signing_time=signing_time
-            )
+                existing, content, private_key, certificate, chain,
+                signing_time=signing_time, digest_algorithm=_DIGESTS[digest_name],
+            )  # fmt: skip
     except (CmsSigningRejected, MalformedCms) as error:
         _fail(f"cannot sign: {error}")
+    if (tsa_key_path is None) != (tsa_cert_path is None):
+        _fail("--tsa-key and --tsa-cert go together")
+    if tsa_key_path is not None and tsa_cert_path is not None:
+        signed = _timestamped(signed, certificate, tsa_key_path, tsa_cert_path, signing_time)
     _write_replacing(output_path, signed)
     signers = len(load_cms(signed).signers)
     if as_json:
@@ -134,6 +174,27 @@ def sign(
             f"signed {document_path} as {_common_name(certificate)}; "
             f"{output_path} has {signers} signer(s)"
         )
+
+
+def _timestamped(
+    signed: bytes, certificate: x509.Certificate, key_path: Path, cert_path: Path, at: datetime
+) -> bytes:
+    """The new signer's signature stamped by a TSA whose key we hold: a stand-in for the
+    NCA's TSA service, which Tirkeu does not call (RFC 3161 over HTTP is the caller's part)."""
+    tsa_certificate = _load_single_certificate(_read(cert_path, "TSA certificate"))
+    tsa_key = _load_private_key(_read(key_path, "TSA key"))
+    tsa = IssuedCertificate(
+        key=tsa_key,
+        certificate=tsa_certificate,
+        info=load_certificate_leniently(tsa_certificate.public_bytes(Encoding.DER)),
+    )
+    document = load_cms(signed)
+    serial = certificate.serial_number
+    index = next(i for i, s in enumerate(document.signers) if s.identifier.serial_number == serial)
+    token = timestamp_token(
+        tsa, document.signers[index].signature, gen_time=at, serial_number=int(at.timestamp())
+    )
+    return attach_timestamp(signed, index, token)
 
 
 def _write_replacing(path: Path, data: bytes) -> None:
@@ -153,14 +214,11 @@ def _common_name(certificate: x509.Certificate) -> str:
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
-def _load_private_key(data: bytes) -> ec.EllipticCurvePrivateKey:
+def _load_private_key(data: bytes) -> SigningKey:
     try:
-        key = load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as error:
-        _fail(f"not an unencrypted PEM private key: {error}")
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        _fail("the private key is not an ECDSA key")
-    return key
+        return load_signing_key(data)
+    except UnsupportedKey as error:
+        _fail(f"not an unencrypted PEM private key of a supported type: {error}")
 
 
 def _load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
@@ -184,6 +242,9 @@ def _load_single_certificate(data: bytes) -> x509.Certificate:
     "--trust", "trust_path", type=_FILE, required=True, help="Trusted roots and CAs (PEM)."
 )
 @click.option("--crl", "crl_paths", type=_FILE, multiple=True, help="CRL (DER or PEM).")
+@click.option(
+    "--ocsp", "ocsp_paths", type=_FILE, multiple=True, help="OCSP response (DER, RFC 6960)."
+)
 @click.option("--content", "content_path", type=_FILE, help="The signed document.")
 @click.option("--content-sha256", "content_sha256_hex", help="The document's SHA-256 (hex).")
 @click.option(
@@ -199,6 +260,7 @@ def verify(
     *,
     trust_path: Path,
     crl_paths: tuple[Path, ...],
+    ocsp_paths: tuple[Path, ...],
     content_path: Path | None,
     content_sha256_hex: str | None,
     revocation_check_time: datetime | None,
@@ -222,6 +284,7 @@ def verify(
     if document.is_detached and content is None and content_sha256 is None:
         _fail("the signature is detached: give the signed document with --content")
     trust = _trust_store(_read(trust_path, "trust roots"), document, crl_paths)
+    trust, ocsp_evidence = with_ocsp_evidence(trust, ocsp_paths)
     check_time = revocation_check_time.replace(tzinfo=UTC) if revocation_check_time else None
     verification = verify_cms(
         document,
@@ -229,12 +292,20 @@ def verify(
         content=content,
         content_sha256=content_sha256,
         revocation_check_time=check_time,
+        lenient_identifiers=True,  # a bad check digit warns; the signature verdict stands
     )
     missing = missing_signers(verification, iins=iins, bins=bins)
     if as_json:
-        click.echo(json.dumps(_json_report(verification, missing), ensure_ascii=False, indent=2))
+        report = _json_report(verification, missing) | {"ocsp": ocsp_evidence}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(_text_report(verification, missing))
+        for item in ocsp_evidence:
+            click.echo(
+                f"OCSP: serial {item['serial_number']} {item['status']} as of "
+                f"{item['produced_at']}"
+                + (f", revoked at {item['revoked_at']}" if item["revoked_at"] else "")
+            )
     click.get_current_context().exit(
         EXIT_VALID if verification.valid and not missing else EXIT_INVALID
     )
@@ -290,80 +361,6 @@ def _trust_store(roots: bytes, document: SignedDocument, crl_paths: tuple[Path, 
             _fail(f"CRL {str(crl_path)!r} is not from a trusted authority: {rejection}")
         trust = trust.with_revocation_list(crl)
     return trust
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _signer_json(verdict: SignerVerdict) -> dict[str, object]:
-    return {
-        "valid": verdict.valid,
-        "name": verdict.name,
-        "iin": verdict.iin,
-        "bin": verdict.bin,
-        "organisation": verdict.organisation,
-        "issuer": verdict.issuer,
-        "serial_number": None if verdict.serial_number is None else f"{verdict.serial_number:x}",
-        "fingerprint_sha256": verdict.fingerprint,
-        "not_valid_before": _iso(verdict.not_valid_before),
-        "not_valid_after": _iso(verdict.not_valid_after),
-        "signing_time": _iso(verdict.signing_time),
-        "revocation": verdict.revocation.name,
-        "revoked_at": _iso(verdict.revoked_at),
-        "problems": [problem.name for problem in verdict.problems],
-        "details": list(verdict.details),
-    }
-
-
-def _json_report(verification: CmsVerification, missing: tuple[str, ...]) -> dict[str, object]:
-    digest = verification.checked_content_sha256
-    return {
-        "valid": verification.valid and not missing,
-        "detached": verification.detached,
-        "content_sha256": None if digest is None else digest.hex(),
-        "signers": [_signer_json(verdict) for verdict in verification.signers],
-        "missing_expected_signers": list(missing),
-    }
-
-
-def _text_report(verification: CmsVerification, missing: tuple[str, ...]) -> str:
-    lines: list[str] = []
-    for number, verdict in enumerate(verification.signers, start=1):
-        lines.extend(_signer_lines(number, verdict))
-    for identifier in missing:
-        lines.append(f"MISSING: no valid signer with IIN/BIN {identifier}")
-    valid_count = sum(verdict.valid for verdict in verification.signers)
-    overall = "VALID" if verification.valid and not missing else "INVALID"
-    total = len(verification.signers)
-    lines.append(f"Overall: {overall} ({valid_count} of {total} signer(s) valid)")
-    return "\n".join(lines)
-
-
-def _signer_lines(number: int, verdict: SignerVerdict) -> list[str]:
-    serial = "-" if verdict.serial_number is None else f"{verdict.serial_number:x}"
-    revocation = verdict.revocation.value
-    if verdict.revoked_at is not None:
-        revocation += f" (revoked at {verdict.revoked_at.isoformat()})"
-    lines = [
-        f"Signer {number}: {verdict.name or '(certificate unavailable)'}",
-        f"  IIN: {verdict.iin or '-'}   BIN: {verdict.bin or '-'}",
-        f"  organisation: {verdict.organisation or '-'}",
-        f"  issuer: {verdict.issuer or '-'}   serial: {serial}",
-        f"  valid from {_iso(verdict.not_valid_before) or '-'}"
-        f" to {_iso(verdict.not_valid_after) or '-'}",
-        f"  signing time: {_iso(verdict.signing_time) or '(none)'}",
-        f"  revocation: {revocation}",
-    ]
-    if verdict.valid:
-        lines.append("  verdict: VALID")
-    else:
-        lines.append("  verdict: INVALID")
-        lines.extend(
-            f"    {problem.name}: {detail}"
-            for problem, detail in zip(verdict.problems, verdict.details, strict=True)
-        )
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

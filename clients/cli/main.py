@@ -80,6 +80,13 @@ class TirkeuGroup(click.Group):
 @click.option("--cert", envvar="TIRKEU_CERT", type=EXISTING_FILE, help="Your certificate (PEM).")
 @click.option("--key", envvar="TIRKEU_KEY", type=EXISTING_FILE, help="Your private key (PEM).")
 @click.option("--ca", envvar="TIRKEU_CA", type=EXISTING_FILE, help="CA certificates to trust.")
+@click.option(
+    "--sign-cert",
+    envvar="TIRKEU_SIGN_CERT",
+    type=EXISTING_FILE,
+    help="Your signing certificate when not the TLS one (e.g. an NCA GOST key).",
+)
+@click.option("--sign-key", envvar="TIRKEU_SIGN_KEY", type=EXISTING_FILE, help="Its key (PEM).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
 @click.option("--json", "json_output", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
@@ -90,11 +97,21 @@ def tirkeu(
     cert: Path | None,
     key: Path | None,
     ca: Path | None,
+    sign_cert: Path | None,
+    sign_key: Path | None,
     timeout: float,
     json_output: bool,
 ) -> None:
     """Submit registration transactions to a Tirkeu node and read the registry."""
-    state = CliState(node=node, cert=cert, key=key, ca=ca, timeout_seconds=timeout)
+    state = CliState(
+        node=node,
+        cert=cert,
+        key=key,
+        ca=ca,
+        timeout_seconds=timeout,
+        sign_key=sign_key,
+        sign_cert=sign_cert,
+    )
     state.json = json_output
     ctx.obj = state
     ctx.call_on_close(state.close)
@@ -288,7 +305,8 @@ def tx_sign(
     state = current_state()
     identities: list[SigningIdentity] = [parse_signer(text) for text in signers]
     if key is not None or cert is not None or not identities:
-        own_key, own_cert = key or state.key, cert or state.cert
+        default_key, default_cert = state.own_signing_files()
+        own_key, own_cert = key or default_key, cert or default_cert
         if own_key is None or own_cert is None:
             state.fail("bad input", "tx sign needs --key and --cert (or --sign)", EXIT_BAD_INPUT)
         identities.insert(0, SigningIdentity.from_files(own_key, own_cert))

@@ -1,8 +1,10 @@
 """`tirkeu-pki`: a test certification authority for Tirkeu clusters and tests.
 
-A root standing in for the national CA, one issuing CA under it, and P-256 certificates for
-individuals (IIN), organisation employees (IIN + BIN) and nodes (TLS server and client), with
-revocation and CRLs. See clients/pki/authority.py for the certificate profiles and
+A root standing in for the national CA, one issuing CA under it, and certificates in the NCA's
+profile for individuals (IIN), organisation employees (IIN + BIN, with the NCA's role OIDs) and
+nodes (TLS server and client, always P-256), with revocation and CRLs. `--key-type` chooses
+ECDSA P-256, RSA 2048 or GOST 34.10-2015 256/512 keys, for the CA hierarchy (`init`) and for
+each person (`issue`). See clients/pki/authority.py for the certificate profiles and
 clients/pki/directory.py
 for the files it keeps.
 
@@ -45,7 +47,10 @@ from clients.pki.directory import (
     record_revocation,
     write_new_file,
 )
+from ledger.identity.algorithms import KeyAlgorithm
 from ledger.identity.identifiers import InvalidIdentifier
+from ledger.identity.nca import NcaRole
+from ledger.identity.private_keys import KEY_TYPES, SigningKey, generate_signing_key
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -94,8 +99,8 @@ def _fail(context: click.Context, as_json: bool, message: str, code: int) -> Non
 @click.pass_context
 def main(context: click.Context, json_output: bool) -> None:
     """Test certification authority: a root standing in for the national CA, an issuing CA,
-    and P-256 certificates for individuals, employees and nodes (exit: 0 ok, 2 bad input,
-    1 other failure)."""
+    and P-256, RSA or GOST 2015 certificates for individuals, employees and nodes (exit: 0 ok,
+    2 bad input, 1 other failure)."""
     context.obj = {"json": json_output}
 
 
@@ -104,8 +109,17 @@ def main(context: click.Context, json_output: bool) -> None:
 @click.option("--name", default="Test National CA", show_default=True, help="Root CA name.")
 @click.option("--intermediate-name", default="Test Issuing CA", show_default=True)
 @click.option("--valid-days", type=click.IntRange(min=1), default=3650, show_default=True)
+@click.option(
+    "--key-type",
+    type=click.Choice(sorted(KEY_TYPES)),
+    default="p256",
+    show_default=True,
+    help="The CAs' keys: an RSA or GOST hierarchy as the NCA has them (nodes need p256).",
+)
 @reporting
-def init(directory: Path, name: str, intermediate_name: str, valid_days: int) -> Report:
+def init(
+    directory: Path, name: str, intermediate_name: str, valid_days: int, key_type: str
+) -> Report:
     """Create a root CA and an issuing CA in DIRECTORY (absent or empty)."""
     now = _now()
     ca = initialise_ca_directory(
@@ -114,6 +128,7 @@ def init(directory: Path, name: str, intermediate_name: str, valid_days: int) ->
         intermediate_name,
         default_validity(now, valid_days),
         default_validity(now, max(1, valid_days // 2)),
+        key_type=KEY_TYPES[key_type],
     )
     payload = {
         "directory": str(directory),
@@ -136,6 +151,20 @@ def init(directory: Path, name: str, intermediate_name: str, valid_days: int) ->
 @click.option("--organisation", help="Organisation name, O (employees; optional for nodes).")
 @click.option("--node-id", help="Node identifier, the node certificate's CN.")
 @click.option("--san", multiple=True, help="Extra DNS name or IP address (nodes; repeatable).")
+@click.option(
+    "--key-type",
+    type=click.Choice(sorted(KEY_TYPES)),
+    default="p256",
+    show_default=True,
+    help="The holder's key (persons; nodes are always p256: TLS does not speak GOST).",
+)
+@click.option(
+    "--role",
+    type=click.Choice([role.name.lower() for role in NcaRole][2:]),
+    default="employee",
+    show_default=True,
+    help="The NCA role OID of an employee certificate (ADR 0009).",
+)
 @click.option("--valid-days", type=click.IntRange(min=1), default=365, show_default=True)
 @click.option("--not-before", help="ISO 8601 start of validity (UTC if no offset).")
 @click.option("--not-after", help="ISO 8601 end of validity (UTC if no offset).")
@@ -160,7 +189,7 @@ def issue(directory: Path, prefix: str, **request: Any) -> Report:
 
 
 def _issue(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     *,
     kind: str,
     name: str | None,
@@ -172,8 +201,13 @@ def _issue(
     valid_days: int,
     not_before: str | None,
     not_after: str | None,
-) -> IssuedCertificate:
+    key_type: str,
+    role: str,
+) -> IssuedCertificate[SigningKey]:
     validity = _validity(not_before, not_after, valid_days)
+    algorithm = KEY_TYPES[key_type]
+    if kind == "node" and algorithm is not KeyAlgorithm.ECDSA_P256:
+        raise PkiInputError("a node's key is always p256: node-to-node TLS does not speak GOST")
     given = {"--iin": iin, "--bin": bin_, "--organisation": organisation, "--node-id": node_id}
     allowed = {
         "individual": {"--iin"},
@@ -198,8 +232,9 @@ def _issue(
             bin_=bin_,
         )
     person, person_iin = _required(name, "--name"), _required(iin, "--iin")
+    key = generate_signing_key(algorithm)
     if kind == "individual":
-        return issue_individual(issuer, person, person_iin, validity=validity)
+        return issue_individual(issuer, person, person_iin, validity=validity, key=key)
     return issue_employee(
         issuer,
         person,
@@ -207,6 +242,8 @@ def _issue(
         _required(bin_, "--bin"),
         _required(organisation, "--organisation"),
         validity=validity,
+        key=key,
+        role=NcaRole[role.upper()],
     )
 
 
@@ -273,7 +310,9 @@ def list_certificates(directory: Path) -> Report:
     return Report({"certificates": rows, "crl_number": ca.crl_number}, "\n".join(lines))
 
 
-def _describe(issued: IssuedCertificate, certificate: Path, key: Path) -> dict[str, Any]:
+def _describe(
+    issued: IssuedCertificate[SigningKey], certificate: Path, key: Path
+) -> dict[str, Any]:
     info = issued.info
     return {
         "kind": info.kind.value,
@@ -285,6 +324,7 @@ def _describe(issued: IssuedCertificate, certificate: Path, key: Path) -> dict[s
         "iin": info.iin,
         "bin": info.bin,
         "organisation": info.organisation,
+        "key_type": info.key.algorithm.value,
         "not_before": info.not_valid_before.isoformat(),
         "not_after": info.not_valid_after.isoformat(),
         "certificate": str(certificate),

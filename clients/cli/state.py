@@ -35,6 +35,10 @@ class CliState:
     ca: Path | None
     timeout_seconds: float
     json: bool = False
+    # The signing key and certificate when they are not the TLS ones: the NCA's GOST signing
+    # keys cannot do TLS, whose stack does not speak GOST (docs/national-pki.md).
+    sign_key: Path | None = None
+    sign_cert: Path | None = None
     _client: LedgerClient | None = field(default=None, repr=False)
 
     def client(self) -> LedgerClient:
@@ -55,10 +59,17 @@ class CliState:
         return self._client
 
     def connection_signer(self) -> SigningIdentity | None:
-        """The caller's own key and certificate, the default signer of what they submit."""
-        if self.key is None or self.cert is None:
+        """The caller's own key and certificate, the default signer of what they submit: the
+        signing pair (--sign-key/--sign-cert) when given, else the TLS one."""
+        key, cert = self.own_signing_files()
+        if key is None or cert is None:
             return None
-        return SigningIdentity.from_files(self.key, self.cert)
+        return SigningIdentity.from_files(key, cert)
+
+    def own_signing_files(self) -> tuple[Path | None, Path | None]:
+        if self.sign_key is not None or self.sign_cert is not None:
+            return self.sign_key, self.sign_cert
+        return self.key, self.cert
 
     def close(self) -> None:
         if self._client is not None:

@@ -289,10 +289,15 @@ def termination_ownership(**v: Any) -> Action:
 
 
 @transaction_kind("revocation-list-update")
-@click.option("--crl", type=EXISTING_FILE, required=True, help="CRL file, PEM or DER.")
-def revocation_list_update(crl: Path) -> Action:
-    """A CA's certificate revocation list into consensus state; by a registrar."""
-    return builders.revocation_list_update(crl.read_bytes())
+@click.option("--crl", type=EXISTING_FILE, help="CRL file, PEM or DER.")
+@click.option(
+    "--ocsp", type=EXISTING_FILE, multiple=True, help="OCSP response (DER, RFC 6960); repeatable."
+)
+def revocation_list_update(crl: Path | None, ocsp: tuple[Path, ...]) -> Action:
+    """A CA's revocation list and/or OCSP responses into consensus state; by a registrar."""
+    return builders.revocation_list_update(
+        crl.read_bytes() if crl else b"", tuple(path.read_bytes() for path in ocsp)
+    )
 
 
 # -- the two groups -----------------------------------------------------------------------------

@@ -1,12 +1,7 @@
-"""Test PKI, in memory: a root CA standing in for the national CA, issuing CAs, and P-256
-certificates for individuals, organisation employees and nodes, plus CRLs.
-
-Subjects follow the national CA's conventions (DESIGN.md §3, Algorithm para 2(4), 2(7)): the
-IIN in serialNumber as "IIN" + 12 digits, the BIN in OU as "BIN" + 12 digits, the organisation
-in O. In this pilot one personal certificate serves both as the mTLS client identity and for CMS
-document signing (the national CA issues separate AUTH and RSA/GOST signing certificates; we do
-not model that split), so persons get digitalSignature + nonRepudiation and the EKUs clientAuth +
-emailProtection.
+"""Test PKI, in memory: a root CA standing in for the national CA, issuing CAs, and
+certificates for individuals, organisation employees and nodes, plus CRLs. CAs and persons may
+hold ECDSA P-256, RSA or GOST 34.10-2015 keys (an RSA or GOST hierarchy as the NCA has them);
+nodes always hold P-256. Names and profiles in the NCA's conventions: clients/pki/profiles.py.
 
 Every function takes its times explicitly; `tests/pki_fixtures.py` and `tirkeu-pki` both issue
 through here so that there is one implementation of issuance.
@@ -14,36 +9,72 @@ through here so that there is one implementation of issuance.
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, overload
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from typing_extensions import TypeVar
 
-from ledger.identity.certificates import BIN_PREFIX, IIN_PREFIX, CertificateInfo, load_certificate
-from ledger.identity.identifiers import InvalidIdentifier, parse_bin, parse_iin
+from clients.pki.profiles import (
+    AUTHORITY_KEY_USAGE,
+    InvalidIssueRequest,
+    LeafProfile,
+    PkiInputError,
+    authority_name,
+    employee_name,
+    employee_profile,
+    individual_name,
+    individual_profile,
+    node_name,
+    node_profile,
+    parse_subject_alternative_name,
+    person_profile,
+)
+from clients.pki.resign import STAND_IN_KEY, resign_certificate, resign_revocation_list
+from ledger.hashing import sha256
+from ledger.identity.algorithms import KeyAlgorithm, UnsupportedKey
+from ledger.identity.certificates import CertificateInfo, load_certificate_leniently
+from ledger.identity.nca import NcaRole
+from ledger.identity.private_keys import (
+    GostPrivateKey,
+    SigningKey,
+    generate_signing_key,
+    load_signing_key,
+    private_key_pem,
+    public_spki,
+)
 
-PERSON_KEY_USAGE = frozenset({"digital_signature", "non_repudiation"})
-PERSON_EXTENDED_KEY_USAGES = (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION)
-NODE_KEY_USAGE = frozenset({"digital_signature"})
-NODE_EXTENDED_KEY_USAGES = (ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH)
-AUTHORITY_KEY_USAGE = frozenset({"key_cert_sign", "crl_sign"})
-NODE_DEFAULT_DNS_NAMES = ("localhost",)
-NODE_DEFAULT_IP_ADDRESSES = (ipaddress.ip_address("127.0.0.1"),)
-_DNS_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
-
-
-class PkiInputError(ValueError):
-    """Bad input to the test CA (the CLI exits 2 on it); nothing was changed."""
-
-
-class InvalidIssueRequest(PkiInputError):
-    """What was asked of the CA cannot be issued (bad identifier, name, SAN or validity)."""
+__all__ = [  # the issuing API, and the profile names it has always offered
+    "AUTHORITY_KEY_USAGE",
+    "InvalidIssueRequest",
+    "IssuedCertificate",
+    "LeafProfile",
+    "PkiInputError",
+    "Revocation",
+    "Validity",
+    "authority_name",
+    "build_revocation_list",
+    "employee_name",
+    "employee_profile",
+    "generate_key",
+    "individual_name",
+    "individual_profile",
+    "issue_employee",
+    "issue_individual",
+    "issue_intermediate",
+    "issue_leaf",
+    "issue_node",
+    "issue_root",
+    "load_private_key",
+    "node_name",
+    "node_profile",
+    "parse_subject_alternative_name",
+    "person_profile",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +92,17 @@ class Validity:
             )
 
 
+# The key's type: persons and CAs may hold any (IssuedCertificate[SigningKey]); nodes always hold
+# P-256, the default, so that code about nodes and votes needs no annotation.
+Key_co = TypeVar("Key_co", bound=SigningKey, covariant=True, default=ec.EllipticCurvePrivateKey)
+_K = TypeVar("_K", bound=SigningKey)
+
+
 @dataclass(frozen=True, slots=True)
-class IssuedCertificate:
-    key: ec.EllipticCurvePrivateKey = field(compare=False, repr=False)
+class IssuedCertificate(Generic[Key_co]):
+    """A certificate with its private key: any type for persons and CAs, P-256 for nodes."""
+
+    key: Key_co = field(compare=False, repr=False)
     certificate: x509.Certificate = field(compare=False, repr=False)
     info: CertificateInfo
 
@@ -77,24 +116,11 @@ class IssuedCertificate:
 
     @property
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),  # a test CA: protect the file (0600), not the key
-        )
+        return private_key_pem(self.key)  # a test CA: protect the file (0600), not the key
 
     @property
     def serial_number(self) -> int:
         return self.info.serial_number
-
-
-@dataclass(frozen=True, slots=True)
-class LeafProfile:
-    """What a leaf certificate may be used for."""
-
-    key_usage: frozenset[str]  # names as in CertificateInfo.key_usage
-    extended_key_usages: tuple[x509.ObjectIdentifier, ...]
-    subject_alternative_names: tuple[x509.GeneralName, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,135 +130,76 @@ class Revocation:
     reason: x509.ReasonFlags | None = None  # None: "unspecified", omitted as RFC 5280 advises
 
 
-def generate_key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
+@overload
+def generate_key() -> ec.EllipticCurvePrivateKey: ...
+@overload
+def generate_key(algorithm: KeyAlgorithm) -> SigningKey: ...
+def generate_key(algorithm: KeyAlgorithm | None = None) -> SigningKey:
+    """A new key, P-256 unless another type is asked for."""
+    if algorithm is None:
+        return ec.generate_private_key(ec.SECP256R1())
+    return generate_signing_key(algorithm)
 
 
-def load_private_key(pem: bytes) -> ec.EllipticCurvePrivateKey:
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise InvalidIssueRequest("the key file does not hold an ECDSA private key")
-    return key
-
-
-def person_profile() -> LeafProfile:
-    return LeafProfile(PERSON_KEY_USAGE, PERSON_EXTENDED_KEY_USAGES)
-
-
-def node_profile(node_id: str, extra_names: Iterable[str] = ()) -> LeafProfile:
-    """TLS server and client: localhost, 127.0.0.1, the node id when it is a DNS name, extras."""
-    dns_names = [*NODE_DEFAULT_DNS_NAMES]
-    if _DNS_NAME.match(node_id):
-        dns_names.append(node_id)
-    names: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
-    names += [x509.IPAddress(address) for address in NODE_DEFAULT_IP_ADDRESSES]
-    for extra in extra_names:
-        name = parse_subject_alternative_name(extra)
-        if name not in names:
-            names.append(name)
-    return LeafProfile(NODE_KEY_USAGE, NODE_EXTENDED_KEY_USAGES, tuple(names))
-
-
-def parse_subject_alternative_name(text: str) -> x509.GeneralName:
-    """An IP address (v4 or v6) or a DNS name; an optional "IP:" or "DNS:" prefix is accepted."""
-    kind, separator, value = text.partition(":")
-    if not separator or kind.upper() not in ("IP", "DNS"):
-        kind, value = "", text
-    if kind.upper() != "DNS":
-        try:
-            return x509.IPAddress(ipaddress.ip_address(value))
-        except ValueError:
-            if kind.upper() == "IP":
-                raise InvalidIssueRequest(f"{value!r} is not an IP address") from None
-    if not _DNS_NAME.match(value.removeprefix("*.")):
-        raise InvalidIssueRequest(f"{text!r} is neither an IP address nor a DNS name")
-    return x509.DNSName(value)
-
-
-def individual_name(common_name: str, iin: str) -> x509.Name:
-    """An individual: CN and the IIN in serialNumber (Algorithm para 2(7))."""
-    checked_iin = _checked(parse_iin, iin)
-    return _name(
-        (NameOID.COUNTRY_NAME, "KZ"),
-        (NameOID.COMMON_NAME, common_name),
-        (NameOID.SERIAL_NUMBER, IIN_PREFIX + checked_iin),
-    )
-
-
-def employee_name(common_name: str, iin: str, bin_: str, organisation: str) -> x509.Name:
-    """A person acting for an organisation: IIN, plus the BIN in OU and the name in O."""
-    checked_iin, checked_bin = _checked(parse_iin, iin), _checked(parse_bin, bin_)
-    return _name(
-        (NameOID.COUNTRY_NAME, "KZ"),
-        (NameOID.ORGANIZATION_NAME, organisation),
-        (NameOID.ORGANIZATIONAL_UNIT_NAME, BIN_PREFIX + checked_bin),
-        (NameOID.COMMON_NAME, common_name),
-        (NameOID.SERIAL_NUMBER, IIN_PREFIX + checked_iin),
-    )
-
-
-def node_name(node_id: str, organisation: str | None = None, bin_: str | None = None) -> x509.Name:
-    """A node: its id as CN, optionally the operator's organisation and BIN. Never an IIN."""
-    attributes: list[tuple[x509.ObjectIdentifier, str]] = [(NameOID.COUNTRY_NAME, "KZ")]
-    if organisation is not None:
-        attributes.append((NameOID.ORGANIZATION_NAME, organisation))
-    if bin_ is not None:
-        attributes.append(
-            (NameOID.ORGANIZATIONAL_UNIT_NAME, BIN_PREFIX + _checked(parse_bin, bin_))
-        )
-    attributes.append((NameOID.COMMON_NAME, node_id))
-    return _name(*attributes)
-
-
-def authority_name(common_name: str) -> x509.Name:
-    return _name((NameOID.COUNTRY_NAME, "KZ"), (NameOID.COMMON_NAME, common_name))
-
-
-def _checked(parse: Callable[[str], str], text: str) -> str:
+def load_private_key(pem: bytes) -> SigningKey:
+    """A P-256, RSA or GOST 2015 private key (PKCS#8 PEM); InvalidIssueRequest otherwise."""
     try:
-        return parse(text)
-    except InvalidIdentifier as error:
-        raise InvalidIssueRequest(str(error)) from None
-
-
-def _name(*attributes: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
-    try:
-        return x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes])
-    except ValueError as error:  # e.g. an empty or over-long common name
-        raise InvalidIssueRequest(f"invalid subject name: {error}") from None
+        return load_signing_key(pem)
+    except UnsupportedKey as error:
+        raise InvalidIssueRequest(f"the key file: {error}") from None
 
 
 def issue_root(
     common_name: str,
     validity: Validity,
     *,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: SigningKey | None = None,
     serial_number: int | None = None,
-) -> IssuedCertificate:
+) -> IssuedCertificate[SigningKey]:
     """A self-signed root, standing in for the national CA."""
     key = key or generate_key()
     name = authority_name(common_name)
-    builder = _builder(name, name, key.public_key(), validity, serial_number)
+    builder = _builder(name, name, key, validity, serial_number)
     builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
     builder = builder.add_extension(_key_usage(AUTHORITY_KEY_USAGE), critical=True)
     return _sign(builder, key, key)
 
 
+@overload
 def issue_intermediate(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     common_name: str,
     validity: Validity,
     *,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: None = None,
     serial_number: int | None = None,
     key_usage: frozenset[str] = AUTHORITY_KEY_USAGE,
-) -> IssuedCertificate:
+) -> IssuedCertificate[ec.EllipticCurvePrivateKey]: ...
+@overload
+def issue_intermediate(
+    issuer: IssuedCertificate[SigningKey],
+    common_name: str,
+    validity: Validity,
+    *,
+    key: _K,
+    serial_number: int | None = None,
+    key_usage: frozenset[str] = AUTHORITY_KEY_USAGE,
+) -> IssuedCertificate[_K]: ...
+def issue_intermediate(
+    issuer: IssuedCertificate[SigningKey],
+    common_name: str,
+    validity: Validity,
+    *,
+    key: SigningKey | None = None,
+    serial_number: int | None = None,
+    key_usage: frozenset[str] = AUTHORITY_KEY_USAGE,
+) -> IssuedCertificate[SigningKey]:
     """An issuing CA under `issuer`; it may issue leaves only (pathLenConstraint 0)."""
     key = key or generate_key()
     builder = _builder(
         authority_name(common_name),
         issuer.certificate.subject,
-        key.public_key(),
+        key,
         validity,
         serial_number,
     )
@@ -242,27 +209,67 @@ def issue_intermediate(
     return _sign(builder, key, issuer.key)
 
 
+@overload
 def issue_leaf(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     subject: x509.Name,
     profile: LeafProfile,
     validity: Validity,
     *,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: None = None,
     serial_number: int | None = None,
-) -> IssuedCertificate:
-    """An end-entity certificate (basicConstraints CA false) signed by `issuer`."""
-    key = key or generate_key()
-    builder = _builder(
-        subject, issuer.certificate.subject, key.public_key(), validity, serial_number
-    )
+) -> IssuedCertificate[ec.EllipticCurvePrivateKey]: ...
+@overload
+def issue_leaf(
+    issuer: IssuedCertificate[SigningKey],
+    subject: x509.Name,
+    profile: LeafProfile,
+    validity: Validity,
+    *,
+    key: _K,
+    serial_number: int | None = None,
+) -> IssuedCertificate[_K]: ...
+def issue_leaf(
+    issuer: IssuedCertificate[SigningKey],
+    subject: x509.Name,
+    profile: LeafProfile,
+    validity: Validity,
+    *,
+    key: SigningKey | None = None,
+    serial_number: int | None = None,
+) -> IssuedCertificate[SigningKey]:
+    """An end-entity certificate (basicConstraints CA false) signed by `issuer`; P-256 when no
+    key is given."""
+    return _issue_leaf(issuer, subject, profile, validity, key or generate_key(), serial_number)
+
+
+def _issue_leaf(  # noqa: PLR0917  (issue_leaf's arguments, key typed)
+    issuer: IssuedCertificate[SigningKey],
+    subject: x509.Name,
+    profile: LeafProfile,
+    validity: Validity,
+    key: _K,
+    serial_number: int | None,
+) -> IssuedCertificate[_K]:
+    builder = _builder(subject, issuer.certificate.subject, key, validity, serial_number)
     builder = builder.add_extension(
         x509.BasicConstraints(ca=False, path_length=None), critical=True
     )
     builder = builder.add_extension(_key_usage(profile.key_usage), critical=True)
     builder = builder.add_extension(
-        x509.ExtendedKeyUsage(list(profile.extended_key_usages)), critical=False
+        x509.ExtendedKeyUsage(list(profile.extended_key_usages)),
+        critical=profile.extended_key_usage_critical,
     )
+    if profile.policies:
+        builder = builder.add_extension(
+            x509.CertificatePolicies(
+                [
+                    x509.PolicyInformation(x509.ObjectIdentifier(oid), None)
+                    for oid in profile.policies
+                ]
+            ),
+            critical=False,
+        )
     if profile.subject_alternative_names:
         builder = builder.add_extension(
             x509.SubjectAlternativeName(list(profile.subject_alternative_names)), critical=False
@@ -272,39 +279,40 @@ def issue_leaf(
 
 
 def issue_individual(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     common_name: str,
     iin: str,
     *,
     validity: Validity,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: SigningKey | None = None,
     serial_number: int | None = None,
-) -> IssuedCertificate:
+) -> IssuedCertificate[SigningKey]:
     subject = individual_name(common_name, iin)
     return issue_leaf(
-        issuer, subject, person_profile(), validity, key=key, serial_number=serial_number
+        issuer, subject, individual_profile(), validity, key=key, serial_number=serial_number
     )
 
 
 def issue_employee(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     common_name: str,
     iin: str,
     bin_: str,
     organisation: str,
     *,
     validity: Validity,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: SigningKey | None = None,
     serial_number: int | None = None,
-) -> IssuedCertificate:
+    role: NcaRole = NcaRole.EMPLOYEE,
+) -> IssuedCertificate[SigningKey]:
     subject = employee_name(common_name, iin, bin_, organisation)
     return issue_leaf(
-        issuer, subject, person_profile(), validity, key=key, serial_number=serial_number
+        issuer, subject, employee_profile(role), validity, key=key, serial_number=serial_number
     )
 
 
 def issue_node(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     node_id: str,
     *,
     validity: Validity,
@@ -313,14 +321,16 @@ def issue_node(
     bin_: str | None = None,
     key: ec.EllipticCurvePrivateKey | None = None,
     serial_number: int | None = None,
-) -> IssuedCertificate:
+) -> IssuedCertificate[ec.EllipticCurvePrivateKey]:
+    """A node: always ECDSA P-256, because node-to-node TLS does not speak GOST."""
     subject = node_name(node_id, organisation, bin_)
     profile = node_profile(node_id, extra_names)
-    return issue_leaf(issuer, subject, profile, validity, key=key, serial_number=serial_number)
+    node_key = key or ec.generate_private_key(ec.SECP256R1())
+    return _issue_leaf(issuer, subject, profile, validity, node_key, serial_number)
 
 
 def build_revocation_list(
-    issuer: IssuedCertificate,
+    issuer: IssuedCertificate[SigningKey],
     revocations: Iterable[Revocation],
     crl_number: int,
     this_update: datetime,
@@ -344,16 +354,28 @@ def build_revocation_list(
         if revocation.reason not in (None, x509.ReasonFlags.unspecified):
             entry = entry.add_extension(x509.CRLReason(revocation.reason), critical=False)
         builder = builder.add_revoked_certificate(entry.build())
-    return builder.sign(issuer.key, hashes.SHA256())
+    if not isinstance(issuer.key, GostPrivateKey):
+        return builder.sign(issuer.key, hashes.SHA256())
+    stand_in = builder.sign(STAND_IN_KEY, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    return x509.load_der_x509_crl(resign_revocation_list(stand_in, issuer.key))
 
 
 def _builder(
     subject: x509.Name,
     issuer: x509.Name,
-    public_key: ec.EllipticCurvePublicKey,
+    key: SigningKey,
     validity: Validity,
     serial_number: int | None,
 ) -> x509.CertificateBuilder:
+    if isinstance(key, GostPrivateKey):
+        # resign.py puts the GOST key in place of the stand-in; the key identifier is already
+        # the GOST key's (RFC 7093 §2 method 1: SHA-256 of the key, truncated to 160 bits).
+        public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey = STAND_IN_KEY.public_key()
+        identifier = x509.SubjectKeyIdentifier(sha256(key.public_spki())[:20])
+    else:
+        own_public_key = key.public_key()
+        public_key = own_public_key
+        identifier = x509.SubjectKeyIdentifier.from_public_key(own_public_key)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -362,7 +384,7 @@ def _builder(
         .serial_number(serial_number or x509.random_serial_number())
         .not_valid_before(validity.not_before)
         .not_valid_after(validity.not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(identifier, critical=False)
     )
 
 
@@ -384,16 +406,23 @@ def _key_usage(names: frozenset[str]) -> x509.KeyUsage:
     )
 
 
-def _authority_key_identifier(issuer: IssuedCertificate) -> x509.AuthorityKeyIdentifier:
+def _authority_key_identifier(issuer: IssuedCertificate[SigningKey]) -> x509.AuthorityKeyIdentifier:
     identifier = issuer.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(identifier.value)
 
 
 def _sign(
-    builder: x509.CertificateBuilder,
-    key: ec.EllipticCurvePrivateKey,
-    issuer_key: ec.EllipticCurvePrivateKey,
-) -> IssuedCertificate:
-    certificate = builder.sign(issuer_key, hashes.SHA256())
-    info = load_certificate(certificate.public_bytes(serialization.Encoding.DER))
-    return IssuedCertificate(key=key, certificate=certificate, info=info)
+    builder: x509.CertificateBuilder, key: _K, issuer_key: SigningKey
+) -> IssuedCertificate[_K]:
+    if isinstance(key, GostPrivateKey) or isinstance(issuer_key, GostPrivateKey):
+        stand_in = builder.sign(STAND_IN_KEY, hashes.SHA256())
+        subject_spki = public_spki(key) if isinstance(key, GostPrivateKey) else None
+        der = resign_certificate(
+            stand_in.public_bytes(serialization.Encoding.DER), subject_spki, issuer_key
+        )
+    else:
+        der = builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    # Leniently: a test may issue a bad check digit on purpose (issue_leaf with a raw name);
+    # the names this module makes are checked before issuance.
+    info = load_certificate_leniently(der)
+    return IssuedCertificate(key=key, certificate=info.certificate, info=info)

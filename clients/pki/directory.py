@@ -32,11 +32,14 @@ from clients.pki.authority import (
     Revocation,
     Validity,
     build_revocation_list,
+    generate_key,
     issue_intermediate,
     issue_root,
     load_private_key,
 )
+from ledger.identity.algorithms import KeyAlgorithm
 from ledger.identity.certificates import MalformedCertificate, load_certificate
+from ledger.identity.private_keys import SigningKey, public_spki
 
 INDEX_FORMAT = 1
 INDEX_FILE = "index.json"
@@ -65,7 +68,7 @@ class IndexEntry:
     revocation_reason: str | None = None  # an x509.ReasonFlags value
 
     @classmethod
-    def of(cls, issued: IssuedCertificate, certificate_file: str) -> IndexEntry:
+    def of(cls, issued: IssuedCertificate[SigningKey], certificate_file: str) -> IndexEntry:
         info = issued.info
         return cls(
             info.serial_number,
@@ -120,8 +123,8 @@ class IndexEntry:
 @dataclass(frozen=True, slots=True)
 class CaDirectory:
     path: Path
-    root: IssuedCertificate
-    intermediate: IssuedCertificate
+    root: IssuedCertificate[SigningKey]
+    intermediate: IssuedCertificate[SigningKey]
     crl_number: int  # of the last CRL published; 0 before the first
     entries: tuple[IndexEntry, ...]
 
@@ -137,13 +140,22 @@ class CaDirectory:
 
 
 def initialise_ca_directory(
-    path: Path, root_name: str, intermediate_name: str, root: Validity, intermediate: Validity
+    path: Path,
+    root_name: str,
+    intermediate_name: str,
+    root: Validity,
+    intermediate: Validity,
+    *,
+    key_type: KeyAlgorithm = KeyAlgorithm.ECDSA_P256,
 ) -> CaDirectory:
-    """A new root and issuing CA in `path`, which must be absent or empty."""
+    """A new root and issuing CA in `path`, which must be absent or empty, with keys of
+    `key_type` (an RSA or GOST hierarchy as the NCA has them; nodes need a P-256 one)."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise PkiInputError(f"{path} exists and is not an empty directory")
-    root_certificate = issue_root(root_name, root)
-    intermediate_certificate = issue_intermediate(root_certificate, intermediate_name, intermediate)
+    root_certificate = issue_root(root_name, root, key=generate_key(key_type))
+    intermediate_certificate = issue_intermediate(
+        root_certificate, intermediate_name, intermediate, key=generate_key(key_type)
+    )
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     (path / ISSUED_DIRECTORY).mkdir(mode=0o700)
     write_new_file(path / LOCK_FILE, b"", PUBLIC_FILE_MODE)
@@ -175,10 +187,10 @@ def open_ca_directory(path: Path) -> CaDirectory:
         raise CorruptCaDirectory(f"{path}: {error}") from None
 
 
-def _load_authority(path: Path, stem: str) -> IssuedCertificate:
+def _load_authority(path: Path, stem: str) -> IssuedCertificate[SigningKey]:
     info = load_certificate((path / f"{stem}.cert.pem").read_bytes())
     key = load_private_key((path / f"{stem}.key.pem").read_bytes())
-    if key.public_key() != info.certificate.public_key():
+    if public_spki(key) != info.key.spki_der:
         raise CorruptCaDirectory(f"{stem}.key.pem does not match {stem}.cert.pem")
     return IssuedCertificate(key=key, certificate=info.certificate, info=info)
 
@@ -211,7 +223,7 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def record_issued(directory: CaDirectory, issued: IssuedCertificate) -> CaDirectory:
+def record_issued(directory: CaDirectory, issued: IssuedCertificate[SigningKey]) -> CaDirectory:
     """Keep a copy of the certificate and add it to the index."""
     relative = f"{ISSUED_DIRECTORY}/{issued.serial_number:x}.cert.pem"
     write_new_file(directory.path / relative, issued.pem, PUBLIC_FILE_MODE)

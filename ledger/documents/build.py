@@ -1,4 +1,7 @@
-"""Making CMS SignedData (RFC 5652): SHA-256 with ECDSA P-256, DER.
+"""Making CMS SignedData (RFC 5652), DER, with any key Tirkeu signs with: ECDSA P-256, RSA
+PKCS#1 v1.5 (SHA-256) or GOST 34.10-2015 (Streebog; ledger/identity/algorithms.py). The content's
+messageDigest is SHA-256 unless asked otherwise: the ledger knows documents by their SHA-256
+(ADR 0009); a GOST signer may digest with its Streebog instead, as NCALayer does.
 
 A contract is signed by several people in turn: the recipient, then the guarantors, then KTK
 last (Algorithm paras 17–18). `sign_cms` makes the first signature and `add_signer` adds each
@@ -11,26 +14,39 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import core as asn1_core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from ledger.documents.parse import DATA_CONTENT_TYPE, load_cms
+from ledger.documents import der
+from ledger.documents.algorithms import signer_algorithm
+from ledger.documents.parse import (
+    DATA_CONTENT_TYPE,
+    SIGNATURE_TIMESTAMP_TOKEN,
+    SIGNED_DATA_CONTENT_TYPE,
+    load_cms,
+)
 from ledger.hashing import sha256
+from ledger.identity.algorithms import SHA256, SignatureAlgorithm, UnsupportedKey, digest
+from ledger.identity.certificates import MalformedCertificate, load_certificate_leniently
+from ledger.identity.private_keys import SigningKey, public_spki, sign, signature_algorithm
 
 # UTCTime can only say years 1950–2049 (RFC 5652 §11.3); later times need GeneralizedTime.
 _LAST_UTC_TIME_YEAR = 2049
-_SIGNED_DATA_VERSIONS = ("v0", "v1", "v2", "v3", "v4", "v5")
+_CERTIFICATES_TAG = 0xA0  # [0] IMPLICIT CertificateSet
+_CRLS_TAG = 0xA1  # [1] IMPLICIT RevocationInfoChoices
+_UNSIGNED_TAG = 0xA1  # SignerInfo [1] IMPLICIT unsignedAttrs
+_EXPLICIT_0 = 0xA0  # ContentInfo content [0] EXPLICIT
 
 
 class SigningRejection(enum.Enum):
-    KEY_NOT_ECDSA_P256 = "the private key is not an ECDSA P-256 key"
+    KEY_NOT_SUPPORTED = "the private key is not of a type Tirkeu signs with"
+    DIGEST_NOT_FOR_KEY = "that digest algorithm does not go with this key's signatures"
     KEY_DOES_NOT_MATCH_CERTIFICATE = "the private key does not belong to the certificate"
     SIGNING_TIME_WITHOUT_TIME_ZONE = "the signing time has no time zone"
     CONTENT_DOES_NOT_MATCH = "the document is not the one the existing signers signed"
@@ -47,46 +63,66 @@ class CmsSigningRejected(ValueError):
 
 def sign_cms(
     content: bytes,
-    private_key: ec.EllipticCurvePrivateKey,
+    private_key: SigningKey,
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
     *,
     attached: bool = False,
     signing_time: datetime,
     identify_by_key_identifier: bool = False,
+    digest_algorithm: str = SHA256,
+    content_type: str = DATA_CONTENT_TYPE,
 ) -> bytes:
-    """A DER ContentInfo holding SignedData with one signer over `content`.
+    """A DER ContentInfo holding SignedData with one signer over `content` (plain data, or
+    e.g. an RFC 3161 TSTInfo for a timestamp token).
 
     Detached (no eContent) unless `attached`. The signer's certificate and `chain` are embedded so
     that a verifier holding only the root can build the path.
     """
     signer_info = _signer_info(
-        sha256(content), private_key, certificate, signing_time, identify_by_key_identifier
+        content,
+        digest_algorithm,
+        private_key,
+        certificate,
+        signing_time,
+        identify_by_key_identifier=identify_by_key_identifier,
+        content_type=content_type,
     )
+    # RFC 5652 §5.1: v3 for a subject key identifier or content other than data.
+    plain = content_type == DATA_CONTENT_TYPE and not identify_by_key_identifier
     signed_data = asn1_cms.SignedData(
         {
-            "version": "v3" if identify_by_key_identifier else "v1",
-            "digest_algorithms": [{"algorithm": "sha256"}],
+            "version": "v1" if plain else "v3",
+            "digest_algorithms": [{"algorithm": digest_algorithm}],
             "encap_content_info": {
-                "content_type": "data",
-                "content": content if attached else None,
+                "content_type": content_type,
+                # asn1crypto would parse other content types (a TSTInfo) from the raw octets.
+                "content": (
+                    None
+                    if not attached
+                    else content
+                    if content_type == DATA_CONTENT_TYPE
+                    else asn1_core.ParsableOctetString(content)
+                ),
             },
-            "certificates": _certificate_choices((certificate, *chain), ()),
             "signer_infos": [signer_info],
         }
     )
-    return _content_info(signed_data)
+    version, algorithms, encapsulated, signer_infos = der.children(signed_data.dump())
+    certificates = _certificate_set([], (certificate, *chain))
+    return _content_info([version, algorithms, encapsulated, certificates, signer_infos])
 
 
 def add_signer(
     existing_cms: bytes,
     content: bytes,
-    private_key: ec.EllipticCurvePrivateKey,
+    private_key: SigningKey,
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
     *,
     signing_time: datetime,
     identify_by_key_identifier: bool = False,
+    digest_algorithm: str = SHA256,
 ) -> bytes:
     """`existing_cms` with one more SignerInfo over the same `content` (Algorithm paras 17–18).
 
@@ -96,61 +132,153 @@ def add_signer(
     document = load_cms(existing_cms)
     if document.content_type != DATA_CONTENT_TYPE:
         raise CmsSigningRejected(SigningRejection.CONTENT_TYPE_NOT_DATA)
-    digest = sha256(content)
     if document.content is not None and document.content != content:
         raise CmsSigningRejected(SigningRejection.CONTENT_DOES_NOT_MATCH)
-    if any(s.message_digest not in (None, digest) for s in document.signers):
-        raise CmsSigningRejected(SigningRejection.CONTENT_DOES_NOT_MATCH)
+    for existing_signer in document.signers:
+        if existing_signer.message_digest is None:
+            continue
+        if signer_algorithm(
+            existing_signer.signature_algorithm, existing_signer.digest_algorithm
+        ) is None or existing_signer.message_digest != digest(
+            existing_signer.digest_algorithm, content
+        ):
+            raise CmsSigningRejected(SigningRejection.CONTENT_DOES_NOT_MATCH)
     signer_info = _signer_info(
-        digest, private_key, certificate, signing_time, identify_by_key_identifier
+        content,
+        digest_algorithm,
+        private_key,
+        certificate,
+        signing_time,
+        identify_by_key_identifier=identify_by_key_identifier,
     )
-    existing = asn1_cms.ContentInfo.load(document.der)["content"]
-    version = _combined_version(existing["version"].native, identify_by_key_identifier)
-    # asn1crypto reads a v1 SignedData's content info with the PKCS #7 spec, later ones with CMS's.
-    content_info_spec = (
-        asn1_cms.ContentInfo if version == "v1" else asn1_cms.EncapsulatedContentInfo
-    )
-    # The existing SignerInfos are reused as parsed, so their signed bytes stay exactly as made.
-    signed_data = asn1_cms.SignedData(
-        {
-            "version": version,
-            "digest_algorithms": _digest_algorithms_with_sha256(existing["digest_algorithms"]),
-            "encap_content_info": content_info_spec.load(existing["encap_content_info"].dump()),
-            "certificates": _certificate_choices(
-                (certificate, *chain), _existing_certificate_choices(existing)
-            ),
-            "signer_infos": [*existing["signer_infos"], signer_info],
-        }
-    )
-    if not isinstance(existing["crls"], asn1_core.Void):
-        signed_data["crls"] = existing["crls"]
-    return _content_info(signed_data)
+    parts = _signed_data_parts(document.der)
+    version = _combined_version(parts.version, identify_by_key_identifier)
+    algorithm = bytes(asn1_cms.DigestAlgorithm({"algorithm": digest_algorithm}).dump())
+    algorithms = der.children(parts.digest_algorithms)
+    if all(der.children(known)[0] != der.children(algorithm)[0] for known in algorithms):
+        algorithms.append(algorithm)
+    # The existing SignerInfos and certificates are carried as the bytes they came as, so their
+    # signed bytes stay exactly as made.
+    fields = [
+        der.integer(version),
+        der.set_of(algorithms),
+        parts.encapsulated,
+        _certificate_set(parts.certificates, (certificate, *chain)),
+        *([parts.crls] if parts.crls else []),
+        der.set_of([*parts.signer_infos, bytes(signer_info.dump())]),
+    ]
+    return _content_info(fields)
 
 
-def _content_info(signed_data: asn1_cms.SignedData) -> bytes:
-    content_info = asn1_cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-    return bytes(content_info.dump())
+@dataclass(frozen=True, slots=True)
+class _SignedDataParts:
+    version: int
+    digest_algorithms: bytes
+    encapsulated: bytes
+    certificates: list[bytes]
+    crls: bytes | None
+    signer_infos: list[bytes]
+
+
+def _signed_data_parts(cms_der: bytes) -> _SignedDataParts:
+    """The fields of the SignedData in `cms_der`, each as encoded (BER input is first brought
+    to DER, which needs asn1crypto to re-encode it)."""
+    try:
+        content_info = der.children(cms_der)
+    except ValueError:
+        content_info = der.children(bytes(asn1_cms.ContentInfo.load(cms_der).dump(force=True)))
+    (signed_data,) = der.children(content_info[1])
+    fields = der.children(signed_data)
+    version = int.from_bytes(der.contents(fields[0]), "big")
+    certificates: list[bytes] = []
+    crls = None
+    for field_der in fields[3:-1]:
+        if field_der[0] == _CERTIFICATES_TAG:
+            certificates = der.children(field_der)
+        elif field_der[0] == _CRLS_TAG:
+            crls = field_der
+    return _SignedDataParts(
+        version=version,
+        digest_algorithms=fields[1],
+        encapsulated=fields[2],
+        certificates=certificates,
+        crls=crls,
+        signer_infos=der.children(fields[-1]),
+    )
+
+
+def attach_timestamp(existing_cms: bytes, signer_index: int, token: bytes) -> bytes:
+    """`existing_cms` with an RFC 3161 token as an unsigned attribute of one SignerInfo (in the
+    order load_cms lists them; id-aa-signatureTimeStampToken, CAdES-T). The signed bytes of
+    every signer are untouched: unsigned attributes lie outside what the signature covers."""
+    load_cms(existing_cms)  # MalformedCms for what is not a SignedData
+    parts = _signed_data_parts(existing_cms)
+    if not 0 <= signer_index < len(parts.signer_infos):
+        raise IndexError(f"the SignedData has {len(parts.signer_infos)} signer(s)")
+    signer_info = der.children(parts.signer_infos[signer_index])
+    unsigned = der.children(signer_info.pop()) if signer_info[-1][0] == _UNSIGNED_TAG else []
+    attribute = der.tlv(
+        der.SEQUENCE, der.object_identifier(SIGNATURE_TIMESTAMP_TOKEN) + der.set_of([token])
+    )
+    signer_info.append(der.set_of([*unsigned, attribute], _UNSIGNED_TAG))
+    signer_infos = list(parts.signer_infos)
+    signer_infos[signer_index] = der.tlv(der.SEQUENCE, b"".join(signer_info))
+    fields = [
+        der.integer(parts.version),
+        parts.digest_algorithms,
+        parts.encapsulated,
+        *([der.set_of(parts.certificates, _CERTIFICATES_TAG)] if parts.certificates else []),
+        *([parts.crls] if parts.crls else []),
+        der.set_of(signer_infos),
+    ]
+    return _content_info(fields)
+
+
+def _content_info(signed_data_fields: list[bytes]) -> bytes:
+    signed_data = der.tlv(der.SEQUENCE, b"".join(signed_data_fields))
+    return der.tlv(
+        der.SEQUENCE,
+        der.object_identifier(SIGNED_DATA_CONTENT_TYPE) + der.tlv(_EXPLICIT_0, signed_data),
+    )
+
+
+def _certificate_set(existing: list[bytes], certificates: Iterable[x509.Certificate]) -> bytes:
+    encodings = list(existing)
+    for certificate in certificates:
+        encoding = certificate.public_bytes(Encoding.DER)
+        if encoding not in encodings:
+            encodings.append(encoding)
+    return der.set_of(encodings, _CERTIFICATES_TAG)
 
 
 def _signer_info(
-    digest: bytes,
-    private_key: ec.EllipticCurvePrivateKey,
+    content: bytes,
+    digest_algorithm: str,
+    private_key: SigningKey,
     certificate: x509.Certificate,
     signing_time: datetime,
+    *,
     identify_by_key_identifier: bool,
+    content_type: str = DATA_CONTENT_TYPE,
 ) -> asn1_cms.SignerInfo:
-    _check_key(private_key, certificate)
-    asn1_certificate = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+    algorithm = _check_key(private_key, certificate)
+    if signer_algorithm(algorithm.oid, digest_algorithm) is None:
+        raise CmsSigningRejected(SigningRejection.DIGEST_NOT_FOR_KEY)
+    certificate_der = certificate.public_bytes(Encoding.DER)
+    asn1_certificate = asn1_x509.Certificate.load(certificate_der)
     attributes = asn1_cms.CMSAttributes(
         [
-            {"type": "content_type", "values": ["data"]},
+            {"type": "content_type", "values": [content_type]},
             {"type": "signing_time", "values": [_time(signing_time)]},
-            {"type": "message_digest", "values": [digest]},
-            {"type": "signing_certificate_v2", "values": [_signing_certificate(asn1_certificate)]},
+            {"type": "message_digest", "values": [digest(digest_algorithm, content)]},
+            {
+                "type": "signing_certificate_v2",
+                "values": [_signing_certificate(asn1_certificate, certificate_der)],
+            },
         ]
     )
     # RFC 5652 §5.4: the signature covers the DER of the attributes tagged as a SET OF, not [0].
-    signature = private_key.sign(attributes.dump(), ec.ECDSA(hashes.SHA256()))
+    signature = sign(private_key, attributes.dump())
     if identify_by_key_identifier:
         sid = asn1_cms.SignerIdentifier(
             name="subject_key_identifier", value=_key_identifier(asn1_certificate)
@@ -169,27 +297,27 @@ def _signer_info(
         {
             "version": version,
             "sid": sid,
-            "digest_algorithm": {"algorithm": "sha256"},
+            "digest_algorithm": {"algorithm": digest_algorithm},
             "signed_attrs": attributes,
-            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+            "signature_algorithm": {"algorithm": algorithm.oid},
             "signature": signature,
         }
     )
 
 
-def _check_key(private_key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate) -> None:
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
-        private_key.curve, ec.SECP256R1
-    ):
-        raise CmsSigningRejected(SigningRejection.KEY_NOT_ECDSA_P256)
-    own_public_key = private_key.public_key().public_bytes(
-        Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-    )
-    certified_key = certificate.public_key().public_bytes(
-        Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-    )
-    if own_public_key != certified_key:
+def _check_key(private_key: SigningKey, certificate: x509.Certificate) -> SignatureAlgorithm:
+    try:
+        algorithm = signature_algorithm(private_key)
+    except UnsupportedKey:
+        raise CmsSigningRejected(SigningRejection.KEY_NOT_SUPPORTED) from None
+    try:
+        # Leniently: whether the key matches does not depend on the subject's identifiers.
+        certified = load_certificate_leniently(certificate.public_bytes(Encoding.DER))
+    except MalformedCertificate:
+        raise CmsSigningRejected(SigningRejection.KEY_DOES_NOT_MATCH_CERTIFICATE) from None
+    if public_spki(private_key) != certified.key.spki_der:
         raise CmsSigningRejected(SigningRejection.KEY_DOES_NOT_MATCH_CERTIFICATE)
+    return algorithm
 
 
 def _time(signing_time: datetime) -> asn1_cms.Time:
@@ -202,13 +330,15 @@ def _time(signing_time: datetime) -> asn1_cms.Time:
     return asn1_cms.Time(name="generalized_time", value=utc)
 
 
-def _signing_certificate(certificate: asn1_x509.Certificate) -> dict[str, object]:
+def _signing_certificate(
+    certificate: asn1_x509.Certificate, certificate_der: bytes
+) -> dict[str, object]:
     """RFC 5035 signingCertificateV2: binds the signature to this exact certificate."""
     issuer = asn1_x509.GeneralName(name="directory_name", value=certificate.issuer)
     return {
         "certs": [
             {
-                "cert_hash": sha256(certificate.dump()),
+                "cert_hash": sha256(certificate_der),
                 "issuer_serial": {
                     "issuer": [issuer],
                     "serial_number": certificate.serial_number,
@@ -225,43 +355,6 @@ def _key_identifier(certificate: asn1_x509.Certificate) -> bytes:
     return bytes(key_identifier)
 
 
-def _existing_certificate_choices(
-    signed_data: asn1_cms.SignedData,
-) -> tuple[asn1_cms.CertificateChoices, ...]:
-    if isinstance(signed_data["certificates"], asn1_core.Void):
-        return ()
-    return tuple(signed_data["certificates"])
-
-
-def _certificate_choices(
-    certificates: Iterable[x509.Certificate],
-    existing: tuple[asn1_cms.CertificateChoices, ...],
-) -> list[asn1_cms.CertificateChoices]:
-    choices = list(existing)
-    seen = {choice.dump() for choice in existing}
-    for certificate in certificates:
-        choice = asn1_cms.CertificateChoices(
-            name="certificate",
-            value=asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER)),
-        )
-        if choice.dump() not in seen:
-            seen.add(choice.dump())
-            choices.append(choice)
-    return choices
-
-
-def _digest_algorithms_with_sha256(
-    existing: asn1_cms.DigestAlgorithms,
-) -> list[asn1_cms.DigestAlgorithm]:
-    algorithms = list(existing)
-    if all(algorithm["algorithm"].native != "sha256" for algorithm in algorithms):
-        algorithms.append(asn1_cms.DigestAlgorithm({"algorithm": "sha256"}))
-    return algorithms
-
-
-def _combined_version(existing_version: str, identify_by_key_identifier: bool) -> str:
+def _combined_version(existing_version: int, identify_by_key_identifier: bool) -> int:
     """RFC 5652 §5.1: v3 once any SignerInfo names its signer by subject key identifier."""
-    wanted = "v3" if identify_by_key_identifier else "v1"
-    if existing_version not in _SIGNED_DATA_VERSIONS:
-        return wanted
-    return max(existing_version, wanted, key=_SIGNED_DATA_VERSIONS.index)
+    return max(existing_version, 3 if identify_by_key_identifier else 1)

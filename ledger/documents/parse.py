@@ -23,6 +23,8 @@ from asn1crypto import tsp as asn1_tsp  # noqa: F401  (see below)
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 
+from ledger.identity.algorithms import original_encoding
+
 # Importing asn1crypto.tsp registers the signingCertificate(V2) attributes with the CMS parser.
 
 DATA_CONTENT_TYPE = "1.2.840.113549.1.7.1"
@@ -32,6 +34,8 @@ ECDSA_WITH_SHA256_ALGORITHM = "1.2.840.10045.4.3.2"
 # Some producers name the key type, not the signature scheme, in SignerInfo.signatureAlgorithm.
 EC_PUBLIC_KEY_ALGORITHM = "1.2.840.10045.2.1"
 
+SIGNATURE_TIMESTAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"  # RFC 3161 Appendix A
+TST_INFO_CONTENT_TYPE = "1.2.840.113549.1.9.16.1.4"
 NAME_MATCH_CACHE_SIZE = 1024  # (SignerInfo issuer, certificate issuer) pairs remembered
 
 T = TypeVar("T")
@@ -72,6 +76,8 @@ class CmsSigner:
     message_digest: bytes | None
     signing_time: datetime | None  # tz-aware UTC
     signing_certificate_sha256: tuple[bytes, ...]  # signingCertificateV2 SHA-256 hashes
+    # RFC 3161 tokens over this signature (unsigned id-aa-signatureTimeStampToken; CAdES-T)
+    timestamp_tokens: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +170,7 @@ def _read_certificates(certificate_set: asn1_cms.CertificateSet) -> tuple[_Embed
         if choice.name != "certificate":
             continue  # attribute and "other" certificates play no part in signer checks
         asn1_certificate = choice.chosen
-        certificate = x509.load_der_x509_certificate(asn1_certificate.dump())
+        certificate = x509.load_der_x509_certificate(original_encoding(asn1_certificate))
         found.append((certificate, asn1_certificate))
     return tuple(found)
 
@@ -192,6 +198,18 @@ def _read_signer(
         message_digest=_single(values, "message_digest", lambda value: bytes(value.native)),
         signing_time=_single(values, "signing_time", lambda value: value.native),
         signing_certificate_sha256=_signing_certificate_hashes(values),
+        timestamp_tokens=_timestamp_tokens(signer_info["unsigned_attrs"]),
+    )
+
+
+def _timestamp_tokens(attributes: asn1_cms.CMSAttributes) -> tuple[bytes, ...]:
+    if isinstance(attributes, asn1_core.Void):
+        return ()
+    return tuple(
+        original_encoding(value)
+        for attribute in attributes
+        if attribute["type"].dotted == SIGNATURE_TIMESTAMP_TOKEN
+        for value in attribute["values"]
     )
 
 

@@ -17,23 +17,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from ledger.documents.parse import (
-    DATA_CONTENT_TYPE,
-    EC_PUBLIC_KEY_ALGORITHM,
-    ECDSA_WITH_SHA256_ALGORITHM,
-    SHA256_ALGORITHM,
-    CmsSigner,
-    SignedDocument,
-    load_cms,
-)
+from ledger.documents.algorithms import ContentDigests, digest_name, signer_algorithm
+from ledger.documents.parse import DATA_CONTENT_TYPE, CmsSigner, SignedDocument, load_cms
+from ledger.documents.timestamps import TimestampVerdict, verify_timestamp
 from ledger.documents.trust import RevocationStatus, revocation_status
 from ledger.hashing import DIGEST_SIZE, sha256
-from ledger.identity.certificates import CertificateInfo, MalformedCertificate, load_certificate
+from ledger.identity.algorithms import verify_digest, verify_signature
+from ledger.identity.certificates import (
+    CertificateInfo,
+    MalformedCertificate,
+    load_certificate,
+    load_certificate_leniently,
+)
 from ledger.identity.chains import verify_chain
 from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier
 from ledger.identity.revocation import CertificateProblem, CertificateRejected, TrustStore
@@ -50,7 +47,9 @@ class SignerProblem(enum.Enum):
     NO_CONTENT = "neither the document nor its digest is available to check the signature"
     CONTENT_TYPE_MISMATCH = "the content-type attribute is missing or names other content"
     NO_SIGNING_TIME = "the signature carries no signing time"
-    UNSUPPORTED_ALGORITHM = "not SHA-256 with ECDSA P-256"
+    UNSUPPORTED_ALGORITHM = (
+        "not one of ECDSA P-256, RSA PKCS#1 v1.5 (SHA-256), GOST 34.10-2015 (Streebog)"
+    )
     SIGNER_CERTIFICATE_MISSING = "the signer's certificate is not in the SignedData"
     SIGNER_CERTIFICATE_UNREADABLE = "the signer's certificate is not one Tirkeu accepts"
     SIGNING_CERTIFICATE_MISMATCH = "the signingCertificateV2 attribute names another certificate"
@@ -61,7 +60,8 @@ class SignerProblem(enum.Enum):
     NOT_YET_VALID = "a certificate in the chain was not yet valid at the signing time"
     REVOKED = "a certificate in the chain was revoked at or before the time checked"
     WRONG_KEY_USAGE = "the certificate's key usage does not allow signing documents"
-    WRONG_KEY_TYPE = "the certificate's key is not ECDSA P-256"
+    WRONG_KEY_TYPE = "the certificate's key does not go with the signature algorithm"
+    TIMESTAMP_INVALID = "the signature's RFC 3161 timestamp token does not verify"
 
 
 _CHAIN_PROBLEMS = {
@@ -94,10 +94,23 @@ class SignerVerdict:
     revoked_at: datetime | None
     problems: tuple[SignerProblem, ...]
     details: tuple[str, ...]  # one human-readable sentence per problem, in the same order
+    key_algorithm: str | None = None  # e.g. "GOST 34.10-2015 512-bit"
+    signature_algorithm: str | None = None  # the scheme that was checked
+    # Doubts that leave the verdict standing, e.g. an IIN whose check digit fails in a
+    # certificate the CA signed (only with lenient_identifiers; the ledger is strict).
+    warnings: tuple[str, ...] = ()
+    timestamp: datetime | None = None  # genTime of a verified RFC 3161 token (CAdES-T)
+    timestamp_authority: str | None = None
 
     @property
     def valid(self) -> bool:
         return not self.problems
+
+    @property
+    def judged_time(self) -> datetime | None:
+        """The time the signer is judged at: the TSA's, where a token verified, else the
+        signer's own signing time (ADR 0009; para 18's order of signatures uses it too)."""
+        return self.timestamp or self.signing_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +131,7 @@ def verify_cms(
     content: bytes | None = None,
     content_sha256: bytes | None = None,
     revocation_check_time: datetime | None = None,
+    lenient_identifiers: bool = False,
 ) -> CmsVerification:
     """Verify every signer of a SignedData (DER/PEM bytes, or already loaded).
 
@@ -126,18 +140,27 @@ def verify_cms(
     that is not a SignedData, ValueError when both `content` and `content_sha256` are given.
     A certificate revoked at or before the signing time is REVOKED, and so is one revoked at or
     before `revocation_check_time` when that is given (e.g. the block time of a later check).
+    With `lenient_identifiers` (ezsigner), an IIN or BIN whose check digit fails in a
+    certificate is a warning on that signer, not an unreadable certificate.
     """
     if revocation_check_time is not None and revocation_check_time.utcoffset() is None:
         raise ValueError("revocation_check_time needs a time zone")
     document = data if isinstance(data, SignedDocument) else load_cms(data)
-    expected_digest = _expected_digest(document, content, content_sha256)
+    digests = _content_digests(document, content, content_sha256)
     return CmsVerification(
         signers=tuple(
-            _verify_signer(document, signer, expected_digest, trust, revocation_check_time)
+            _verify_signer(
+                document,
+                signer,
+                digests,
+                trust,
+                revocation_check_time=revocation_check_time,
+                lenient_identifiers=lenient_identifiers,
+            )
             for signer in document.signers
         ),
         detached=document.is_detached,
-        checked_content_sha256=expected_digest,
+        checked_content_sha256=digests.sha256,
     )
 
 
@@ -152,18 +175,17 @@ def missing_signers(
     return (*missing_iins, *missing_bins)
 
 
-def _expected_digest(
+def _content_digests(
     document: SignedDocument, content: bytes | None, content_sha256: bytes | None
-) -> bytes | None:
+) -> ContentDigests:
     if content is not None and content_sha256 is not None:
         raise ValueError("give the content or its SHA-256, not both")
     if content_sha256 is not None:
         if len(content_sha256) != DIGEST_SIZE:
             raise ValueError(f"a SHA-256 digest is {DIGEST_SIZE} bytes, got {len(content_sha256)}")
-        return content_sha256
-    if content is not None:
-        return sha256(content)
-    return None if document.content is None else sha256(document.content)
+        return ContentDigests(None, content_sha256)
+    known = content if content is not None else document.content
+    return ContentDigests(known, None if known is None else sha256(known))
 
 
 class _Findings:
@@ -182,22 +204,38 @@ class _Findings:
 def _verify_signer(
     document: SignedDocument,
     signer: CmsSigner,
-    expected_digest: bytes | None,
+    digests: ContentDigests,
     trust: TrustStore,
+    *,
     revocation_check_time: datetime | None,
+    lenient_identifiers: bool,
 ) -> SignerVerdict:
     findings = _Findings()
-    _check_attributes(document, signer, expected_digest, findings)
-    info = _signer_certificate(signer, findings)
+    expected_digest = digests.of(signer.digest_algorithm)
+    supported = signer_algorithm(signer.signature_algorithm, signer.digest_algorithm) is not None
+    if supported and expected_digest is None and digests.sha256 is not None:
+        findings.add(
+            SignerProblem.NO_CONTENT,
+            f"only the document's SHA-256 is known here; this signer digested it with "
+            f"{digest_name(signer.digest_algorithm)}",
+        )
+    stamp = _timestamp(signer, trust, findings)
+    _check_attributes(document, signer, expected_digest, findings, timestamped=stamp is not None)
+    info = _signer_certificate(signer, findings, lenient_identifiers)
     if info is None:
-        return _verdict(signer, None, RevocationStatus.UNKNOWN, None, findings)
+        return _verdict(signer, None, RevocationStatus.UNKNOWN, None, findings, stamp)
     _check_signature(signer, info, expected_digest, findings)
     if info.key_usage.isdisjoint(SIGNING_KEY_USAGES):
         findings.add(SignerProblem.WRONG_KEY_USAGE)
     # Without a signing time there is no moment to judge validity at; the chain is still
     # checked (at the later check time, or when the certificate became valid) so that trust
     # problems are named too, but NO_SIGNING_TIME alone already makes the signer invalid.
-    at = signer.signing_time or revocation_check_time or info.not_valid_before
+    at = (
+        (stamp.time if stamp is not None else None)
+        or signer.signing_time
+        or revocation_check_time
+        or info.not_valid_before
+    )
     chain: tuple[CertificateInfo, ...] = ()
     try:
         chain = verify_chain(info, trust, at)
@@ -211,7 +249,22 @@ def _verify_signer(
             f"revoked at {revoked_at.isoformat() if revoked_at else '?'}, "
             f"checked at {check_time.isoformat()}",
         )
-    return _verdict(signer, info, status, revoked_at, findings)
+    return _verdict(signer, info, status, revoked_at, findings, stamp)
+
+
+def _timestamp(
+    signer: CmsSigner, trust: TrustStore, findings: _Findings
+) -> TimestampVerdict | None:
+    """The first token that verifies; TIMESTAMP_INVALID when the signer carries only bad ones."""
+    problems = []
+    for token in signer.timestamp_tokens:
+        verdict = verify_timestamp(token, signer.signature, trust)
+        if verdict.valid:
+            return verdict
+        problems.append(verdict.problem or "invalid")
+    if problems:
+        findings.add(SignerProblem.TIMESTAMP_INVALID, "; ".join(problems))
+    return None
 
 
 def _check_attributes(
@@ -219,11 +272,10 @@ def _check_attributes(
     signer: CmsSigner,
     expected_digest: bytes | None,
     findings: _Findings,
+    *,
+    timestamped: bool,
 ) -> None:
-    if signer.digest_algorithm != SHA256_ALGORITHM or signer.signature_algorithm not in (
-        ECDSA_WITH_SHA256_ALGORITHM,
-        EC_PUBLIC_KEY_ALGORITHM,
-    ):
+    if signer_algorithm(signer.signature_algorithm, signer.digest_algorithm) is None:
         findings.add(
             SignerProblem.UNSUPPORTED_ALGORITHM,
             f"digest {signer.digest_algorithm}, signature {signer.signature_algorithm}",
@@ -241,11 +293,13 @@ def _check_attributes(
             findings.add(SignerProblem.MESSAGE_DIGEST_MISSING)
         elif expected_digest is not None and signer.message_digest != expected_digest:
             findings.add(SignerProblem.DIGEST_MISMATCH)
-    if signer.signing_time is None:
+    if signer.signing_time is None and not timestamped:
         findings.add(SignerProblem.NO_SIGNING_TIME)
 
 
-def _signer_certificate(signer: CmsSigner, findings: _Findings) -> CertificateInfo | None:
+def _signer_certificate(
+    signer: CmsSigner, findings: _Findings, lenient_identifiers: bool
+) -> CertificateInfo | None:
     if signer.certificate is None:
         findings.add(SignerProblem.SIGNER_CERTIFICATE_MISSING)
         return None
@@ -253,7 +307,7 @@ def _signer_certificate(signer: CmsSigner, findings: _Findings) -> CertificateIn
     if signer.signing_certificate_sha256 and sha256(der) not in signer.signing_certificate_sha256:
         findings.add(SignerProblem.SIGNING_CERTIFICATE_MISMATCH)
     try:
-        return load_certificate(der)
+        return load_certificate_leniently(der) if lenient_identifiers else load_certificate(der)
     except (MalformedCertificate, InvalidIdentifier) as error:
         findings.add(SignerProblem.SIGNER_CERTIFICATE_UNREADABLE, str(error))
         return None
@@ -265,34 +319,39 @@ def _check_signature(
     expected_digest: bytes | None,
     findings: _Findings,
 ) -> None:
-    public_key = info.public_key()
-    if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(
-        public_key.curve, ec.SECP256R1
-    ):
-        findings.add(SignerProblem.WRONG_KEY_TYPE)
-        return
-    if SignerProblem.UNSUPPORTED_ALGORITHM in findings.problems:
+    algorithm = signer_algorithm(signer.signature_algorithm, signer.digest_algorithm)
+    if algorithm is None:
+        return  # UNSUPPORTED_ALGORITHM already says why
+    if algorithm.key is not info.key.algorithm:
+        findings.add(
+            SignerProblem.WRONG_KEY_TYPE,
+            f"a {algorithm.name} signature by a {info.key.algorithm.value} key",
+        )
         return
     if signer.signed_attributes_der is not None:
-        signed, algorithm = signer.signed_attributes_der, ec.ECDSA(hashes.SHA256())
-    elif expected_digest is not None:
+        valid = verify_signature(
+            info.key, algorithm.oid, signer.signature, signer.signed_attributes_der
+        )
+    elif expected_digest is not None and signer.digest_algorithm == algorithm.digest:
         # No signed attributes: the signature is over the content's digest itself, which the
         # ledger can check from the digest alone.
-        signed, algorithm = expected_digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))
+        valid = verify_digest(info.key, algorithm, signer.signature, expected_digest)
+    elif expected_digest is not None:
+        findings.add(SignerProblem.UNSUPPORTED_ALGORITHM, "no signed attributes, mixed digests")
+        return
     else:
         return  # NO_CONTENT already says why it cannot be checked
-    try:
-        public_key.verify(signer.signature, signed, algorithm)
-    except (InvalidSignature, ValueError):
+    if not valid:
         findings.add(SignerProblem.SIGNATURE_INVALID)
 
 
-def _verdict(
+def _verdict(  # noqa: PLR0917  (the parts of one verdict)
     signer: CmsSigner,
     info: CertificateInfo | None,
     revocation: RevocationStatus,
     revoked_at: datetime | None,
     findings: _Findings,
+    stamp: TimestampVerdict | None = None,
 ) -> SignerVerdict:
     if info is None:
         # Without a usable certificate only what the SignerInfo itself names can be reported.
@@ -311,7 +370,10 @@ def _verdict(
             revoked_at=revoked_at,
             problems=tuple(findings.problems),
             details=tuple(findings.details),
+            timestamp=None if stamp is None else stamp.time,
+            timestamp_authority=None if stamp is None else stamp.authority,
         )
+    algorithm = signer_algorithm(signer.signature_algorithm, signer.digest_algorithm)
     return SignerVerdict(
         name=info.subject_common_name,
         iin=info.iin,
@@ -327,4 +389,9 @@ def _verdict(
         revoked_at=revoked_at,
         problems=tuple(findings.problems),
         details=tuple(findings.details),
+        key_algorithm=info.key.algorithm.value,
+        signature_algorithm=None if algorithm is None else algorithm.name,
+        warnings=info.identifier_warnings,
+        timestamp=None if stamp is None else stamp.time,
+        timestamp_authority=None if stamp is None else stamp.authority,
     )

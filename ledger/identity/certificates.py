@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import enum
 import functools
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ledger.hashing import sha256_hex
-from ledger.identity.identifiers import Bin, Iin, parse_bin, parse_iin
+from ledger.identity.algorithms import PublicKey, UnsupportedKey, load_public_key
+from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
 
 __all__ = [
     "CertificateInfo",
@@ -37,13 +40,21 @@ __all__ = [
 
 IIN_PREFIX = "IIN"
 BIN_PREFIX = "BIN"
-_ATTRIBUTE_NAMES = {NameOID.SERIAL_NUMBER: "serialNumber"}  # RFC 4514 has no short name for it
+# RFC 4514 has no short names for these; the NCA's profile uses all three (ledger/identity/nca.py).
+_ATTRIBUTE_NAMES = {
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.SURNAME: "SURNAME",
+    NameOID.GIVEN_NAME: "GIVENNAME",
+}
 # Parsed certificates kept in memory (the verified chain structures: ledger/identity/chains.py).
 # The same few hundred
 # certificates (registrars, KTK staff, recipients, the CAs) sign transaction after transaction;
 # parsing one costs more than verifying its signature. Both caches hold pure functions of the
 # bytes they are keyed by, so they change no result, and nothing that failed is kept.
 CERTIFICATE_CACHE_SIZE = 4096
+# The NCA's own CA names are longer than X.520's 64-character bound on CN (the GOST 2022 root's is
+# 66): cryptography warns on every read, and the name is the NCA's, so the warning says nothing.
+warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
 
 
 class CertificateKind(enum.Enum):
@@ -51,6 +62,7 @@ class CertificateKind(enum.Enum):
     EMPLOYEE = "employee"  # IIN + BIN: a person acting for an organisation (KTK, registrar)
     NODE = "node"  # TLS server, no IIN: a validator or observer node
     AUTHORITY = "authority"  # basicConstraints CA
+    SERVICE = "service"  # a CA's OCSP responder or time-stamping authority, no IIN
 
 
 class MalformedCertificate(ValueError):
@@ -79,9 +91,19 @@ class CertificateInfo:
     extended_key_usages: frozenset[str]  # dotted OIDs
     subject: str  # RFC 4514
     issuer: str  # RFC 4514
+    key: PublicKey  # any type, GOST included (ledger/identity/algorithms.py)
+    signature_algorithm: str  # dotted OID of the issuer's signature on this certificate
+    policies: frozenset[str]  # certificatePolicies, dotted OIDs (the NCA's profile: nca.py)
+    # Only from load_certificate_leniently: an IIN/BIN whose check digit fails, kept as written.
+    identifier_warnings: tuple[str, ...] = ()
 
     def public_key(self) -> CertificatePublicKeyTypes:
-        return self.certificate.public_key()
+        """The key as a `cryptography` object: ECDSA and RSA only. GOST keys raise
+        UnsupportedKey; code that checks signatures uses `key` (ledger/identity/signatures.py)."""
+        native = self.key.cryptography_key
+        if native is None:
+            raise UnsupportedKey(f"{self.key.algorithm.value} keys have no cryptography object")
+        return native
 
 
 def load_certificate(data: bytes) -> CertificateInfo:
@@ -91,26 +113,39 @@ def load_certificate(data: bytes) -> CertificateInfo:
         raise MalformedCertificate(f"expected bytes, got {type(data).__name__}")
     # Keyed by the exact bytes (a plain `bytes`, so a subclass's __eq__ cannot alias entries):
     # a certificate that differs in one byte is parsed afresh. Exceptions are never cached.
-    return _load_certificate_cached(bytes(data))
+    return _load_certificate_cached(bytes(data), strict=True)
+
+
+def load_certificate_leniently(data: bytes) -> CertificateInfo:
+    """As load_certificate, but an IIN or BIN whose check digit fails is kept as written, with
+    a warning in `identifier_warnings` (ezsigner reports the signature; the ledger, which uses
+    load_certificate, refuses such an identifier for a party)."""
+    if not isinstance(data, bytes):
+        raise MalformedCertificate(f"expected bytes, got {type(data).__name__}")
+    return _load_certificate_cached(bytes(data), strict=False)
 
 
 @functools.lru_cache(maxsize=CERTIFICATE_CACHE_SIZE)
-def _load_certificate_cached(data: bytes) -> CertificateInfo:
+def _load_certificate_cached(data: bytes, *, strict: bool = True) -> CertificateInfo:
     if data.lstrip().startswith(b"-----BEGIN"):
-        certificates = load_certificates_pem(data)
+        certificates = _load_pem(data, strict)
         if len(certificates) != 1:
             raise MalformedCertificate(f"expected one certificate, got {len(certificates)}")
         return certificates[0]
-    return _describe(_parse_der(data))
+    return _describe(_parse_der(data), strict)
 
 
 def load_certificates_pem(data: bytes) -> tuple[CertificateInfo, ...]:
     """Every certificate of a PEM bundle, in order (a chain file: leaf first or CAs)."""
+    return _load_pem(data, strict=True)
+
+
+def _load_pem(data: bytes, strict: bool) -> tuple[CertificateInfo, ...]:
     try:
         certificates = x509.load_pem_x509_certificates(data)
     except (ValueError, TypeError, x509.InvalidVersion) as error:
         raise MalformedCertificate(f"not a PEM certificate bundle: {error}") from None
-    return tuple(_describe(certificate) for certificate in certificates)
+    return tuple(_describe(certificate, strict) for certificate in certificates)
 
 
 def _parse_der(data: bytes) -> x509.Certificate:
@@ -124,15 +159,17 @@ def _parse_der(data: bytes) -> x509.Certificate:
     return certificate
 
 
-def _describe(certificate: x509.Certificate) -> CertificateInfo:
+def _describe(certificate: x509.Certificate, strict: bool = True) -> CertificateInfo:
     if certificate.version is not x509.Version.v3:
         raise MalformedCertificate("only X.509 v3 certificates are accepted")
     if certificate.serial_number <= 0:
         raise MalformedCertificate("the serial number is not positive (RFC 5280 §4.1.2.2)")
     try:
-        certificate.public_key()
-    except (UnsupportedAlgorithm, ValueError) as error:
-        # E.g. GOST 34.10, which the national CA issues: an extension point, not implemented.
+        # `cryptography` reads no GOST key, so the key is read from the DER (algorithms.py).
+        der = certificate.public_bytes(Encoding.DER)
+        tbs = asn1_x509.Certificate.load(der)["tbs_certificate"]
+        key = load_public_key(bytes(tbs["subject_public_key_info"].dump()))
+    except (UnsupportedKey, ValueError, TypeError, KeyError) as error:
         raise MalformedCertificate(f"unsupported public key: {error}") from None
     try:
         extensions = _Extensions.read(certificate)
@@ -149,9 +186,9 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
         raise MalformedCertificate(f"malformed certificate contents: {error}") from None
     if subject_common_name is None:
         raise MalformedCertificate("the subject has no common name")
-    iin = None if iin_text is None else parse_iin(iin_text)  # InvalidIdentifier propagates
-    bin_ = None if bin_text is None else parse_bin(bin_text)
-    der = certificate.public_bytes(Encoding.DER)
+    warnings: list[str] = []
+    iin = _identifier(iin_text, parse_iin, Iin, strict, warnings)  # InvalidIdentifier if strict
+    bin_ = _identifier(bin_text, parse_bin, Bin, strict, warnings)
     return CertificateInfo(
         certificate=certificate,
         der=der,
@@ -173,7 +210,32 @@ def _describe(certificate: x509.Certificate) -> CertificateInfo:
         extended_key_usages=extensions.extended_key_usages,
         subject=subject,
         issuer=issuer,
+        key=key,
+        signature_algorithm=certificate.signature_algorithm_oid.dotted_string,
+        policies=extensions.policies,
+        identifier_warnings=tuple(warnings),
     )
+
+
+_Identifier = TypeVar("_Identifier", Iin, Bin)
+
+
+def _identifier(
+    text: str | None,
+    parse: Callable[[str], _Identifier],
+    make: Callable[[str], _Identifier],
+    strict: bool,
+    warnings: list[str],
+) -> _Identifier | None:
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except InvalidIdentifier as error:
+        if strict or len(text) != 12 or not text.isascii() or not text.isdigit():
+            raise
+        warnings.append(f"{error} (the CA signed it as written)")
+        return make(text)
 
 
 def _classify(
@@ -185,6 +247,8 @@ def _classify(
         extensions.extended_key_usages
     ):
         return CertificateKind.NODE
+    if iin is None and not extensions.extended_key_usages.isdisjoint(_SERVICE_USAGES):
+        return CertificateKind.SERVICE
     if iin is not None and bin_ is not None:
         return CertificateKind.EMPLOYEE
     if iin is not None:
@@ -192,6 +256,14 @@ def _classify(
     raise MalformedCertificate(
         f"{subject!r} is neither a CA, a node (serverAuth) nor a person (IIN in serialNumber)"
     )
+
+
+_SERVICE_USAGES = frozenset(
+    {
+        ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string,
+        ExtendedKeyUsageOID.TIME_STAMPING.dotted_string,
+    }
+)
 
 
 def _single_attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
@@ -237,6 +309,7 @@ class _Extensions:
     extended_key_usages: frozenset[str]
     authority_key_id: bytes | None
     subject_key_id: bytes | None
+    policies: frozenset[str]
 
     @classmethod
     def read(cls, certificate: x509.Certificate) -> _Extensions:
@@ -246,6 +319,7 @@ class _Extensions:
         extended = _extension_value(extensions, x509.ExtendedKeyUsage)
         authority = _extension_value(extensions, x509.AuthorityKeyIdentifier)
         subject = _extension_value(extensions, x509.SubjectKeyIdentifier)
+        policies = _extension_value(extensions, x509.CertificatePolicies)
         return cls(
             is_ca=basic is not None and basic.ca,
             path_length=None if basic is None else basic.path_length,
@@ -255,6 +329,9 @@ class _Extensions:
             ),
             authority_key_id=None if authority is None else authority.key_identifier,
             subject_key_id=None if subject is None else subject.digest,
+            policies=frozenset(
+                () if policies is None else (p.policy_identifier.dotted_string for p in policies)
+            ),
         )
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-
-from ledger.identity.certificates import CertificateInfo
+from ledger.identity.algorithms import KeyAlgorithm, verify_signature
+from ledger.identity.certificates import CertificateInfo, CertificateKind
 from ledger.identity.revocation import CertificateProblem, CertificateRejected, TrustStore
-from ledger.identity.signatures import _is_p256
 
 MAX_CHAIN_LENGTH = 8  # leaf + intermediates + root; a guard against loops in a bad trust store
 # Verified chain structures kept in memory: pure functions of the certificates' bytes, so they
@@ -50,9 +48,17 @@ def verify_chain(
 
 
 def _check_leaf(leaf: CertificateInfo) -> None:
-    if not _is_p256(leaf.public_key()):
+    if leaf.key.algorithm is KeyAlgorithm.UNSUPPORTED:
         raise CertificateRejected(
-            CertificateProblem.WRONG_KEY_TYPE, f"{leaf.subject!r} does not have a P-256 key"
+            CertificateProblem.WRONG_KEY_TYPE,
+            f"{leaf.subject!r} has a key Tirkeu does not accept "
+            f"({leaf.key.algorithm_oid} {leaf.key.parameters_oid or ''}, "
+            f"{leaf.key.size_bits} bits)",
+        )
+    if leaf.kind is CertificateKind.NODE and leaf.key.algorithm is not KeyAlgorithm.ECDSA_P256:
+        # Node-to-node TLS and votes stay ECDSA P-256: the TLS stack does not speak GOST.
+        raise CertificateRejected(
+            CertificateProblem.WRONG_KEY_TYPE, f"{leaf.subject!r} is a node without a P-256 key"
         )
     if not leaf.is_ca and "digital_signature" not in leaf.key_usage:
         raise CertificateRejected(
@@ -114,11 +120,15 @@ def _find_issuer(certificate: CertificateInfo, trust: TrustStore) -> Certificate
             f"no trusted authority issued {certificate.subject!r} (issuer {certificate.issuer!r})",
         )
     for candidate in candidates:
-        try:
-            certificate.certificate.verify_directly_issued_by(candidate.certificate)
-        except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
-            continue
-        return candidate
+        # Our own check for every algorithm (cryptography's cannot read GOST keys); names were
+        # matched by candidate_issuers.
+        if verify_signature(
+            candidate.key,
+            certificate.signature_algorithm,
+            certificate.certificate.signature,
+            certificate.certificate.tbs_certificate_bytes,
+        ):
+            return candidate
     raise CertificateRejected(
         CertificateProblem.BAD_CHAIN_SIGNATURE,
         f"the signature on {certificate.subject!r} does not verify with {certificate.issuer!r}",

@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
+
+from ledger.identity.algorithms import verify_signature
 
 if TYPE_CHECKING:
     from ledger.identity.certificates import CertificateInfo
@@ -33,7 +33,7 @@ class CertificateProblem(enum.Enum):
     EXPIRED = "a certificate is past its validity"
     NOT_YET_VALID = "a certificate is not yet valid"
     REVOKED = "a certificate was revoked at or before the time of use"
-    WRONG_KEY_TYPE = "the key is not ECDSA P-256"
+    WRONG_KEY_TYPE = "the key is not of a type Tirkeu accepts (P-256, RSA, GOST 34.10-2015)"
     WRONG_KEY_USAGE = "the key usage does not allow this use"
 
 
@@ -212,19 +212,10 @@ def verify_revocation_list(crl: RevocationList, trust: TrustStore) -> Revocation
 
 
 def _signed_crl(crl: RevocationList, authority: CertificateInfo) -> bool:
-    public_key = authority.public_key()
-    if not isinstance(public_key, _SIGNING_KEY_TYPES):  # X25519/X448 keys cannot sign
-        return False
-    try:
-        return crl.revocation_list.is_signature_valid(public_key)
-    except (TypeError, ValueError, UnsupportedAlgorithm):
-        return False
-
-
-_SIGNING_KEY_TYPES = (
-    ec.EllipticCurvePublicKey,
-    rsa.RSAPublicKey,
-    dsa.DSAPublicKey,
-    ed25519.Ed25519PublicKey,
-    ed448.Ed448PublicKey,
-)
+    # Every algorithm of the registry, GOST included (ledger/identity/algorithms.py).
+    return verify_signature(
+        authority.key,
+        crl.revocation_list.signature_algorithm_oid.dotted_string,
+        crl.revocation_list.signature,
+        crl.revocation_list.tbs_certlist_bytes,
+    )

@@ -183,10 +183,12 @@ def require_signing_stages(
 
 
 def _signing_time(signed: SignedBy) -> datetime:
-    if signed.verdict.signing_time is None:
+    # The TSA's time where an RFC 3161 token verified, else the signer's own (ADR 0009).
+    judged = signed.verdict.judged_time
+    if judged is None:
         # verify_cms reports NO_SIGNING_TIME, and verify_document refuses any problem.
         raise RuntimeError("a verified CMS signer has no signing time")
-    return signed.verdict.signing_time
+    return judged
 
 
 def document_record(

@@ -13,6 +13,12 @@ from datetime import datetime
 
 from ledger.identity.certificates import CertificateInfo, MalformedCertificate, load_certificate
 from ledger.identity.identifiers import InvalidIdentifier
+from ledger.identity.ocsp import (
+    MalformedOcspResponse,
+    OcspStatus,
+    load_ocsp_response,
+    verify_ocsp_response,
+)
 from ledger.identity.revocation import (
     CertificateRejected,
     FrozenRevocations,
@@ -88,7 +94,12 @@ def _trust_store(
 
 def apply_revocation_list_update(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
     require_sole_registrar(rule_input.transaction)
-    data = rule_input.transaction.body.revocation_list_update.crl
+    update = rule_input.transaction.body.revocation_list_update
+    if update.ocsp_responses:
+        _apply_ocsp_responses(state, rule_input, tuple(update.ocsp_responses))
+        if not update.crl:
+            return RuleOutcome(revocations_changed=True)
+    data = update.crl
     try:
         crl = verify_revocation_list(load_revocation_list(data), rule_input.trust)
     except (MalformedRevocationList, CertificateRejected) as error:
@@ -120,6 +131,45 @@ def apply_revocation_list_update(state: StateOverlay, rule_input: RuleInput) -> 
         ),
     )
     return RuleOutcome(revocations_changed=True)
+
+
+def _apply_ocsp_responses(
+    state: StateOverlay, rule_input: RuleInput, responses: tuple[bytes, ...]
+) -> None:
+    """OCSP responses as revocation evidence (RFC 6960; ADR 0009): each verified against the
+    trusted CAs, none produced after the block time; their revocations merge into the issuer's
+    record like a CRL's (earliest time wins), its CRL number unchanged."""
+    for index, data in enumerate(responses):
+        try:
+            response = verify_ocsp_response(load_ocsp_response(data), rule_input.trust)
+        except (MalformedOcspResponse, CertificateRejected) as error:
+            raise reject(RejectionReason.OCSP_INVALID, f"OCSP response {index}: {error}") from None
+        if response.produced_at > rule_input.block.time:
+            raise reject(
+                RejectionReason.OCSP_INVALID,
+                f"OCSP response {index} was produced at {response.produced_at.isoformat()}, "
+                f"after the block time {rule_input.block.time.isoformat()}",
+            )
+        for entry in response.entries:
+            if entry.status is not OcspStatus.REVOKED or entry.revoked_at is None:
+                continue
+            issuer = entry.issuer_fingerprint
+            if issuer is None:
+                raise RuntimeError("verify_ocsp_response kept an entry without its issuer")
+            previous = read_issuer_revocations(state, issuer)
+            merged = {} if previous is None else {e.serial_number: e for e in previous.revoked}
+            known = merged.get(entry.serial_number)
+            revoked_at = _whole_milliseconds(entry.revoked_at)
+            if known is None or revoked_at < known.revoked_at:
+                merged[entry.serial_number] = RevokedSerial(f"{entry.serial_number:x}", revoked_at)
+            write_issuer_revocations(
+                state,
+                IssuerRevocations(
+                    issuer_fingerprint=issuer,
+                    crl_number=0 if previous is None else previous.crl_number,
+                    revoked=tuple(merged[serial] for serial in sorted(merged)),
+                ),
+            )
 
 
 def _whole_milliseconds(moment: datetime) -> datetime:

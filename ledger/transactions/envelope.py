@@ -29,7 +29,7 @@ from ledger.identity.chains import verify_chain
 from ledger.identity.identifiers import InvalidIdentifier
 from ledger.identity.revocation import CertificateProblem, CertificateRejected, TrustStore
 from ledger.identity.roles import Role, roles_of
-from ledger.identity.signatures import verify_ecdsa_p256_signature
+from ledger.identity.signatures import verify_certificate_signature
 from ledger.rejections import RejectionReason, TransactionRejected
 from ledger.state.access import StateReader, transaction_key
 from ledger.state.records import Authorities
@@ -189,7 +189,7 @@ def _verify_signatures(
                 f"signature {index}: {certificate.subject!r} already signed this envelope",
             )
         # The body exactly as carried: never re-serialized before verifying (DESIGN.md §3).
-        if not verify_ecdsa_p256_signature(certificate, signature.signature, envelope.body):
+        if not verify_certificate_signature(certificate, signature.signature, envelope.body):
             raise reject(
                 RejectionReason.BAD_SIGNATURE,
                 f"signature {index} does not verify with the key of {certificate.subject!r}",

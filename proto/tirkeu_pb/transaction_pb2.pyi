@@ -335,10 +335,12 @@ class TerminationOwnershipApplication(_message.Message):
     def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
 
 class RevocationListUpdate(_message.Message):
-    __slots__ = ("crl",)
+    __slots__ = ("crl", "ocsp_responses")
     CRL_FIELD_NUMBER: _ClassVar[int]
+    OCSP_RESPONSES_FIELD_NUMBER: _ClassVar[int]
     crl: bytes
-    def __init__(self, crl: _Optional[bytes] = ...) -> None: ...
+    ocsp_responses: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, crl: _Optional[bytes] = ..., ocsp_responses: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class ValidatorApproval(_message.Message):
     __slots__ = ("validator_id", "signature")

@@ -78,7 +78,7 @@ class ClusterTarget:
 
     def client_channel(self, client: int) -> grpc.Channel:
         # Submitting needs only an authenticated caller: every client presents the registrar.
-        return self._entry_node(client).channel(self.parties.registrar)
+        return self._entry_node(client).channel(self.parties.tls_client)
 
     def _entry_node(self, client: int) -> ClusterNode:
         if self.submit_via is SubmitVia.VALIDATORS:

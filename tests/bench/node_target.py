@@ -82,8 +82,10 @@ class LedgerTarget(Protocol):
 class SingleValidator:
     """One validator node in ``workdir`` (the harness's NodeProcess)."""
 
-    def __init__(self, workdir: Path, settings: NodeSettings | None = None) -> None:
-        self._node = NodeProcess(workdir, settings=settings)
+    def __init__(
+        self, workdir: Path, settings: NodeSettings | None = None, parties: Parties | None = None
+    ) -> None:
+        self._node = NodeProcess(workdir, parties=parties, settings=settings)
 
     @property
     def chain_id(self) -> str:
@@ -106,7 +108,7 @@ class SingleValidator:
 
     def client_channel(self, client: int) -> grpc.Channel:
         # Submitting needs only an authenticated caller: every client presents the registrar.
-        return self._node.channel(self._node.parties.registrar)
+        return self._node.channel(self._node.parties.tls_client)
 
     def height(self) -> int:
         info: api_pb2.ChainInfo = self._node.chain_info()

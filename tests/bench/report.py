@@ -177,7 +177,14 @@ def render_table(report: BenchReport) -> str:
 def _bounds_lines(bounds: Bounds, mix: dict[str, int]) -> list[str]:
     lines = [
         "1. Signature-verification bounds (one core)",
-        f"  ECDSA P-256 verify: {bounds.ecdsa.verifications_per_second:,.0f}/s "
+        *(
+            f"  {entry.algorithm:<24} verify: {entry.rate.verifications_per_second:>8,.0f}/s "
+            f"({entry.rate.verifications:,} verifications)"
+            for entry in bounds.algorithms
+        ),
+        f"  the people's keys here: {bounds.person_key_type}; "
+        f'"ECDSA" below counts their verifications',
+        f"  people's signature verify: {bounds.ecdsa.verifications_per_second:,.0f}/s "
         f"({bounds.ecdsa.verifications:,} verifications of a {bounds.ecdsa.message_bytes}-byte "
         f"body); cold: {bounds.chain_links} more per signer for its certificate chain, warm: "
         "none (chain remembered)",

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
+from ledger.identity.private_keys import KEY_TYPES
 from tests.bench.bounds import measure_bounds
 from tests.bench.cluster_target import ClusterTarget, SubmitVia
 from tests.bench.end_to_end import EndToEndResult, measure_end_to_end
@@ -37,6 +38,7 @@ from tests.bench.report import BenchReport, Environment, compare, render_table, 
 from tests.bench.state_tree import StateTreeResult, measure_state_tree
 from tests.bench.targets import all_met, evaluate_targets
 from tests.bench.workloads import Workload, WorkloadFactory
+from tests.pki_fixtures import TestAuthority
 from tests.registry_fixtures import Parties
 
 PRELOAD_FIRST_NUMBER = 50_000_000  # preloaded properties never collide with the workload's
@@ -61,6 +63,7 @@ class BenchOptions:
     node: bool = True  # False: in-process measurements only
     cluster: bool = False  # end to end on 4 validators + the KTK observer instead of one node
     submit_via: SubmitVia = SubmitVia.OBSERVER  # with cluster: where clients submit
+    person_key_type: str = "p256"  # the people's keys: p256, rsa, gost256, gost512 (the NCA's)
 
 
 DEFAULT_OPTIONS = BenchOptions()
@@ -75,7 +78,7 @@ QUICK_OPTIONS = BenchOptions(
 
 def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) -> BenchReport:
     environment = Environment.here()
-    parties = Parties.create()
+    parties = Parties.create(TestAuthority(person_key_type=KEY_TYPES[options.person_key_type]))
     progress("1/4 signature-verification and admission bounds")
     bounds = measure_bounds(
         parties, samples_per_kind=options.samples_per_kind, ecdsa_seconds=options.ecdsa_seconds
@@ -114,7 +117,10 @@ def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
         if options.cluster:
             target = ClusterTarget(Path(workdir) / "cluster", options.submit_via)
         else:
-            target = single = SingleValidator(Path(workdir) / "validator-1")
+            people = TestAuthority(person_key_type=KEY_TYPES[options.person_key_type])
+            target = single = SingleValidator(
+                Path(workdir) / "validator-1", parties=Parties.create(people)
+            )
         try:
             # The node's blocks carry the wall-clock time; the documents predate them.
             signed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
@@ -183,6 +189,11 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         choices=[via.value for via in SubmitVia],
         help="with --cluster: the KTK observer (default) or the validators, round-robin",
     )
+    parser.add_argument(
+        "--person-key-type",
+        choices=sorted(KEY_TYPES),
+        help="the people's keys, as the NCA issues them (default p256); nodes stay P-256",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 unless every target is met"
@@ -208,6 +219,8 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
     options = dataclasses.replace(base, **chosen)
     if namespace.workload is not None:
         options = dataclasses.replace(options, workload=Workload(namespace.workload))
+    if namespace.person_key_type is not None:
+        options = dataclasses.replace(options, person_key_type=namespace.person_key_type)
     if namespace.no_node:
         options = dataclasses.replace(options, node=False)
     if namespace.submit_via is not None and not namespace.cluster:
@@ -215,6 +228,8 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
     if namespace.cluster:
         if options.preload_records > 0:
             parser.error("--preload-records is for the single validator, not --cluster")
+        if options.person_key_type != "p256":
+            parser.error("--person-key-type is measured end to end on the single validator only")
         via = SubmitVia(namespace.submit_via or SubmitVia.OBSERVER.value)
         options = dataclasses.replace(options, cluster=True, submit_via=via)
     return options, namespace

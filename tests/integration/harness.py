@@ -185,7 +185,7 @@ class NodeProcess:
 
     def wait_until_serving(self, timeout_seconds: float = START_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout_seconds
-        channel = self.channel(self.parties.registrar)
+        channel = self.channel(self.parties.tls_client)
         health = health_pb2_grpc.HealthStub(channel)
         try:
             while time.monotonic() < deadline:
@@ -297,7 +297,7 @@ class NodeProcess:
         client: IssuedCertificate | None = None,
     ) -> api_pb2.SubmitTransactionResponse:
         """SubmitTransaction as ``client`` (default: the registrar), waiting for commit."""
-        ledger = self.ledger(client or self.parties.registrar)
+        ledger = self.ledger(client or self.parties.tls_client)
         request = api_pb2.SubmitTransactionRequest(
             envelope=envelope, wait_for_commit=wait_for_commit
         )
@@ -307,7 +307,7 @@ class NodeProcess:
         return response
 
     def chain_info(self) -> api_pb2.ChainInfo:
-        ledger = self.ledger(self.parties.registrar)
+        ledger = self.ledger(self.parties.tls_client)
         info: api_pb2.ChainInfo = ledger.GetChainInfo(api_pb2.GetChainInfoRequest(), timeout=10)
         return info
 

@@ -123,7 +123,7 @@ def test_key_that_is_not_p256_is_rejected(parties: Parties) -> None:
     with pytest.raises(CmsSigningRejected) as raised:
         sign_cms(CONTRACT, p384_key, parties.recipient.certificate, signing_time=FIXTURE_NOW)
 
-    assert raised.value.reason is SigningRejection.KEY_NOT_ECDSA_P256
+    assert raised.value.reason is SigningRejection.KEY_NOT_SUPPORTED
 
 
 def test_contract_signed_by_recipient_guarantor_then_ktk_has_three_signers(

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from clients.pki.authority import IssuedCertificate, generate_key
+from clients.pki.authority import IssuedCertificate
 from tests.pki_fixtures import DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE
 
 
@@ -20,7 +20,7 @@ def raw_leaf(
     extended_key_usages: tuple[x509.ObjectIdentifier, ...] = (ExtendedKeyUsageOID.CLIENT_AUTH,),
     key: ec.EllipticCurvePrivateKey | None = None,
 ) -> x509.Certificate:
-    public_key = (key or generate_key()).public_key()
+    public_key = (key or ec.generate_private_key(ec.SECP256R1())).public_key()
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

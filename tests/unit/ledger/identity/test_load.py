@@ -54,8 +54,10 @@ def test_individual_certificate_carries_iin_in_subject_serial_number() -> None:
         {
             ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string,
             ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string,
+            "1.2.398.3.3.4.1.1",  # the NCA's "individual" role (ledger/identity/nca.py)
         }
     )
+    assert info.policies == frozenset({"1.2.398.3.3.2.3"})  # the NCA's individual signing
     assert not info.is_ca
 
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 from tirkeu_pb import transaction_pb2 as pb
 
+from clients.pki.ocsp import OcspAnswer, build_ocsp_response
 from ledger.execution.executor import AppliedTransaction
+from ledger.identity.ocsp import OcspStatus
 from ledger.rejections import Rejection, RejectionReason
 from tests.pki_fixtures import TestAuthority
 from tests.registry_fixtures import Parties, make_genesis
@@ -94,3 +96,46 @@ def test_crl_update_only_by_a_registrar() -> None:
     story = _fresh_story()
     p = story.parties
     story.rejected(RejectionReason.NOT_REGISTRAR, _crl_update(story), p.ktk_officer)
+
+
+def _ocsp_update(story: Story, serial: int, *, produced_at: datetime) -> pb.RevocationListUpdate:
+    authority = story.parties.authority
+    response = build_ocsp_response(
+        authority.intermediate,
+        authority.intermediate,
+        [OcspAnswer(serial, OcspStatus.REVOKED, REVOKED_AT)],
+        produced_at=produced_at,
+        this_update=produced_at,
+    )
+    return pb.RevocationListUpdate(ocsp_responses=[response])
+
+
+def test_an_ocsp_response_revokes_like_a_crl() -> None:
+    """ADR 0009: OCSP responses (RFC 6960) are revocation evidence in the same transaction."""
+    story = _fresh_story()
+    p = story.parties
+    second_registrar = p.authority.issue_registrar("Second", iin=p.registrar.info.iin or "")
+    story.applied(story.property_import(), second_registrar)
+    story.applied(
+        _ocsp_update(story, second_registrar.serial_number, produced_at=REVOKED_AT), p.registrar
+    )
+    story.rejected(
+        RejectionReason.CERTIFICATE_REVOKED,
+        story.property_import(cadastral_number="21:318:023:1246"),
+        second_registrar,
+    )
+
+
+def test_an_ocsp_response_from_after_the_block_or_damaged_is_refused() -> None:
+    story = _fresh_story()
+    p = story.parties
+    future = _ocsp_update(story, 12345, produced_at=datetime(2030, 1, 1, tzinfo=UTC))
+    story.rejected(RejectionReason.OCSP_INVALID, future, p.registrar)
+    update = _ocsp_update(story, 12345, produced_at=REVOKED_AT)
+    damaged = bytearray(update.ocsp_responses[0])
+    damaged[-1] ^= 0x01
+    story.rejected(
+        RejectionReason.OCSP_INVALID,
+        pb.RevocationListUpdate(ocsp_responses=[bytes(damaged)]),
+        p.registrar,
+    )

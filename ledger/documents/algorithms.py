@@ -1,0 +1,75 @@
+"""Which signature and digest algorithms a CMS SignerInfo uses, and the digests to check.
+
+RFC 5652 names two algorithms per signer: the digestAlgorithm of the content's messageDigest
+and the signatureAlgorithm over the signed attributes. Producers write the latter either as a
+signature scheme (ecdsa-with-SHA256, sha256WithRSAEncryption, the NCA's GOST 2015 signature
+OIDs) or as the bare key type (id-ecPublicKey, rsaEncryption: what `openssl cms` writes; the
+GOST key OIDs); both are read here as the one scheme Tirkeu accepts for that key type
+(ledger/identity/algorithms.py). Documents the ledger records are known by their SHA-256 only
+(docs/protocol.md), so a signer whose messageDigest is Streebog can be checked where the
+document itself is at hand (ezsigner), not from the ledger's digest (ADR 0009).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ledger.identity.algorithms import (
+    DEFAULT_SIGNATURE,
+    DIGEST_NAMES,
+    EC_PUBLIC_KEY,
+    GOST_2015_256_KEY,
+    GOST_2015_512_KEY,
+    RSA_ENCRYPTION,
+    SHA256,
+    SIGNATURE_ALGORITHMS,
+    KeyAlgorithm,
+    SignatureAlgorithm,
+    digest,
+)
+
+_KEY_TYPE_OIDS = {
+    EC_PUBLIC_KEY: KeyAlgorithm.ECDSA_P256,
+    RSA_ENCRYPTION: KeyAlgorithm.RSA,
+    GOST_2015_256_KEY: KeyAlgorithm.GOST_2015_256,
+    GOST_2015_512_KEY: KeyAlgorithm.GOST_2015_512,
+}
+
+
+def signer_algorithm(signature_oid: str, digest_oid: str) -> SignatureAlgorithm | None:
+    """The scheme a SignerInfo names, if Tirkeu accepts it with that digest algorithm. A GOST
+    signer may digest the content with SHA-256 (documents for the ledger) or with the Streebog
+    its signature uses (as NCALayer does); RSA and ECDSA signers digest with SHA-256."""
+    if signature_oid in SIGNATURE_ALGORITHMS:
+        algorithm = SIGNATURE_ALGORITHMS[signature_oid]
+    elif signature_oid in _KEY_TYPE_OIDS:
+        algorithm = DEFAULT_SIGNATURE[_KEY_TYPE_OIDS[signature_oid]]
+    else:
+        return None
+    return algorithm if digest_oid in (SHA256, algorithm.digest) else None
+
+
+def digest_name(oid: str) -> str:
+    return DIGEST_NAMES.get(oid, oid)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDigests:
+    """The document's digest under any algorithm when the document is at hand, or only its
+    SHA-256 (the ledger). Each digest is computed once: the signers of one document usually
+    share it, and Streebog in pure Python is slow (about 300 KB/s)."""
+
+    content: bytes | None
+    sha256: bytes | None
+    _computed: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def of(self, algorithm_oid: str) -> bytes | None:
+        if algorithm_oid == SHA256:
+            return self.sha256
+        if self.content is None or algorithm_oid not in DIGEST_NAMES:
+            return None
+        value = self._computed.get(algorithm_oid)
+        if value is None:
+            value = digest(algorithm_oid, self.content)
+            self._computed[algorithm_oid] = value
+        return value

@@ -1,0 +1,1 @@
+"""Committed test vectors and the scripts that made them (each directory says whose)."""
