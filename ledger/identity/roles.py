@@ -13,6 +13,7 @@ import enum
 
 from ledger.hashing import sha256_hex
 from ledger.identity.certificates import CertificateInfo, CertificateKind
+from ledger.identity.nca import is_first_head
 from ledger.state.records import Authorities
 
 
@@ -56,14 +57,14 @@ def roles_of(certificate: CertificateInfo, authorities: Authorities) -> frozense
 def is_ktk_head(certificate: CertificateInfo, authorities: Authorities) -> bool:
     """Algorithm para 19: «ҚТК басшысының ЭЦҚ-мен қол қойылған … шарты» ("the contract signed
     with the EDS of KTK's head"). An employee certificate of KTK's BIN whose IIN genesis lists
-    as a head (ADR 0007 D6). The one place that says who KTK's head is: when the national-PKI
-    certificate roles (the first-head OID 1.2.398.3.3.4.1.2.1) are judged, they are added here."""
-    return (
-        certificate.kind is CertificateKind.EMPLOYEE
-        and certificate.bin == authorities.ktk_bin
-        and certificate.iin is not None
-        and certificate.iin in authorities.ktk_head_iins
-    )
+    as a head (ADR 0007 D6), or whose certificate carries the national CA's first-head role
+    (legal entity + first head, OIDs 1.2.398.3.3.4.1.2 and 1.2.398.3.3.4.1.2.1, ADR 0009): the
+    CA that vouches for the BIN also vouches for the role. The one place that says who KTK's
+    head is."""
+    if certificate.kind is not CertificateKind.EMPLOYEE or certificate.bin != authorities.ktk_bin:
+        return False
+    listed = certificate.iin is not None and certificate.iin in authorities.ktk_head_iins
+    return listed or is_first_head(certificate)
 
 
 def is_validator(certificate: CertificateInfo, authorities: Authorities) -> bool:

@@ -7,6 +7,8 @@ from typing import Any
 
 from tirkeu_pb import transaction_pb2 as pb
 
+from clients.pki.authority import IssuedCertificate
+from ledger.identity.nca import NcaRole
 from ledger.rejections import RejectionReason
 from ledger.state.records import ApplicationKind, ApplicationStatus, DocumentRole, MaritalStatus
 from tests.pki_fixtures import (
@@ -18,6 +20,9 @@ from tests.pki_fixtures import (
 )
 from tests.registry_fixtures import DocumentSignature, signed_document
 from tests.unit.ledger.registry.story import CONTRACT_TEXT, Story, at
+
+# A KTK employee whom genesis does not list as a head (check digit valid).
+NEW_HEAD_IIN = "750101300004"
 
 
 def _story_with_property() -> Story:
@@ -251,6 +256,38 @@ def test_para_19_contract_signed_for_ktk_by_an_employee_who_is_not_head_is_refus
         p.recipient,
     )
     story.applied(story.lease_application(), p.ktk_officer, p.recipient)
+
+
+def test_para_19_a_ktk_employee_whose_certificate_names_her_first_head_signs_as_head() -> None:
+    """Para 19: «ҚТК басшысының ЭЦҚ-мен» — "with the EDS of KTK's head": the national CA marks a
+    legal entity's first head in the certificate (role OID 1.2.398.3.3.4.1.2.1, ADR 0009), so a
+    head not listed in genesis is still a head; the same person as a plain employee is not."""
+    story = _story_with_property()
+    p = story.parties
+    authority = p.authority
+
+    def contract_signed_for_ktk_by(signer: IssuedCertificate) -> pb.SignedDocument:
+        return story.contract(
+            [
+                DocumentSignature(p.recipient, at(0)),
+                DocumentSignature(p.guarantor, at(1)),
+                DocumentSignature(signer, at(2)),
+            ]
+        )
+
+    as_employee = authority.issue_employee("New Head", NEW_HEAD_IIN, role=NcaRole.EMPLOYEE)
+    story.rejected(
+        RejectionReason.CONTRACT_NOT_SIGNED_BY_KTK_HEAD,
+        story.lease_application(contract=contract_signed_for_ktk_by(as_employee)),
+        p.ktk_officer,
+        p.recipient,
+    )
+    as_first_head = authority.issue_employee("New Head", NEW_HEAD_IIN, role=NcaRole.FIRST_HEAD)
+    story.applied(
+        story.lease_application(contract=contract_signed_for_ktk_by(as_first_head)),
+        p.ktk_officer,
+        p.recipient,
+    )
 
 
 def test_para_17_guarantor_signing_before_the_recipient_is_refused() -> None:
