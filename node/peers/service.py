@@ -18,7 +18,7 @@ queued for the engine: the engine thread never spends time on a stranger's garba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, cast
 
@@ -116,19 +116,29 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         self, request: peer_pb2.ConsensusMessage, context: grpc.ServicerContext
     ) -> peer_pb2.SendConsensusResponse:
         sender = self._validator(context)
+        refusal = self._accept_consensus(sender, request)
+        if refusal is not None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal)
+        return peer_pb2.SendConsensusResponse()
+
+    def _accept_consensus(
+        self, sender: ValidatorId, message: peer_pb2.ConsensusMessage
+    ) -> str | None:
+        """Hand a verified message to the engine; the reason instead when it does not verify.
+
+        Relayed messages are fine (a vote signed by another validator), forged ones not."""
         try:
-            if request.HasField("proposal"):
-                verify_proposal(request.proposal, self._setup.chain_id, self._setup.validators)
-            elif request.HasField("vote"):
-                verify_vote(request.vote, self._setup.chain_id, self._setup.validators)
+            if message.HasField("proposal"):
+                verify_proposal(message.proposal, self._setup.chain_id, self._setup.validators)
+            elif message.HasField("vote"):
+                verify_vote(message.vote, self._setup.chain_id, self._setup.validators)
             else:
                 raise BadMessage("an empty consensus message")
         except BadMessage as error:
-            # Relayed messages are fine (a vote signed by another validator), forged ones not.
             self._log.warning("consensus_message_refused", sender=sender, detail=str(error))
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        self._handler.consensus_message(request)
-        return peer_pb2.SendConsensusResponse()
+            return str(error)
+        self._handler.consensus_message(message)
+        return None
 
     def GossipTransactions(  # noqa: N802 (gRPC method name)
         self, request: peer_pb2.GossipTransactionsRequest, context: grpc.ServicerContext
@@ -143,6 +153,32 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         self._validator(context)
         self._handler.block_announced(request.block, request.certificate)
         return peer_pb2.AnnounceBlockResponse()
+
+    def Exchange(  # noqa: N802 (gRPC method name)
+        self, requests: Iterator[peer_pb2.PeerBatch], context: grpc.ServicerContext
+    ) -> Iterator[peer_pb2.PeerBatchAck]:
+        """The peer stream: the caller is judged once, when it opens the stream (the TLS
+        identity cannot change on an open connection); every message in every batch gets the
+        checks its unary call gets. A forged consensus message is refused and counted in the
+        acknowledgement, the rest of the batch still counts: refusing the whole stream would let
+        one relayed forgery silence an honest validator."""
+        sender = self._validator(context)
+        for batch in requests:
+            refused = 0
+            first_refusal = ""
+            for message in batch.consensus:
+                refusal = self._accept_consensus(sender, message)
+                if refusal is not None:
+                    refused += 1
+                    first_refusal = first_refusal or refusal
+            for announced in batch.announcements:
+                self._handler.block_announced(announced.block, announced.certificate)
+            admitted = (
+                self._handler.transactions_gossiped(list(batch.envelopes)) if batch.envelopes else 0
+            )
+            yield peer_pb2.PeerBatchAck(
+                sequence=batch.sequence, admitted=admitted, refused=refused, refusal=first_refusal
+            )
 
     def GetPeerStatus(  # noqa: N802 (gRPC method name)
         self, request: peer_pb2.GetPeerStatusRequest, context: grpc.ServicerContext

@@ -125,3 +125,27 @@ class GetBlocksResponse(_message.Message):
 class AnnounceBlockResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class PeerBatch(_message.Message):
+    __slots__ = ("sequence", "consensus", "announcements", "envelopes")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CONSENSUS_FIELD_NUMBER: _ClassVar[int]
+    ANNOUNCEMENTS_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPES_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    consensus: _containers.RepeatedCompositeFieldContainer[ConsensusMessage]
+    announcements: _containers.RepeatedCompositeFieldContainer[CertifiedBlock]
+    envelopes: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, sequence: _Optional[int] = ..., consensus: _Optional[_Iterable[_Union[ConsensusMessage, _Mapping]]] = ..., announcements: _Optional[_Iterable[_Union[CertifiedBlock, _Mapping]]] = ..., envelopes: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class PeerBatchAck(_message.Message):
+    __slots__ = ("sequence", "admitted", "refused", "refusal")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ADMITTED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    admitted: int
+    refused: int
+    refusal: str
+    def __init__(self, sequence: _Optional[int] = ..., admitted: _Optional[int] = ..., refused: _Optional[int] = ..., refusal: _Optional[str] = ...) -> None: ...
