@@ -6,10 +6,12 @@ measured", never "met": ``--check-targets`` fails on it as on a miss.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tests.bench.end_to_end import EndToEndResult
 from tests.bench.state_tree import StateTreeResult
+from tests.bench.sweeps import SweepPoint
 
 MIN_COMMITTED_PER_SECOND = 50.0
 MAX_P99_COMMIT_LATENCY_MS = 2000.0
@@ -116,3 +118,113 @@ def _state_tree_target(result: StateTreeResult | None) -> TargetResult:
 
 def all_met(targets: tuple[TargetResult, ...]) -> bool:
     return all(target.status is TargetStatus.MET for target in targets)
+
+
+# --- issue 11: capacity and scale --------------------------------------------------------------
+
+MIN_SHARE_OF_MACHINE_BOUND = 0.5
+REFUSAL_FREE_CLIENTS = (64, 256)
+MAX_P99_AT_HALF_LOAD_MS = 1000.0
+LARGEST_VALIDATOR_SET = 16
+LONG_CHAIN_TRANSACTIONS = 1_000_000
+LONG_CHAIN_REQUIREMENTS = (
+    ("long_chain_start_up", "start-up <= 2 s at 1,000,000 tx, independent of length"),
+    ("long_chain_sync", "block sync >= 70% of its verification bound at 1,000,000 tx"),
+    ("long_chain_audit", "tirkeu-audit verify >= 70% of its bound at 1,000,000 tx"),
+    ("long_chain_get_property", "GetProperty p99 <= 5 ms at 1,000,000 tx"),
+    ("long_chain_memory", "node RSS <= 1 GiB at 1,000,000 tx"),
+)
+
+
+def evaluate_scale_targets(runs: Sequence[SweepPoint]) -> tuple[TargetResult, ...]:
+    """The issue 11 targets, from every cluster run of this invocation (the main run and the
+    sweeps' points); the long-chain ones are not measured by ``scripts/bench`` yet."""
+    four = [run for run in runs if run.validators == 4]
+    return (
+        _saturation_target(four),
+        *(_refusal_target(four, clients) for clients in REFUSAL_FREE_CLIENTS),
+        _half_load_target(four),
+        _largest_set_target(runs),
+        *(
+            TargetResult(
+                name,
+                requirement,
+                "-",
+                TargetStatus.NOT_MEASURED,
+                "no long-chain run: building a 1,000,000-tx chain is not in scripts/bench yet",
+            )
+            for name, requirement in LONG_CHAIN_REQUIREMENTS
+        ),
+    )
+
+
+def _saturation_target(four: Sequence[SweepPoint]) -> TargetResult:
+    name = "saturation_share"
+    requirement = (
+        f"4+1 at saturation >= {100 * MIN_SHARE_OF_MACHINE_BOUND:.0f}% of the run's machine bound"
+    )
+    if not four:
+        return TargetResult(name, requirement, "-", TargetStatus.NOT_MEASURED, "no 4+1 cluster run")
+    best = max(four, key=lambda run: run.share_of_bound)
+    measured = (
+        f"{best.committed_per_second:,.0f} tx/s = {100 * best.share_of_bound:.0f}% of "
+        f"{best.machine_bound_per_second:,.0f} tx/s"
+    )
+    note = f"load average {best.load_average_1min:.1f}: 2 cores shared with other work"
+    return TargetResult(
+        name,
+        requirement,
+        measured,
+        _status(best.share_of_bound >= MIN_SHARE_OF_MACHINE_BOUND),
+        note,
+    )
+
+
+def _refusal_target(four: Sequence[SweepPoint], clients: int) -> TargetResult:
+    name = f"no_refusals_{clients}_clients"
+    requirement = f"zero refused or failed submissions at {clients} clients (4+1)"
+    chosen = [run for run in four if run.clients == clients and run.asked_rate is None]
+    if not chosen:
+        note = f"run with --sweep-clients {clients}"
+        return TargetResult(name, requirement, "-", TargetStatus.NOT_MEASURED, note)
+    failed = sum(run.failed for run in chosen)
+    submitted = sum(run.submitted for run in chosen)
+    return TargetResult(name, requirement, f"{failed} of {submitted}", _status(failed == 0))
+
+
+def _half_load_target(four: Sequence[SweepPoint]) -> TargetResult:
+    name = "p99_at_half_load"
+    requirement = f"p99 <= {MAX_P99_AT_HALF_LOAD_MS:,.0f} ms at half the saturation load (4+1)"
+    if not four:
+        return TargetResult(name, requirement, "-", TargetStatus.NOT_MEASURED, "no 4+1 cluster run")
+    saturation = max(run.committed_per_second for run in four)
+    below = [
+        run
+        for run in four
+        if run.offered_rate is not None and run.offered_rate <= saturation / 2 and not run.failed
+    ]
+    if not below:
+        note = f"run with --sweep-rates including {saturation / 2:,.0f} (half of {saturation:,.0f})"
+        return TargetResult(name, requirement, "-", TargetStatus.NOT_MEASURED, note)
+    run = max(below, key=lambda r: r.offered_rate or 0)
+    measured = (
+        f"p99 {run.p99_ms:,.0f} ms at {run.offered_rate or 0:,.0f} tx/s offered "
+        f"(saturation {saturation:,.0f} tx/s)"
+    )
+    return TargetResult(name, requirement, measured, _status(run.p99_ms <= MAX_P99_AT_HALF_LOAD_MS))
+
+
+def _largest_set_target(runs: Sequence[SweepPoint]) -> TargetResult:
+    name = "sixteen_validators_commit"
+    requirement = f"{LARGEST_VALIDATOR_SET} validators still commit on this machine"
+    chosen = [run for run in runs if run.validators == LARGEST_VALIDATOR_SET]
+    if not chosen:
+        note = f"run with --sweep-validators ...,{LARGEST_VALIDATOR_SET}"
+        return TargetResult(name, requirement, "-", TargetStatus.NOT_MEASURED, note)
+    run = chosen[0]
+    measured = (
+        f"{run.committed_per_second:,.1f} tx/s, p99 {run.p99_ms:,.0f} ms, failed {run.failed}"
+    )
+    return TargetResult(
+        name, requirement, measured, _status(run.committed_per_second > 0 and run.failed == 0)
+    )
