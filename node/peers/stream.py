@@ -12,7 +12,7 @@ priority order into each batch: consensus first, then announcements, then gossip
 Back-pressure: at most ``WINDOW`` batches are unacknowledged at once; the receiver acknowledges a
 batch after it handled it, so a slow peer slows only its own stream, and what is queued meanwhile
 goes out together. Each queue is bounded; when one is full its oldest entry is dropped, counted
-in ``dropped`` (the node exports it) and logged once per episode: never silently. A dropped
+in ``dropped`` (``PeerClients.dropped()``) and logged once per episode: never silently. A dropped
 consensus message of our own is not lost: the engine re-gossips its own messages of the current
 height every second (node/engine/outbox.py ``regossip``) and block sync covers decided heights.
 A dropped gossiped transaction reaches the peer in a proposal or from its client's retry.
