@@ -16,6 +16,7 @@ from cryptography.hazmat.backends.openssl.backend import backend as openssl_back
 from tests.bench.bounds import Bounds
 from tests.bench.end_to_end import EndToEndResult, LatencySummary
 from tests.bench.executor import ExecutorResult
+from tests.bench.long_chain import LongChainPoint, long_chain_lines
 from tests.bench.state_tree import StateTreeResult
 from tests.bench.sweeps import SweepPoint, sweep_lines
 from tests.bench.targets import MIB, TargetResult
@@ -78,6 +79,8 @@ class BenchReport:
     targets: tuple[TargetResult, ...]
     load_average_1min_at_end: float
     sweeps: tuple[SweepPoint, ...] = ()
+    long_chain: tuple[LongChainPoint, ...] = ()
+    audit_bound_per_second: float = 0.0
 
 
 WARM_SIGNATURE_BOUND = "warm-certificate signature-verification bound"
@@ -196,6 +199,8 @@ def render_table(report: BenchReport) -> str:
         *(f"  {comparison.sentence()}" for comparison in report.comparisons),
         "",
         *sweep_lines(report.sweeps),
+        "",
+        *long_chain_lines(report.long_chain, report.audit_bound_per_second),
         "",
         "Targets (docs/benchmarks.md)",
         *_target_lines(report.targets),

@@ -36,11 +36,13 @@ from tests.bench.bounds import Bounds, measure_bounds
 from tests.bench.cluster_target import ClusterTarget, SubmitVia
 from tests.bench.end_to_end import EndToEndResult, measure_end_to_end
 from tests.bench.executor import ExecutorResult, measure_executor
+from tests.bench.long_chain import LongChainPoint, measure_long_chain, write_long_chain_plot
 from tests.bench.node_target import LedgerTarget, SingleValidator
 from tests.bench.report import (
     BenchReport,
     Environment,
     compare,
+    cpu_count,
     machine_bound,
     render_table,
     report_json,
@@ -54,6 +56,7 @@ from tests.registry_fixtures import Parties
 PRELOAD_FIRST_NUMBER = 50_000_000  # preloaded properties never collide with the workload's
 EXIT_TARGETS_MISSED = 1
 EXIT_BENCHMARK_FAILED = 2
+LONG_CHAIN_MIN = 50  # ten registrations: enough properties to sample
 MIN_VALIDATORS = 4  # a BFT quorum that survives one fault
 MAX_VALIDATORS = 32  # the peer-stream slots a node keeps (node/runtime/server.py) allow more
 
@@ -81,6 +84,7 @@ class BenchOptions:
     sweep_rates: tuple[float, ...] = ()
     sweep_validators: tuple[int, ...] = ()
     plot_dir: str | None = None
+    long_chain: tuple[int, ...] = ()  # chain sizes (transactions) to build and measure
 
 
 DEFAULT_OPTIONS = BenchOptions()
@@ -106,6 +110,13 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
     )
     end_to_end = run_end_to_end(options, progress) if options.node else None
     sweeps = run_sweeps(options, bounds, executor, progress)
+    long_chain: tuple[LongChainPoint, ...] = ()
+    if options.long_chain:
+        with tempfile.TemporaryDirectory(prefix="tirkeu-bench-long-") as workdir:
+            long_chain = measure_long_chain(options.long_chain, Path(workdir), progress)
+        if options.plot_dir is not None:
+            progress(f"wrote {write_long_chain_plot(long_chain, Path(options.plot_dir))}")
+    audit_bound = cpu_count() * bounds.mix_admission_bound(executor.kind_counts())
     state_tree: StateTreeResult | None = None
     if options.tree_records > 0:
         progress(f"4/4 state tree: {options.tree_records} records")
@@ -123,9 +134,13 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
         state_tree=state_tree,
         comparisons=compare(bounds, executor, end_to_end, state_tree),
         targets=evaluate_targets(end_to_end, state_tree)
-        + evaluate_scale_targets(_cluster_runs(options, bounds, executor, end_to_end, sweeps)),
+        + evaluate_scale_targets(
+            _cluster_runs(options, bounds, executor, end_to_end, sweeps), long_chain, audit_bound
+        ),
         load_average_1min_at_end=os.getloadavg()[0],
         sweeps=sweeps,
+        long_chain=long_chain,
+        audit_bound_per_second=audit_bound,
     )
 
 
@@ -260,6 +275,11 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
     parser.add_argument("--sweep-clients", type=_numbers(int), help="e.g. 64,256")
     parser.add_argument("--sweep-rates", type=_numbers(float), help="open loop, e.g. 25,50,100")
     parser.add_argument("--sweep-validators", type=_numbers(int), help="e.g. 4,7,10,16")
+    parser.add_argument(
+        "--long-chain",
+        type=_numbers(int),
+        help="chain sizes to build and measure, e.g. 10000,40000",
+    )
     parser.add_argument("--plot", metavar="DIR", help="write the sweeps' PNG pictures to DIR")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
@@ -304,6 +324,12 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         sweep_rates=tuple(float(r) for r in namespace.sweep_rates or ()),
         sweep_validators=tuple(int(n) for n in namespace.sweep_validators or ()),
     )
+    if namespace.long_chain is not None:
+        if any(size < LONG_CHAIN_MIN for size in namespace.long_chain):
+            parser.error(f"--long-chain sizes are at least {LONG_CHAIN_MIN} transactions")
+        options = dataclasses.replace(
+            options, long_chain=tuple(int(n) for n in namespace.long_chain)
+        )
     if namespace.rate is not None:
         if namespace.rate <= 0:
             parser.error("--rate must be positive")
