@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
@@ -131,6 +131,32 @@ class LedgerNode:
                 lambda: self._is_settled(admitted.transaction_id), self.wait_for_commit_seconds
             )
         return self.transaction_state(admitted.transaction_id)
+
+    def submit_batch(
+        self, envelopes: Sequence[bytes], *, wait_for_commit: bool
+    ) -> list[TransactionState]:
+        """Submissions forwarded together (KTK's observer, node/peers/forward.py): each admitted
+        as ``submit`` admits it, then, with ``wait_for_commit``, one bounded wait until every
+        admitted one is settled; the answers in order."""
+        if self._forwarder is not None:
+            raise SubmissionUnavailable("an observer does not take forwarded submissions")
+        admitted_or_not: list[TransactionState | PendingTransaction] = []
+        for envelope in envelopes:
+            admitted = self._admit(envelope)
+            if isinstance(admitted, PendingTransaction):
+                self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+                self._transaction_arrived()
+                self._transaction_admitted(admitted)
+            admitted_or_not.append(admitted)
+        waiting = [a.transaction_id for a in admitted_or_not if isinstance(a, PendingTransaction)]
+        if wait_for_commit and waiting:
+            self.signal.wait_until(
+                lambda: all(self._is_settled(t) for t in waiting), self.wait_for_commit_seconds
+            )
+        return [
+            a if isinstance(a, TransactionState) else self.transaction_state(a.transaction_id)
+            for a in admitted_or_not
+        ]
 
     def admit_gossiped(self, envelope: bytes) -> bool:
         """A transaction a peer validator admitted: check it here too and queue it (no echo)."""

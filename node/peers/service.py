@@ -12,6 +12,8 @@ the caller's certificate chains to the node's CA bundle. Here the caller is judg
     in state revokes it (UNAUTHENTICATED otherwise), so a node revoked on the chain stops
     syncing. Any other certificate, even a node certificate of a trusted CA (in production any
     TLS certificate of the national CA), is PERMISSION_DENIED: blocks carry personal data.
+KTK's observer forwards its clients' submissions in batches (``ForwardTransactions``, the same
+callers as block sync); a validator admits each as SubmitTransaction would.
 Signatures of consensus messages are verified here, on the gRPC threads, before anything is
 queued for the engine: the engine thread never spends time on a stranger's garbage.
 """
@@ -24,17 +26,23 @@ from typing import Protocol, cast
 
 import grpc
 from structlog.typing import FilteringBoundLogger
-from tirkeu_pb import peer_pb2, peer_pb2_grpc
+from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
 from consensus.types import ValidatorId
 from ledger.identity.certificates import MalformedCertificate, load_certificate
 from ledger.identity.identifiers import InvalidIdentifier
 from ledger.state.access import StateReader
 from node.api.identity import Unauthenticated, identify_caller
+from node.api.views import rejection_message
+from node.chain.ledger_node import SubmissionUnavailable, TransactionState
 from node.chain.open import ChainSetup, genesis_state
 from node.chain.signed_messages import BadMessage, verify_proposal, verify_vote
 
 MAX_BLOCKS_PER_FETCH = 50
+MAX_FORWARDED_PER_CALL = 500  # node/peers/forward.py sends at most MAX_BATCH
+
+# Admits forwarded envelopes and answers each (node/chain/ledger_node.py ``submit_batch``).
+Forwarding = Callable[[Sequence[bytes], bool], list[TransactionState]]
 
 
 class PeerHandler(Protocol):
@@ -67,8 +75,10 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         *,
         state: StateReader | None = None,
         clock: Callable[[], datetime] = _now,
+        forwarding: Forwarding | None = None,
     ) -> None:
         self._handler = handler
+        self._forwarding = forwarding
         self._setup = setup
         self._log = log
         self._state: StateReader = state if state is not None else genesis_state(setup)[1]
@@ -180,6 +190,28 @@ class PeerService(peer_pb2_grpc.PeerServicer):
                 sequence=batch.sequence, admitted=admitted, refused=refused, refusal=first_refusal
             )
 
+    def ForwardTransactions(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.ForwardTransactionsRequest, context: grpc.ServicerContext
+    ) -> peer_pb2.ForwardTransactionsResponse:
+        """Submissions KTK's observer forwards in batches: the chain's own nodes only (the
+        same rule as block sync); each envelope is admitted as SubmitTransaction admits it."""
+        self._node(context)
+        if self._forwarding is None:
+            context.abort(
+                grpc.StatusCode.UNAVAILABLE, "this node does not take forwarded submissions"
+            )
+        if len(request.envelopes) > MAX_FORWARDED_PER_CALL:
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"at most {MAX_FORWARDED_PER_CALL} envelopes per call, "
+                f"got {len(request.envelopes)}",
+            )
+        try:
+            states = self._forwarding(list(request.envelopes), request.wait_for_commit)
+        except SubmissionUnavailable as error:
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+        return peer_pb2.ForwardTransactionsResponse(answers=[submit_response(s) for s in states])
+
     def GetPeerStatus(  # noqa: N802 (gRPC method name)
         self, request: peer_pb2.GetPeerStatusRequest, context: grpc.ServicerContext
     ) -> peer_pb2.GetPeerStatusResponse:
@@ -193,6 +225,16 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         count = min(max(request.max_blocks, 1), MAX_BLOCKS_PER_FETCH)
         blocks = self._handler.certified_blocks(max(request.from_height, 1), count)
         return peer_pb2.GetBlocksResponse(blocks=blocks)
+
+
+def submit_response(state: TransactionState) -> api_pb2.SubmitTransactionResponse:
+    """What SubmitTransaction answers for ``state`` (node/api/service.py gives the same)."""
+    response = api_pb2.SubmitTransactionResponse(
+        transaction_id=state.transaction_id, status=state.status.value, height=state.height
+    )
+    if state.rejection is not None:
+        response.rejection.CopyFrom(rejection_message(state.rejection))
+    return response
 
 
 def add_peer_service(server: grpc.Server, service: PeerService) -> None:
