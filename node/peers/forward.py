@@ -50,7 +50,7 @@ class ForwardBatcher:
         self._condition = threading.Condition()
         self._in_flight = 0
         self._closed = False
-        self.calls = 0  # batches sent (the benchmark and tests read it)
+        self.calls = 0  # batches sent
         self._thread = threading.Thread(target=self._run, name=f"forward-{validator}", daemon=True)
         self._thread.start()
 
