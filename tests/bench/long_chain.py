@@ -220,11 +220,14 @@ def long_chain_lines(points: Sequence[LongChainPoint], audit_bound: float) -> li
     return lines
 
 
-def write_long_chain_plot(points: Sequence[LongChainPoint], directory: Path) -> Path:
+def write_long_chain_plot(
+    points: Sequence[LongChainPoint], directory: Path, audit_bound: float
+) -> Path:
     import matplotlib  # noqa: PLC0415 (only --plot needs it)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
 
     directory.mkdir(parents=True, exist_ok=True)
     sizes = [p.transactions for p in points]
@@ -233,12 +236,15 @@ def write_long_chain_plot(points: Sequence[LongChainPoint], directory: Path) -> 
     left.axhline(2.0, color="red", ls="--", label="2 s target")
     left.set_ylabel("seconds to SERVING")
     middle.plot(sizes, [p.audit_per_second for p in points], "o-", label="tirkeu-audit verify")
+    middle.axhline(audit_bound, color="red", ls="--", label="bound: cores x admission")
+    middle.axhline(0.7 * audit_bound, color="orange", ls=":", label="70% of the bound")
     middle.set_ylabel("audited tx/s")
     right.plot(sizes, [p.get_property_p99_ms for p in points], "o-", label="GetProperty p99")
     right.axhline(5.0, color="red", ls="--", label="5 ms target")
     right.set_ylabel("ms")
     for axis in (left, middle, right):
-        axis.set_xlabel("chain length, transactions")
+        axis.set_xlabel("chain length, thousands of transactions")
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:,.0f}"))
         axis.set_ylim(bottom=0)
         axis.legend()
     figure.suptitle("Against chain length: one validator, one 2-core machine (shared)")

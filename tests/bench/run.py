@@ -111,12 +111,13 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
     end_to_end = run_end_to_end(options, progress) if options.node else None
     sweeps = run_sweeps(options, bounds, executor, progress)
     long_chain: tuple[LongChainPoint, ...] = ()
+    audit_bound = cpu_count() * bounds.mix_admission_bound(executor.kind_counts())
     if options.long_chain:
         with tempfile.TemporaryDirectory(prefix="tirkeu-bench-long-") as workdir:
             long_chain = measure_long_chain(options.long_chain, Path(workdir), progress)
         if options.plot_dir is not None:
-            progress(f"wrote {write_long_chain_plot(long_chain, Path(options.plot_dir))}")
-    audit_bound = cpu_count() * bounds.mix_admission_bound(executor.kind_counts())
+            path = write_long_chain_plot(long_chain, Path(options.plot_dir), audit_bound)
+            progress(f"wrote {path}")
     state_tree: StateTreeResult | None = None
     if options.tree_records > 0:
         progress(f"4/4 state tree: {options.tree_records} records")

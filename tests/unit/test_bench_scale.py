@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench.long_chain import LongChainPoint, write_long_chain_plot
 from tests.bench.run import parse_options
 from tests.bench.sweeps import SweepPoint, sweep_lines, write_plots
 from tests.bench.targets import TargetStatus, evaluate_scale_targets
@@ -113,3 +114,37 @@ def test_the_pictures_are_written_for_the_rate_and_validator_sweeps(tmp_path: Pa
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert write_plots([_point("clients")], tmp_path / "none") == []
+
+
+def _chain_point(transactions: int, start_up: float, p99_ms: float) -> LongChainPoint:
+    return LongChainPoint(
+        transactions=transactions,
+        height=transactions // 500,
+        start_up_seconds=start_up,
+        get_property_p50_ms=0.7,
+        get_property_p99_ms=p99_ms,
+        rss_bytes=100 * 1024 * 1024,
+        disk_bytes=transactions * 2500,
+        audit_seconds=transactions / 1000,
+    )
+
+
+def test_long_chain_targets_are_judged_only_at_a_million_transactions(tmp_path: Path) -> None:
+    small = [_chain_point(10_000, 1.0, 1.5), _chain_point(80_000, 1.1, 10.0)]
+    targets = {t.name: t for t in evaluate_scale_targets([], small, audit_bound=2000.0)}
+    assert {t.status for t in targets.values()} == {TargetStatus.NOT_MEASURED}
+    assert "would be met at 80,000 tx" in targets["long_chain_start_up"].note
+    assert "already missed" in targets["long_chain_get_property"].note
+    assert targets["long_chain_audit"].measured == "1,000 tx/s = 50% of 2,000 tx/s"
+    full = [_chain_point(10_000, 1.0, 1.5), _chain_point(1_000_000, 1.2, 4.0)]
+    judged = {t.name: t.status for t in evaluate_scale_targets([], full, audit_bound=1200.0)}
+    assert judged["long_chain_start_up"] is TargetStatus.MET
+    assert judged["long_chain_get_property"] is TargetStatus.MET
+    assert judged["long_chain_audit"] is TargetStatus.MET  # 1,000 of 1,200 = 83%
+    assert judged["long_chain_memory"] is TargetStatus.MET
+    assert judged["long_chain_sync"] is TargetStatus.NOT_MEASURED  # never measured here
+    growing = [_chain_point(10_000, 0.5, 1.0), _chain_point(1_000_000, 1.5, 1.0)]
+    grown = {t.name: t.status for t in evaluate_scale_targets([], growing, audit_bound=1.0)}
+    assert grown["long_chain_start_up"] is TargetStatus.MISSED  # under 2 s, but grew by 1 s
+    path = write_long_chain_plot(full, tmp_path, audit_bound=1200.0)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
