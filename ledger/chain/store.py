@@ -200,9 +200,12 @@ class StoreReader:
     def load_last_signing_record(self) -> bytes | None:
         return self._source.get(SIGNED_LAST_KEY)
 
-    def signing_records(self) -> Iterator[bytes]:
-        """Every signing record, in (height, round, step) order."""
-        for _, value in self._source.iterator(prefix=SIGNED_PREFIX):
+    def signing_records(self, from_height: int = 0) -> Iterator[bytes]:
+        """Every signing record from ``from_height`` on, in (height, round, step) order."""
+        start = SIGNED_PREFIX + struct.pack(">Q", from_height)
+        for key, value in self._source.iterator(start=start):
+            if not key.startswith(SIGNED_PREFIX):
+                return
             yield value
 
     def wal_entries(self, from_height: int) -> Iterator[tuple[int, int, bytes]]:

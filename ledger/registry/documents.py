@@ -15,7 +15,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.serialization import Encoding
 from tirkeu_pb import transaction_pb2
 
-from ledger.documents.cms import MalformedCms, SignedDocument, SignerVerdict, load_cms, verify_cms
+from ledger.documents.cms import MalformedCms, SignedDocument, SignerVerdict, verify_cms
 from ledger.identity.certificates import CertificateInfo, load_certificate
 from ledger.identity.chains import verify_chain
 from ledger.identity.revocation import CertificateRejected
@@ -24,6 +24,7 @@ from ledger.registry.signing_certificates import chain_links
 from ledger.rejections import RejectionReason
 from ledger.state.records import CertificateLink, DocumentRecord, DocumentRole, DocumentSigner
 from ledger.transactions.envelope import reject
+from ledger.transactions.verdicts import parsed_cms
 
 KTK_PARTY = "KTK"
 
@@ -87,7 +88,8 @@ def verify_document(
     if len(document.sha256) != SHA256_SIZE:
         raise reject(RejectionReason.INVALID_FIELD, f"{name}: sha256 must be 32 bytes")
     try:
-        cms = load_cms(document.cms)
+        # Decoded once per transaction: ledger/transactions/verdicts.py
+        cms = parsed_cms(rule_input.transaction.transaction_id, name, document.cms)
         verification = verify_cms(
             cms,
             trust=rule_input.trust,

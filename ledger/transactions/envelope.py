@@ -2,7 +2,8 @@
 
 The order of checks is fixed so that every node names the same first problem:
 size -> envelope -> body -> chain id -> expiry -> replay -> each signature (certificate,
-signature over the body bytes exactly as carried, chain to a CA trusted in state at block time,
+signature over the body bytes exactly as carried (once per distinct envelope:
+ledger/transactions/verdicts.py), chain to a CA trusted in state at block time,
 revocation from consensus state, key usage) -> duplicate signers. Any failure raises
 TransactionRejected with a named reason; nothing is written here.
 """
@@ -33,6 +34,7 @@ from ledger.identity.signatures import verify_certificate_signature
 from ledger.rejections import RejectionReason, TransactionRejected
 from ledger.state.access import StateReader, transaction_key
 from ledger.state.records import Authorities
+from ledger.transactions.verdicts import envelope_signatures_verify
 
 if TYPE_CHECKING:
     from ledger.transactions.context import BlockContext
@@ -123,7 +125,9 @@ def verify_transaction(
     transaction_id = sha256_hex(envelope.body)
     if state.get(transaction_key(transaction_id)) is not None:
         raise reject(RejectionReason.REPLAYED_TRANSACTION, f"{transaction_id} is committed")
-    signers = _verify_signatures(envelope, trust, authorities, context)
+    signers = _verify_signatures(
+        envelope, envelope_signatures_verify(raw_envelope), trust, authorities, context
+    )
     return VerifiedTransaction(transaction_id, body, kind, signers)
 
 
@@ -174,6 +178,7 @@ def _check_expiry(expiry_height: int, context: BlockContext) -> None:
 
 def _verify_signatures(
     envelope: transaction_pb2.Envelope,
+    verified_before: bool,
     trust: TrustStore,
     authorities: Authorities,
     context: BlockContext,
@@ -189,7 +194,11 @@ def _verify_signatures(
                 f"signature {index}: {certificate.subject!r} already signed this envelope",
             )
         # The body exactly as carried: never re-serialized before verifying (DESIGN.md §3).
-        if not verify_certificate_signature(certificate, signature.signature, envelope.body):
+        # ``verified_before``: every signature verified (a pure, remembered verdict); when one
+        # does not, each is checked here in order, so the first bad one is named.
+        if not verified_before and not verify_certificate_signature(
+            certificate, signature.signature, envelope.body
+        ):
             raise reject(
                 RejectionReason.BAD_SIGNATURE,
                 f"signature {index} does not verify with the key of {certificate.subject!r}",

@@ -10,14 +10,15 @@ validators (the admission listener); gossiped ones are checked here again and qu
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import transaction_pb2
 
-from ledger.chain.store import ChainMeta, Store
+from ledger.chain.store import ChainMeta, Store, StoreReader
 from ledger.execution.executor import check_transaction
 from ledger.rejections import Rejection, RejectionReason
 from ledger.state.access import read_committed_transaction
@@ -29,6 +30,7 @@ from node.chain.mempool import Mempool, PendingTransaction
 from node.chain.open import ChainSetup
 from node.chain.proposer import check_at_tip, next_block_time
 
+RECENT_BLOCKS = 16  # decoded blocks' envelopes kept for status answers
 # wait_for_commit is bounded: a client waiting longer gets PENDING and may ask again.
 WAIT_FOR_COMMIT_SECONDS = 30.0
 
@@ -82,6 +84,11 @@ class LedgerNode:
         self.signal = signal
         self._log = log
         self._clock_ms = clock_ms
+        # Envelopes of recently committed blocks by (height, index): every client waiting for a
+        # commit reads its transaction from the same few blocks, and decoding a whole block per
+        # answer cost more than the answer (issue 11 profile). A committed block never changes.
+        self._recent_envelopes: dict[int, tuple[bytes, ...]] = {}
+        self._recent_lock = threading.Lock()
         self._transaction_arrived: Callable[[], None] = lambda: None
         self._transaction_admitted: Callable[[PendingTransaction], None] = lambda _: None
         self._forwarder: Callable[[bytes, bool], TransactionState] | None = None
@@ -124,6 +131,32 @@ class LedgerNode:
                 lambda: self._is_settled(admitted.transaction_id), self.wait_for_commit_seconds
             )
         return self.transaction_state(admitted.transaction_id)
+
+    def submit_batch(
+        self, envelopes: Sequence[bytes], *, wait_for_commit: bool
+    ) -> list[TransactionState]:
+        """Submissions forwarded together (KTK's observer, node/peers/forward.py): each admitted
+        as ``submit`` admits it, then, with ``wait_for_commit``, one bounded wait until every
+        admitted one is settled; the answers in order."""
+        if self._forwarder is not None:
+            raise SubmissionUnavailable("an observer does not take forwarded submissions")
+        admitted_or_not: list[TransactionState | PendingTransaction] = []
+        for envelope in envelopes:
+            admitted = self._admit(envelope)
+            if isinstance(admitted, PendingTransaction):
+                self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+                self._transaction_arrived()
+                self._transaction_admitted(admitted)
+            admitted_or_not.append(admitted)
+        waiting = [a.transaction_id for a in admitted_or_not if isinstance(a, PendingTransaction)]
+        if wait_for_commit and waiting:
+            self.signal.wait_until(
+                lambda: all(self._is_settled(t) for t in waiting), self.wait_for_commit_seconds
+            )
+        return [
+            a if isinstance(a, TransactionState) else self.transaction_state(a.transaction_id)
+            for a in admitted_or_not
+        ]
 
     def admit_gossiped(self, envelope: bytes) -> bool:
         """A transaction a peer validator admitted: check it here too and queue it (no echo)."""
@@ -190,15 +223,15 @@ class LedgerNode:
         with self.store.view() as view:
             location = view.load_transaction_location(transaction_id)
             if location is not None:
-                block = view.load_block(location.height)
+                envelopes = self._block_envelopes(view, location.height)
                 committed = read_committed_transaction(view.state, transaction_id)
-                if block is None or committed is None:
+                if envelopes is None or committed is None:
                     raise RuntimeError(f"committed transaction {transaction_id} is not stored")
                 return TransactionState(
                     transaction_id,
                     TransactionStatus.COMMITTED,
                     height=location.height,
-                    envelope=block.transactions[location.index],
+                    envelope=envelopes[location.index],
                     kind=committed.kind,
                 )
             if pending is not None:
@@ -212,6 +245,21 @@ class LedgerNode:
         if rejection is not None:
             return TransactionState(transaction_id, TransactionStatus.REJECTED, rejection=rejection)
         return TransactionState(transaction_id, TransactionStatus.UNKNOWN)
+
+    def _block_envelopes(self, view: StoreReader, height: int) -> tuple[bytes, ...] | None:
+        with self._recent_lock:
+            envelopes = self._recent_envelopes.get(height)
+        if envelopes is not None:
+            return envelopes
+        block = view.load_block(height)
+        if block is None:
+            return None
+        envelopes = tuple(block.transactions)
+        with self._recent_lock:
+            self._recent_envelopes[height] = envelopes
+            while len(self._recent_envelopes) > RECENT_BLOCKS:
+                del self._recent_envelopes[min(self._recent_envelopes)]
+        return envelopes
 
     # --- after each commit (engine thread) ------------------------------------------------------
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import grpc
 from structlog.typing import FilteringBoundLogger
-from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
+from tirkeu_pb import api_pb2, peer_pb2
 
 from ledger.chain.store import Store
 from ledger.rejections import Rejection, RejectionReason
@@ -32,6 +32,7 @@ from node.operations.config import PeerConfig
 from node.operations.metrics import NodeMetrics
 from node.operations.tls import TlsMaterial
 from node.peers.client import open_peer_channel
+from node.peers.forward import ForwardBatcher, ForwardFailed
 from node.peers.sync import apply_certified_block, certified_blocks
 
 FORWARD_TIMEOUT_SECONDS = 60.0
@@ -134,7 +135,7 @@ def peer_status(store: Store, node_id: str, role: str) -> peer_pb2.GetPeerStatus
 @dataclass(frozen=True, slots=True)
 class _Validator:
     node_id: str
-    stub: api_pb2_grpc.LedgerStub
+    forward: ForwardBatcher  # batched Peer.ForwardTransactions (node/peers/forward.py)
     channel: grpc.Channel
 
 
@@ -147,7 +148,8 @@ def _now_ms() -> int:
 
 
 class SubmissionForwarder:
-    """Sends a client's envelope to the validators' Ledger API and checks what comes back.
+    """Sends a client's envelope to the validators (batched with other clients' submissions:
+    node/peers/forward.py) and checks what comes back.
 
     A validator's answer is not passed on blindly (review finding #8):
       - an answer for another transaction id, or with a status this node does not know, is
@@ -174,8 +176,8 @@ class SubmissionForwarder:
         self._validators = []
         for peer in validators:
             channel = open_peer_channel(peer.address, tls)
-            stub = api_pb2_grpc.LedgerStub(channel)  # type: ignore[no-untyped-call]
-            self._validators.append(_Validator(peer.node_id, stub, channel))
+            forward = ForwardBatcher(channel, peer.node_id, log)
+            self._validators.append(_Validator(peer.node_id, forward, channel))
         self._signal = signal
         self._log = log
         self._local_state = local_state
@@ -185,20 +187,13 @@ class SubmissionForwarder:
 
     def __call__(self, envelope: bytes, wait_for_commit: bool) -> TransactionState:
         expected = transaction_id_of(envelope) or ""
-        request = api_pb2.SubmitTransactionRequest(
-            envelope=envelope, wait_for_commit=wait_for_commit
-        )
         unconfirmed: TransactionState | None = None
         for validator in self._validators:
             try:
-                response: api_pb2.SubmitTransactionResponse = validator.stub.SubmitTransaction(
-                    request, timeout=FORWARD_TIMEOUT_SECONDS
-                )
+                response = validator.forward.submit(envelope, wait_for_commit)
                 state = _state_of(response, expected)
-            except grpc.RpcError as error:
-                self._log.warning(
-                    "forward_failed", validator=validator.node_id, code=str(error.code())
-                )
+            except ForwardFailed as error:
+                self._log.warning("forward_failed", validator=validator.node_id, detail=str(error))
                 continue
             except BadAnswer as error:
                 self._log.warning(
@@ -248,6 +243,7 @@ class SubmissionForwarder:
 
     def close(self) -> None:
         for validator in self._validators:
+            validator.forward.close()
             validator.channel.close()
 
 

@@ -150,9 +150,13 @@ class SigningJournal:
         self._last: JournalEntry | None = None if stored is None else decode_entry(stored)
         # Block ids recorded at the last record's height: the positions a request may repeat.
         # Earlier heights need no index: the guard refuses them as regressions.
+        # Only the records from the last one's height are read (issue 11: start-up must not
+        # grow with the chain); the full history stays for audits (``read_records``).
         self._recorded: dict[tuple[int, int, int], BlockId | None] = {}
         latest: JournalEntry | None = None
-        for entry in read_records(store):
+        from_height = 0 if self._last is None else self._last.record.height
+        for encoded in store.signing_records(from_height):
+            entry = decode_entry(encoded)
             latest = entry
             if self._last is not None and entry.record.height == self._last.record.height:
                 self._recorded[entry.record.position] = entry.record.block_id

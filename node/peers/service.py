@@ -15,6 +15,8 @@ the caller's certificate chains to the node's CA bundle. Here the caller is judg
     in state revokes it (UNAUTHENTICATED otherwise), so a node revoked on the chain stops
     syncing. Any other certificate, even a node certificate of a trusted CA (in production any
     TLS certificate of the national CA), is PERMISSION_DENIED: blocks carry personal data.
+KTK's observer forwards its clients' submissions in batches (``ForwardTransactions``, the same
+callers as block sync); a validator admits each as SubmitTransaction would.
 Signatures of consensus messages are verified here, on the gRPC threads, before anything is
 queued for the engine: the engine thread never spends time on a stranger's garbage.
 """
@@ -22,13 +24,13 @@ queued for the engine: the engine thread never spends time on a stranger's garba
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, cast
 
 import grpc
 from structlog.typing import FilteringBoundLogger
-from tirkeu_pb import peer_pb2, peer_pb2_grpc
+from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
 from consensus.types import ValidatorId
 from ledger.governance.schedule import (
@@ -42,10 +44,16 @@ from ledger.identity.certificates import MalformedCertificate, load_certificate
 from ledger.identity.identifiers import InvalidIdentifier
 from ledger.state.access import StateReader
 from node.api.identity import Unauthenticated, identify_caller
+from node.api.views import rejection_message
+from node.chain.ledger_node import SubmissionUnavailable, TransactionState
 from node.chain.open import ChainSetup, genesis_state
 from node.chain.signed_messages import BadMessage, verify_proposal, verify_vote
 
 MAX_BLOCKS_PER_FETCH = 50
+MAX_FORWARDED_PER_CALL = 500  # node/peers/forward.py sends at most MAX_BATCH
+
+# Admits forwarded envelopes and answers each (node/chain/ledger_node.py ``submit_batch``).
+Forwarding = Callable[[Sequence[bytes], bool], list[TransactionState]]
 
 
 class PeerHandler(Protocol):
@@ -78,8 +86,10 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         *,
         state: StateReader | None = None,
         clock: Callable[[], datetime] = _now,
+        forwarding: Forwarding | None = None,
     ) -> None:
         self._handler = handler
+        self._forwarding = forwarding
         self._setup = setup
         self._log = log
         self._state: StateReader = state if state is not None else genesis_state(setup)[1]
@@ -124,21 +134,31 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         self, request: peer_pb2.ConsensusMessage, context: grpc.ServicerContext
     ) -> peer_pb2.SendConsensusResponse:
         sender = self._validator(context)
+        refusal = self._accept_consensus(sender, request)
+        if refusal is not None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal)
+        return peer_pb2.SendConsensusResponse()
+
+    def _accept_consensus(
+        self, sender: ValidatorId, message: peer_pb2.ConsensusMessage
+    ) -> str | None:
+        """Hand a verified message to the engine; the reason instead when it does not verify.
+
+        Relayed messages are fine (a vote signed by another validator), forged ones not."""
         try:
-            if request.HasField("proposal"):
-                in_force = validators_at(self._state, request.proposal.height)
-                verify_proposal(request.proposal, self._setup.chain_id, in_force)
-            elif request.HasField("vote"):
-                in_force = validators_at(self._state, request.vote.height)
-                verify_vote(request.vote, self._setup.chain_id, in_force)
+            if message.HasField("proposal"):
+                in_force = validators_at(self._state, message.proposal.height)
+                verify_proposal(message.proposal, self._setup.chain_id, in_force)
+            elif message.HasField("vote"):
+                in_force = validators_at(self._state, message.vote.height)
+                verify_vote(message.vote, self._setup.chain_id, in_force)
             else:
                 raise BadMessage("an empty consensus message")
         except (BadMessage, HeightOutsideSchedule) as error:
-            # Relayed messages are fine (a vote signed by another validator), forged ones not.
             self._log.warning("consensus_message_refused", sender=sender, detail=str(error))
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        self._handler.consensus_message(request)
-        return peer_pb2.SendConsensusResponse()
+            return str(error)
+        self._handler.consensus_message(message)
+        return None
 
     def GossipTransactions(  # noqa: N802 (gRPC method name)
         self, request: peer_pb2.GossipTransactionsRequest, context: grpc.ServicerContext
@@ -153,6 +173,54 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         self._validator(context)
         self._handler.block_announced(request.block, request.certificate)
         return peer_pb2.AnnounceBlockResponse()
+
+    def Exchange(  # noqa: N802 (gRPC method name)
+        self, requests: Iterator[peer_pb2.PeerBatch], context: grpc.ServicerContext
+    ) -> Iterator[peer_pb2.PeerBatchAck]:
+        """The peer stream: the caller is judged once, when it opens the stream (the TLS
+        identity cannot change on an open connection); every message in every batch gets the
+        checks its unary call gets. A forged consensus message is refused and counted in the
+        acknowledgement, the rest of the batch still counts: refusing the whole stream would let
+        one relayed forgery silence an honest validator."""
+        sender = self._validator(context)
+        for batch in requests:
+            refused = 0
+            first_refusal = ""
+            for message in batch.consensus:
+                refusal = self._accept_consensus(sender, message)
+                if refusal is not None:
+                    refused += 1
+                    first_refusal = first_refusal or refusal
+            for announced in batch.announcements:
+                self._handler.block_announced(announced.block, announced.certificate)
+            admitted = (
+                self._handler.transactions_gossiped(list(batch.envelopes)) if batch.envelopes else 0
+            )
+            yield peer_pb2.PeerBatchAck(
+                sequence=batch.sequence, admitted=admitted, refused=refused, refusal=first_refusal
+            )
+
+    def ForwardTransactions(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.ForwardTransactionsRequest, context: grpc.ServicerContext
+    ) -> peer_pb2.ForwardTransactionsResponse:
+        """Submissions KTK's observer forwards in batches: the chain's own nodes only (the
+        same rule as block sync); each envelope is admitted as SubmitTransaction admits it."""
+        self._node(context)
+        if self._forwarding is None:
+            context.abort(
+                grpc.StatusCode.UNAVAILABLE, "this node does not take forwarded submissions"
+            )
+        if len(request.envelopes) > MAX_FORWARDED_PER_CALL:
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"at most {MAX_FORWARDED_PER_CALL} envelopes per call, "
+                f"got {len(request.envelopes)}",
+            )
+        try:
+            states = self._forwarding(list(request.envelopes), request.wait_for_commit)
+        except SubmissionUnavailable as error:
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+        return peer_pb2.ForwardTransactionsResponse(answers=[submit_response(s) for s in states])
 
     def GetPeerStatus(  # noqa: N802 (gRPC method name)
         self, request: peer_pb2.GetPeerStatusRequest, context: grpc.ServicerContext
@@ -176,6 +244,16 @@ def _validators_by_fingerprint(schedule: ValidatorSchedule) -> dict[str, Validat
         for scheduled in schedule.sets
         for validator_id, info in certifying_validators(scheduled.validators).certificates.items()
     }
+
+
+def submit_response(state: TransactionState) -> api_pb2.SubmitTransactionResponse:
+    """What SubmitTransaction answers for ``state`` (node/api/service.py gives the same)."""
+    response = api_pb2.SubmitTransactionResponse(
+        transaction_id=state.transaction_id, status=state.status.value, height=state.height
+    )
+    if state.rejection is not None:
+        response.rejection.CopyFrom(rejection_message(state.rejection))
+    return response
 
 
 def add_peer_service(server: grpc.Server, service: PeerService) -> None:

@@ -166,7 +166,16 @@ class NodeRuntime:
         peer_service = (
             None
             if peer_handler is None
-            else PeerService(peer_handler, setup, self.log, state=store.state)
+            else PeerService(
+                peer_handler,
+                setup,
+                self.log,
+                state=store.state,
+                # Validators take KTK's observer's batched submissions (node/peers/forward.py).
+                forwarding=None
+                if config.role is NodeRole.OBSERVER
+                else lambda envelopes, wait: node.submit_batch(envelopes, wait_for_commit=wait),
+            )
         )
         self._server = start_server(
             service,

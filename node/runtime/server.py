@@ -8,10 +8,18 @@ transaction reaches SubmitTransaction and gets the named rejection OVERSIZED_TRA
 instead of a transport error.
 
 Clients and peers share one port and one pool of worker threads, so the pool is split
-(``CallBudget``): client calls (Ledger, reflection) may hold at most ``CLIENT_CALL_SLOTS`` threads
-and Peer calls at most ``PEER_CALL_SLOTS``; a call beyond its class's slots is refused at once
-with RESOURCE_EXHAUSTED instead of waiting for a thread. However many notification streams or
-waiting submissions clients open, consensus messages still find a thread (review finding #1).
+(``CallBudget``) into classes, and the pool has a thread for every call every class admits, so
+no admitted call ever waits behind another class's calls (review finding #1):
+  - client calls (Ledger, reflection): ``CLIENT_CALL_SLOTS`` run at once; up to
+    ``CLIENT_QUEUE_LIMIT`` more wait (on their own thread, bounded by
+    ``CLIENT_QUEUE_WAIT_SECONDS``) for a slot instead of being refused (issue 11: 64 and 256
+    clients submitting and waiting for commit are queued, not refused). Only beyond both, or
+    after that wait, is a call refused with RESOURCE_EXHAUSTED. Memory stays bounded: at most
+    CLIENT_CALL_SLOTS + CLIENT_QUEUE_LIMIT client requests are held, each within
+    ``[limits] max_message_bytes``; a waiting call costs a parked thread, not CPU;
+  - unary Peer calls (block sync, the unary consensus calls): ``PEER_CALL_SLOTS``;
+  - peer streams (``Exchange``, node/peers/stream.py): ``PEER_STREAM_SLOTS``, one per peer that
+    streams to this node, held for the stream's life.
 Health checks are not counted: Check is instant and Watch does not hold a thread.
 """
 
@@ -38,12 +46,18 @@ LEDGER_SERVICE_NAME = api_pb2.DESCRIPTOR.services_by_name["Ledger"].full_name
 PEER_SERVICE_NAME = peer_pb2.DESCRIPTOR.services_by_name["Peer"].full_name
 # Room around an envelope in a SubmitTransactionRequest (field tags, lengths, the wait flag).
 REQUEST_OVERHEAD_BYTES = 1024
-MAX_WORKER_THREADS = 64
-# The two classes together never need more threads than the pool has.
+CLIENT_CALL_SLOTS = 128
+CLIENT_QUEUE_LIMIT = 384
+CLIENT_QUEUE_WAIT_SECONDS = 30.0
 PEER_CALL_SLOTS = 16
-CLIENT_CALL_SLOTS = MAX_WORKER_THREADS - PEER_CALL_SLOTS
-# Calls admitted by gRPC at once (running or waiting for a thread); more are RESOURCE_EXHAUSTED.
-MAX_CONCURRENT_RPCS = 4 * MAX_WORKER_THREADS
+PEER_STREAM_SLOTS = 64  # the largest validator set a node streams with (Kazakhstan: 20 branches)
+# A thread for every call the classes admit, plus room for health checks and calls refused at
+# once (a refusal occupies a thread for microseconds).
+MAX_WORKER_THREADS = (
+    CLIENT_CALL_SLOTS + CLIENT_QUEUE_LIMIT + PEER_CALL_SLOTS + PEER_STREAM_SLOTS + 16
+)
+# Calls admitted by gRPC at once; more are RESOURCE_EXHAUSTED before reaching a thread.
+MAX_CONCURRENT_RPCS = MAX_WORKER_THREADS
 
 
 class ServerSetupError(Exception):
@@ -89,7 +103,12 @@ def start_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_WORKER_THREADS, thread_name_prefix="grpc"),
         interceptors=[
-            CallBudget(client_slots=CLIENT_CALL_SLOTS, peer_slots=PEER_CALL_SLOTS),
+            CallBudget(
+                client_slots=CLIENT_CALL_SLOTS,
+                peer_slots=PEER_CALL_SLOTS,
+                client_queue=CLIENT_QUEUE_LIMIT,
+                stream_slots=PEER_STREAM_SLOTS,
+            ),
             # Undecodable Ledger requests: INVALID_ARGUMENT with details, not INTERNAL.
             DecodingErrors(f"/{LEDGER_SERVICE_NAME}/"),
         ],
@@ -137,14 +156,25 @@ else:
 
 
 class CallBudget(_Interceptor):
-    """Caps the calls of each class (client, peer) that run at once; beyond, RESOURCE_EXHAUSTED.
+    """Caps the calls of each class (client, peer, peer stream) that run at once; client calls
+    beyond their slots wait, up to ``client_queue`` of them and at most ``queue_wait_seconds``;
+    anything beyond is RESOURCE_EXHAUSTED at once.
 
     The slot is taken on the worker thread when the call starts and given back when it ends
     (for a stream: when the stream ends), so a cancelled call never leaks a slot."""
 
-    def __init__(self, *, client_slots: int, peer_slots: int) -> None:
-        self._client = threading.BoundedSemaphore(client_slots)
-        self._peer = threading.BoundedSemaphore(peer_slots)
+    def __init__(
+        self,
+        *,
+        client_slots: int,
+        peer_slots: int,
+        client_queue: int = 0,
+        stream_slots: int = PEER_STREAM_SLOTS,
+        queue_wait_seconds: float = CLIENT_QUEUE_WAIT_SECONDS,
+    ) -> None:
+        self._client = _Slots(client_slots, client_queue, queue_wait_seconds)
+        self._peer = _Slots(peer_slots, 0, 0.0)
+        self._stream = _Slots(stream_slots, 0, 0.0)
 
     def intercept_service(
         self,
@@ -155,19 +185,43 @@ class CallBudget(_Interceptor):
         method: str = handler_call_details.method
         if handler is None or method.startswith(f"/{health.SERVICE_NAME}/"):
             return handler
+        if method == f"/{PEER_SERVICE_NAME}/Exchange":
+            return _bounded(handler, self._stream, "peer stream")
         if method.startswith(f"/{PEER_SERVICE_NAME}/"):
             return _bounded(handler, self._peer, "peer")
         return _bounded(handler, self._client, "client")
 
 
+class _Slots:
+    """``running`` slots and a waiting line of at most ``queue`` callers."""
+
+    def __init__(self, running: int, queue: int, wait_seconds: float) -> None:
+        self._running = threading.BoundedSemaphore(running)
+        self._queue = threading.BoundedSemaphore(queue) if queue else None
+        self._wait_seconds = wait_seconds
+
+    def acquire(self) -> bool:
+        if self._running.acquire(blocking=False):
+            return True
+        if self._queue is None or not self._queue.acquire(blocking=False):
+            return False  # the line is full too
+        try:
+            return self._running.acquire(timeout=self._wait_seconds)
+        finally:
+            self._queue.release()
+
+    def release(self) -> None:
+        self._running.release()
+
+
 def _bounded(
-    handler: grpc.RpcMethodHandler[Any, Any], slots: threading.BoundedSemaphore, kind: str
+    handler: grpc.RpcMethodHandler[Any, Any], slots: _Slots, kind: str
 ) -> grpc.RpcMethodHandler[Any, Any]:
-    refusal = f"the node is serving as many {kind} calls as it allows; try again shortly"
+    refusal = f"the node is serving and queueing as many {kind} calls as it allows; try again"
 
     def unary(behaviour: _Behaviour) -> _Behaviour:
         def run(request: Any, context: grpc.ServicerContext) -> Any:
-            if not slots.acquire(blocking=False):
+            if not slots.acquire():
                 context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
             try:
                 return behaviour(request, context)
@@ -178,7 +232,7 @@ def _bounded(
 
     def streaming(behaviour: _Behaviour) -> _Behaviour:
         def run(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            if not slots.acquire(blocking=False):
+            if not slots.acquire():
                 context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
             try:
                 yield from behaviour(request, context)

@@ -22,43 +22,52 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from tirkeu_pb import api_pb2 as tirkeu__pb_dot_api__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14tirkeu_pb/peer.proto\x12\ttirkeu.v1\"\x8c\x01\n\x0eSignedProposal\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\r\x12\x13\n\x0bvalid_round\x18\x03 \x01(\x11\x12\x12\n\nblock_hash\x18\x04 \x01(\x0c\x12\x10\n\x08proposer\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\x12\r\n\x05\x62lock\x18\x07 \x01(\x0c\"\x88\x01\n\nSignedVote\x12!\n\x04kind\x18\x01 \x01(\x0e\x32\x13.tirkeu.v1.VoteKind\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\r\x12\x12\n\nblock_hash\x18\x04 \x01(\x0c\x12\x11\n\tvalidator\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"s\n\x10\x43onsensusMessage\x12-\n\x08proposal\x18\x01 \x01(\x0b\x32\x19.tirkeu.v1.SignedProposalH\x00\x12%\n\x04vote\x18\x02 \x01(\x0b\x32\x15.tirkeu.v1.SignedVoteH\x00\x42\t\n\x07message\"X\n\x08\x45vidence\x12%\n\x06vote_a\x18\x01 \x01(\x0b\x32\x15.tirkeu.v1.SignedVote\x12%\n\x06vote_b\x18\x02 \x01(\x0b\x32\x15.tirkeu.v1.SignedVote\"\x17\n\x15SendConsensusResponse\".\n\x19GossipTransactionsRequest\x12\x11\n\tenvelopes\x18\x01 \x03(\x0c\".\n\x1aGossipTransactionsResponse\x12\x10\n\x08\x61\x64mitted\x18\x01 \x01(\r\"\x16\n\x14GetPeerStatusRequest\"n\n\x15GetPeerStatusResponse\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\x12\n\nblock_hash\x18\x04 \x01(\x0c\x12\x12\n\nstate_root\x18\x05 \x01(\x0c\";\n\x10GetBlocksRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\x12\x12\n\nmax_blocks\x18\x02 \x01(\r\"4\n\x0e\x43\x65rtifiedBlock\x12\r\n\x05\x62lock\x18\x01 \x01(\x0c\x12\x13\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0c\">\n\x11GetBlocksResponse\x12)\n\x06\x62locks\x18\x01 \x03(\x0b\x32\x19.tirkeu.v1.CertifiedBlock\"\x17\n\x15\x41nnounceBlockResponse*A\n\x08VoteKind\x12\x19\n\x15VOTE_KIND_UNSPECIFIED\x10\x00\x12\x0b\n\x07PREVOTE\x10\x01\x12\r\n\tPRECOMMIT\x10\x02\x32\xa3\x03\n\x04Peer\x12N\n\rSendConsensus\x12\x1b.tirkeu.v1.ConsensusMessage\x1a .tirkeu.v1.SendConsensusResponse\x12\x61\n\x12GossipTransactions\x12$.tirkeu.v1.GossipTransactionsRequest\x1a%.tirkeu.v1.GossipTransactionsResponse\x12L\n\rAnnounceBlock\x12\x19.tirkeu.v1.CertifiedBlock\x1a .tirkeu.v1.AnnounceBlockResponse\x12R\n\rGetPeerStatus\x12\x1f.tirkeu.v1.GetPeerStatusRequest\x1a .tirkeu.v1.GetPeerStatusResponse\x12\x46\n\tGetBlocks\x12\x1b.tirkeu.v1.GetBlocksRequest\x1a\x1c.tirkeu.v1.GetBlocksResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14tirkeu_pb/peer.proto\x12\ttirkeu.v1\x1a\x13tirkeu_pb/api.proto\"\x8c\x01\n\x0eSignedProposal\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\r\x12\x13\n\x0bvalid_round\x18\x03 \x01(\x11\x12\x12\n\nblock_hash\x18\x04 \x01(\x0c\x12\x10\n\x08proposer\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\x12\r\n\x05\x62lock\x18\x07 \x01(\x0c\"\x88\x01\n\nSignedVote\x12!\n\x04kind\x18\x01 \x01(\x0e\x32\x13.tirkeu.v1.VoteKind\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\r\x12\x12\n\nblock_hash\x18\x04 \x01(\x0c\x12\x11\n\tvalidator\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"s\n\x10\x43onsensusMessage\x12-\n\x08proposal\x18\x01 \x01(\x0b\x32\x19.tirkeu.v1.SignedProposalH\x00\x12%\n\x04vote\x18\x02 \x01(\x0b\x32\x15.tirkeu.v1.SignedVoteH\x00\x42\t\n\x07message\"X\n\x08\x45vidence\x12%\n\x06vote_a\x18\x01 \x01(\x0b\x32\x15.tirkeu.v1.SignedVote\x12%\n\x06vote_b\x18\x02 \x01(\x0b\x32\x15.tirkeu.v1.SignedVote\"\x17\n\x15SendConsensusResponse\".\n\x19GossipTransactionsRequest\x12\x11\n\tenvelopes\x18\x01 \x03(\x0c\".\n\x1aGossipTransactionsResponse\x12\x10\n\x08\x61\x64mitted\x18\x01 \x01(\r\"\x16\n\x14GetPeerStatusRequest\"n\n\x15GetPeerStatusResponse\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\x12\n\nblock_hash\x18\x04 \x01(\x0c\x12\x12\n\nstate_root\x18\x05 \x01(\x0c\";\n\x10GetBlocksRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\x12\x12\n\nmax_blocks\x18\x02 \x01(\r\"4\n\x0e\x43\x65rtifiedBlock\x12\r\n\x05\x62lock\x18\x01 \x01(\x0c\x12\x13\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0c\">\n\x11GetBlocksResponse\x12)\n\x06\x62locks\x18\x01 \x03(\x0b\x32\x19.tirkeu.v1.CertifiedBlock\"\x17\n\x15\x41nnounceBlockResponse\"\x92\x01\n\tPeerBatch\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12.\n\tconsensus\x18\x02 \x03(\x0b\x32\x1b.tirkeu.v1.ConsensusMessage\x12\x30\n\rannouncements\x18\x03 \x03(\x0b\x32\x19.tirkeu.v1.CertifiedBlock\x12\x11\n\tenvelopes\x18\x04 \x03(\x0c\"T\n\x0cPeerBatchAck\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x10\n\x08\x61\x64mitted\x18\x02 \x01(\r\x12\x0f\n\x07refused\x18\x03 \x01(\r\x12\x0f\n\x07refusal\x18\x04 \x01(\t\"H\n\x1a\x46orwardTransactionsRequest\x12\x11\n\tenvelopes\x18\x01 \x03(\x0c\x12\x17\n\x0fwait_for_commit\x18\x02 \x01(\x08\"T\n\x1b\x46orwardTransactionsResponse\x12\x35\n\x07\x61nswers\x18\x01 \x03(\x0b\x32$.tirkeu.v1.SubmitTransactionResponse*A\n\x08VoteKind\x12\x19\n\x15VOTE_KIND_UNSPECIFIED\x10\x00\x12\x0b\n\x07PREVOTE\x10\x01\x12\r\n\tPRECOMMIT\x10\x02\x32\xc8\x04\n\x04Peer\x12N\n\rSendConsensus\x12\x1b.tirkeu.v1.ConsensusMessage\x1a .tirkeu.v1.SendConsensusResponse\x12\x61\n\x12GossipTransactions\x12$.tirkeu.v1.GossipTransactionsRequest\x1a%.tirkeu.v1.GossipTransactionsResponse\x12L\n\rAnnounceBlock\x12\x19.tirkeu.v1.CertifiedBlock\x1a .tirkeu.v1.AnnounceBlockResponse\x12R\n\rGetPeerStatus\x12\x1f.tirkeu.v1.GetPeerStatusRequest\x1a .tirkeu.v1.GetPeerStatusResponse\x12\x46\n\tGetBlocks\x12\x1b.tirkeu.v1.GetBlocksRequest\x1a\x1c.tirkeu.v1.GetBlocksResponse\x12=\n\x08\x45xchange\x12\x14.tirkeu.v1.PeerBatch\x1a\x17.tirkeu.v1.PeerBatchAck(\x01\x30\x01\x12\x64\n\x13\x46orwardTransactions\x12%.tirkeu.v1.ForwardTransactionsRequest\x1a&.tirkeu.v1.ForwardTransactionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tirkeu_pb.peer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VOTEKIND']._serialized_start=985
-  _globals['_VOTEKIND']._serialized_end=1050
-  _globals['_SIGNEDPROPOSAL']._serialized_start=36
-  _globals['_SIGNEDPROPOSAL']._serialized_end=176
-  _globals['_SIGNEDVOTE']._serialized_start=179
-  _globals['_SIGNEDVOTE']._serialized_end=315
-  _globals['_CONSENSUSMESSAGE']._serialized_start=317
-  _globals['_CONSENSUSMESSAGE']._serialized_end=432
-  _globals['_EVIDENCE']._serialized_start=434
-  _globals['_EVIDENCE']._serialized_end=522
-  _globals['_SENDCONSENSUSRESPONSE']._serialized_start=524
-  _globals['_SENDCONSENSUSRESPONSE']._serialized_end=547
-  _globals['_GOSSIPTRANSACTIONSREQUEST']._serialized_start=549
-  _globals['_GOSSIPTRANSACTIONSREQUEST']._serialized_end=595
-  _globals['_GOSSIPTRANSACTIONSRESPONSE']._serialized_start=597
-  _globals['_GOSSIPTRANSACTIONSRESPONSE']._serialized_end=643
-  _globals['_GETPEERSTATUSREQUEST']._serialized_start=645
-  _globals['_GETPEERSTATUSREQUEST']._serialized_end=667
-  _globals['_GETPEERSTATUSRESPONSE']._serialized_start=669
-  _globals['_GETPEERSTATUSRESPONSE']._serialized_end=779
-  _globals['_GETBLOCKSREQUEST']._serialized_start=781
-  _globals['_GETBLOCKSREQUEST']._serialized_end=840
-  _globals['_CERTIFIEDBLOCK']._serialized_start=842
-  _globals['_CERTIFIEDBLOCK']._serialized_end=894
-  _globals['_GETBLOCKSRESPONSE']._serialized_start=896
-  _globals['_GETBLOCKSRESPONSE']._serialized_end=958
-  _globals['_ANNOUNCEBLOCKRESPONSE']._serialized_start=960
-  _globals['_ANNOUNCEBLOCKRESPONSE']._serialized_end=983
-  _globals['_PEER']._serialized_start=1053
-  _globals['_PEER']._serialized_end=1472
+  _globals['_VOTEKIND']._serialized_start=1401
+  _globals['_VOTEKIND']._serialized_end=1466
+  _globals['_SIGNEDPROPOSAL']._serialized_start=57
+  _globals['_SIGNEDPROPOSAL']._serialized_end=197
+  _globals['_SIGNEDVOTE']._serialized_start=200
+  _globals['_SIGNEDVOTE']._serialized_end=336
+  _globals['_CONSENSUSMESSAGE']._serialized_start=338
+  _globals['_CONSENSUSMESSAGE']._serialized_end=453
+  _globals['_EVIDENCE']._serialized_start=455
+  _globals['_EVIDENCE']._serialized_end=543
+  _globals['_SENDCONSENSUSRESPONSE']._serialized_start=545
+  _globals['_SENDCONSENSUSRESPONSE']._serialized_end=568
+  _globals['_GOSSIPTRANSACTIONSREQUEST']._serialized_start=570
+  _globals['_GOSSIPTRANSACTIONSREQUEST']._serialized_end=616
+  _globals['_GOSSIPTRANSACTIONSRESPONSE']._serialized_start=618
+  _globals['_GOSSIPTRANSACTIONSRESPONSE']._serialized_end=664
+  _globals['_GETPEERSTATUSREQUEST']._serialized_start=666
+  _globals['_GETPEERSTATUSREQUEST']._serialized_end=688
+  _globals['_GETPEERSTATUSRESPONSE']._serialized_start=690
+  _globals['_GETPEERSTATUSRESPONSE']._serialized_end=800
+  _globals['_GETBLOCKSREQUEST']._serialized_start=802
+  _globals['_GETBLOCKSREQUEST']._serialized_end=861
+  _globals['_CERTIFIEDBLOCK']._serialized_start=863
+  _globals['_CERTIFIEDBLOCK']._serialized_end=915
+  _globals['_GETBLOCKSRESPONSE']._serialized_start=917
+  _globals['_GETBLOCKSRESPONSE']._serialized_end=979
+  _globals['_ANNOUNCEBLOCKRESPONSE']._serialized_start=981
+  _globals['_ANNOUNCEBLOCKRESPONSE']._serialized_end=1004
+  _globals['_PEERBATCH']._serialized_start=1007
+  _globals['_PEERBATCH']._serialized_end=1153
+  _globals['_PEERBATCHACK']._serialized_start=1155
+  _globals['_PEERBATCHACK']._serialized_end=1239
+  _globals['_FORWARDTRANSACTIONSREQUEST']._serialized_start=1241
+  _globals['_FORWARDTRANSACTIONSREQUEST']._serialized_end=1313
+  _globals['_FORWARDTRANSACTIONSRESPONSE']._serialized_start=1315
+  _globals['_FORWARDTRANSACTIONSRESPONSE']._serialized_end=1399
+  _globals['_PEER']._serialized_start=1469
+  _globals['_PEER']._serialized_end=2053
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from tirkeu_pb import api_pb2 as _api_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -125,3 +126,41 @@ class GetBlocksResponse(_message.Message):
 class AnnounceBlockResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class PeerBatch(_message.Message):
+    __slots__ = ("sequence", "consensus", "announcements", "envelopes")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CONSENSUS_FIELD_NUMBER: _ClassVar[int]
+    ANNOUNCEMENTS_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPES_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    consensus: _containers.RepeatedCompositeFieldContainer[ConsensusMessage]
+    announcements: _containers.RepeatedCompositeFieldContainer[CertifiedBlock]
+    envelopes: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, sequence: _Optional[int] = ..., consensus: _Optional[_Iterable[_Union[ConsensusMessage, _Mapping]]] = ..., announcements: _Optional[_Iterable[_Union[CertifiedBlock, _Mapping]]] = ..., envelopes: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class PeerBatchAck(_message.Message):
+    __slots__ = ("sequence", "admitted", "refused", "refusal")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ADMITTED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    admitted: int
+    refused: int
+    refusal: str
+    def __init__(self, sequence: _Optional[int] = ..., admitted: _Optional[int] = ..., refused: _Optional[int] = ..., refusal: _Optional[str] = ...) -> None: ...
+
+class ForwardTransactionsRequest(_message.Message):
+    __slots__ = ("envelopes", "wait_for_commit")
+    ENVELOPES_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FOR_COMMIT_FIELD_NUMBER: _ClassVar[int]
+    envelopes: _containers.RepeatedScalarFieldContainer[bytes]
+    wait_for_commit: bool
+    def __init__(self, envelopes: _Optional[_Iterable[bytes]] = ..., wait_for_commit: _Optional[bool] = ...) -> None: ...
+
+class ForwardTransactionsResponse(_message.Message):
+    __slots__ = ("answers",)
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    answers: _containers.RepeatedCompositeFieldContainer[_api_pb2.SubmitTransactionResponse]
+    def __init__(self, answers: _Optional[_Iterable[_Union[_api_pb2.SubmitTransactionResponse, _Mapping]]] = ...) -> None: ...

@@ -59,6 +59,16 @@ class PeerStub:
                 request_serializer=tirkeu__pb_dot_peer__pb2.GetBlocksRequest.SerializeToString,
                 response_deserializer=tirkeu__pb_dot_peer__pb2.GetBlocksResponse.FromString,
                 _registered_method=True)
+        self.Exchange = channel.stream_stream(
+                '/tirkeu.v1.Peer/Exchange',
+                request_serializer=tirkeu__pb_dot_peer__pb2.PeerBatch.SerializeToString,
+                response_deserializer=tirkeu__pb_dot_peer__pb2.PeerBatchAck.FromString,
+                _registered_method=True)
+        self.ForwardTransactions = channel.unary_unary(
+                '/tirkeu.v1.Peer/ForwardTransactions',
+                request_serializer=tirkeu__pb_dot_peer__pb2.ForwardTransactionsRequest.SerializeToString,
+                response_deserializer=tirkeu__pb_dot_peer__pb2.ForwardTransactionsResponse.FromString,
+                _registered_method=True)
 
 
 class PeerServicer:
@@ -98,6 +108,20 @@ class PeerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Exchange(self, request_iterator, context):
+        """The batched stream a node uses instead of the three unary calls above (validators only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ForwardTransactions(self, request, context):
+        """Submissions forwarded in batches (the chain's own nodes: KTK's observer and validators).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PeerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -125,6 +149,16 @@ def add_PeerServicer_to_server(servicer, server):
                     servicer.GetBlocks,
                     request_deserializer=tirkeu__pb_dot_peer__pb2.GetBlocksRequest.FromString,
                     response_serializer=tirkeu__pb_dot_peer__pb2.GetBlocksResponse.SerializeToString,
+            ),
+            'Exchange': grpc.stream_stream_rpc_method_handler(
+                    servicer.Exchange,
+                    request_deserializer=tirkeu__pb_dot_peer__pb2.PeerBatch.FromString,
+                    response_serializer=tirkeu__pb_dot_peer__pb2.PeerBatchAck.SerializeToString,
+            ),
+            'ForwardTransactions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForwardTransactions,
+                    request_deserializer=tirkeu__pb_dot_peer__pb2.ForwardTransactionsRequest.FromString,
+                    response_serializer=tirkeu__pb_dot_peer__pb2.ForwardTransactionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -262,6 +296,60 @@ class Peer:
             '/tirkeu.v1.Peer/GetBlocks',
             tirkeu__pb_dot_peer__pb2.GetBlocksRequest.SerializeToString,
             tirkeu__pb_dot_peer__pb2.GetBlocksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Exchange(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/tirkeu.v1.Peer/Exchange',
+            tirkeu__pb_dot_peer__pb2.PeerBatch.SerializeToString,
+            tirkeu__pb_dot_peer__pb2.PeerBatchAck.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForwardTransactions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tirkeu.v1.Peer/ForwardTransactions',
+            tirkeu__pb_dot_peer__pb2.ForwardTransactionsRequest.SerializeToString,
+            tirkeu__pb_dot_peer__pb2.ForwardTransactionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

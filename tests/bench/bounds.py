@@ -20,6 +20,10 @@ every
    the admission bound, nor faster than admission and execution together (the node ceiling,
    tests/bench/report.py, with the executor's measurement).
 
+Admission and verification are timed cold: the verify-once verdicts
+(ledger/transactions/verdicts.py) are cleared before each round, since a node admits each
+transaction once.
+
 Each cost is timed in ROUNDS rounds and the fastest round counts, as timeit does: a bound
 should be the least disturbed measurement, so that what is compared with it is never flattered.
 """
@@ -42,6 +46,7 @@ from ledger.identity.signatures import sign_data, verify_certificate_signature
 from ledger.registry.revocation import load_trust_store
 from ledger.rejections import Rejection
 from ledger.state.access import read_authorities
+from ledger.transactions import verdicts
 from ledger.transactions.envelope import verify_transaction
 from tests.bench.memory_chain import DOCUMENTS_SIGNED_AT, BenchmarkInvalid, MemoryChain
 from tests.bench.workloads import PlannedTransaction, Workload, WorkloadFactory, by_position
@@ -219,10 +224,12 @@ def _measure_kind(
     _admit(chain, envelopes[0])  # warm-up: lazy imports and first-use caches of libraries
 
     def verify_all() -> None:
+        verdicts.clear()  # the cold cost: every envelope seen for the first time
         for envelope in envelopes:
             verify_transaction(envelope, chain.state, context, trust, authorities)
 
     def admit_all() -> None:
+        verdicts.clear()
         for envelope in envelopes:
             _admit(chain, envelope)
 

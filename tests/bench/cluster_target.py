@@ -12,6 +12,9 @@ numbers are those of a deployment rather than of a test in a hurry:
   and
   precommit 1 s + 0.5 s, regossip and sync every 1 s). On a healthy loopback cluster no
   timeout fires in the happy path; they set what a missed proposal or vote costs.
+  With ``--validators N`` above 4 the timeouts are the defaults scaled by N / 4: N nodes
+  share this machine's two cores, and each verifies N prevotes and N precommits per height,
+  so a height takes longer on this machine than on N separate servers.
 - the idle heartbeat: 1 s, as the single-validator run (tests/integration/harness.py), so the
   block counts of both runs mean the same.
 
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import grpc
 
+from consensus.config import TimeoutConfig
 from tests.bench.node_target import commit_rounds
 from tests.integration.cluster_harness import CONSENSUS, ClusterNode, LocalCluster
 from tests.integration.harness import CHAIN_ID
@@ -43,18 +47,24 @@ class SubmitVia(enum.StrEnum):
 
 
 class ClusterTarget:
-    """A LocalCluster of four validators and the KTK observer in ``workdir``."""
+    """A LocalCluster of ``validators`` validators and the KTK observer in ``workdir``."""
 
-    def __init__(self, workdir: Path, submit_via: SubmitVia = SubmitVia.OBSERVER) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        submit_via: SubmitVia = SubmitVia.OBSERVER,
+        validators: int = VALIDATORS,
+    ) -> None:
         self.submit_via = submit_via
+        self.validator_count = validators
         self._cluster = LocalCluster(
             workdir,
-            validators=VALIDATORS,
+            validators=validators,
             observer=True,
             empty_block_interval_ms=EMPTY_BLOCK_INTERVAL_MS,
         )
         for node in self._cluster.nodes:
-            _use_default_consensus_timeouts(node)
+            _use_default_consensus_timeouts(node, max(1.0, validators / VALIDATORS))
 
     @property
     def chain_id(self) -> str:
@@ -66,7 +76,10 @@ class ClusterTarget:
 
     @property
     def description(self) -> str:
-        return f"{VALIDATORS} validators + KTK observer, clients submit via {self.submit_via}"
+        return (
+            f"{self.validator_count} validators + KTK observer, "
+            f"clients submit via {self.submit_via}"
+        )
 
     @property
     def nodes(self) -> list[ClusterNode]:
@@ -122,8 +135,23 @@ class ClusterTarget:
         self._cluster.close()
 
 
-def _use_default_consensus_timeouts(node: ClusterNode) -> None:
+def _use_default_consensus_timeouts(node: ClusterNode, scale: float) -> None:
     text = node.config_path.read_text()
     if CONSENSUS not in text:
         raise RuntimeError(f"{node.config_path}: the harness's [consensus] section is not there")
-    node.config_path.write_text(text.replace(CONSENSUS, "\n"))
+    if scale == 1.0:
+        node.config_path.write_text(text.replace(CONSENSUS, "\n"))
+        return
+    defaults = TimeoutConfig()
+    scaled = "".join(
+        f"{name} = {round(getattr(defaults, name) * scale)}\n"
+        for name in (
+            "timeout_propose_ms",
+            "timeout_propose_delta_ms",
+            "timeout_prevote_ms",
+            "timeout_prevote_delta_ms",
+            "timeout_precommit_ms",
+            "timeout_precommit_delta_ms",
+        )
+    )
+    node.config_path.write_text(text.replace(CONSENSUS, f"\n[consensus]\n{scaled}\n"))

@@ -11,6 +11,7 @@ reported, and the rest of its chain (which depends on it) is not submitted.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -79,6 +80,11 @@ class EndToEndResult:
     # late: a consensus timeout fired), and the highest such round.
     blocks_at_later_rounds: int = 0
     max_commit_round: int = 0
+    # Open loop (tests/bench/open_loop.py): the rate asked for and the rate actually offered;
+    # None for the closed loop of ``clients`` threads.
+    asked_rate: float | None = None
+    offered_rate: float | None = None
+    load_average_1min: float = 0.0  # at the end of the run: the other work on this machine
 
     @property
     def failed(self) -> int:
@@ -191,10 +197,21 @@ def measure_end_to_end(
     workload: str,
     clients: int,
     preloaded_records: int,
+    rate: float | None = None,
 ) -> EndToEndResult:
-    """Run the clients against a started target, measure its processes, then stop it."""
+    """Run the clients (or, with ``rate``, the open loop) against a started target, measure
+    its processes, then stop it."""
     first_height = target.height()
-    samples, failures, seconds = run_clients(target, chains, clients)
+    asked = offered = None
+    if rate is None:
+        samples, failures, seconds = run_clients(target, chains, clients)
+    else:
+        from tests.bench.open_loop import run_open_loop  # noqa: PLC0415 (it imports this module)
+
+        run = run_open_loop(target, chains, rate)
+        samples, failures, seconds = run.samples, run.failures, run.seconds
+        asked, offered = run.asked_rate, run.offered_rate
+    load_average = os.getloadavg()[0]
     blocks = target.height() - first_height
     memory = {node_id: peak_rss_bytes(pid) for node_id, pid in target.process_ids().items()}
     target.stop()
@@ -229,4 +246,7 @@ def measure_end_to_end(
         topology=target.description,
         blocks_at_later_rounds=sum(1 for number in rounds if number > 0),
         max_commit_round=max(rounds, default=0),
+        asked_rate=asked,
+        offered_rate=offered,
+        load_average_1min=load_average,
     )

@@ -103,6 +103,10 @@ class SingleValidator:
     def log_path(self) -> Path:
         return self._node.log_path
 
+    @property
+    def genesis_path(self) -> Path:
+        return self._node.workdir / "genesis.json"
+
     def start(self) -> None:
         self._node.start()
 

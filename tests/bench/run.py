@@ -6,6 +6,10 @@ against (docs/benchmarks.md). Run through ``scripts/bench`` or ``python -m tests
     scripts/bench --preload-records 100000 --check-targets   # every target at its size
     scripts/bench --json > bench.json
     scripts/bench --cluster [--quick]     # 4 validators + the KTK observer (bench/cluster_target)
+    scripts/bench --cluster --rate 100    # open loop: 100 tx/s offered (bench/open_loop)
+    scripts/bench --cluster --validators 16 --clients 64
+    scripts/bench --cluster --sweep-clients 64,256 --sweep-rates 25,50,100 \
+                  --sweep-validators 4,7,10,16 --plot docs/benchmarks --check-targets
 
 Exit status: 0 when the run completed (targets met or not), 1 when ``--check-targets`` is given
 and a target was missed or not measured, 2 when the benchmark itself could not run.
@@ -29,14 +33,24 @@ from pathlib import Path
 from types import FrameType
 
 from ledger.identity.private_keys import KEY_TYPES
-from tests.bench.bounds import measure_bounds
+from tests.bench.bounds import Bounds, measure_bounds
 from tests.bench.cluster_target import ClusterTarget, SubmitVia
 from tests.bench.end_to_end import EndToEndResult, measure_end_to_end
-from tests.bench.executor import measure_executor
+from tests.bench.executor import ExecutorResult, measure_executor
+from tests.bench.long_chain import LongChainPoint, measure_long_chain, write_long_chain_plot
 from tests.bench.node_target import LedgerTarget, SingleValidator
-from tests.bench.report import BenchReport, Environment, compare, render_table, report_json
+from tests.bench.report import (
+    BenchReport,
+    Environment,
+    compare,
+    cpu_count,
+    machine_bound,
+    render_table,
+    report_json,
+)
 from tests.bench.state_tree import StateTreeResult, measure_state_tree
-from tests.bench.targets import all_met, evaluate_targets
+from tests.bench.sweeps import SweepPoint, sweep_point, write_plots
+from tests.bench.targets import all_met, evaluate_scale_targets, evaluate_targets
 from tests.bench.workloads import Workload, WorkloadFactory
 from tests.pki_fixtures import TestAuthority
 from tests.registry_fixtures import Parties
@@ -44,6 +58,9 @@ from tests.registry_fixtures import Parties
 PRELOAD_FIRST_NUMBER = 50_000_000  # preloaded properties never collide with the workload's
 EXIT_TARGETS_MISSED = 1
 EXIT_BENCHMARK_FAILED = 2
+LONG_CHAIN_MIN = 50  # ten registrations: enough properties to sample
+MIN_VALIDATORS = 4  # a BFT quorum that survives one fault
+MAX_VALIDATORS = 32  # the peer-stream slots a node keeps (node/runtime/server.py) allow more
 
 Progress = Callable[[str], None]
 
@@ -64,6 +81,13 @@ class BenchOptions:
     cluster: bool = False  # end to end on 4 validators + the KTK observer instead of one node
     submit_via: SubmitVia = SubmitVia.OBSERVER  # with cluster: where clients submit
     person_key_type: str = "p256"  # the people's keys: p256, rsa, gost256, gost512 (the NCA's)
+    validators: int = 4  # with cluster
+    rate: float | None = None  # open loop at this offered rate instead of the clients' loop
+    sweep_clients: tuple[int, ...] = ()
+    sweep_rates: tuple[float, ...] = ()
+    sweep_validators: tuple[int, ...] = ()
+    plot_dir: str | None = None
+    long_chain: tuple[int, ...] = ()  # chain sizes (transactions) to build and measure
 
 
 DEFAULT_OPTIONS = BenchOptions()
@@ -88,6 +112,15 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
         parties, options.workload, options.executor_transactions, options.block_size
     )
     end_to_end = run_end_to_end(options, progress) if options.node else None
+    sweeps = run_sweeps(options, bounds, executor, progress)
+    long_chain: tuple[LongChainPoint, ...] = ()
+    audit_bound = cpu_count() * bounds.mix_admission_bound(executor.kind_counts())
+    if options.long_chain:
+        with tempfile.TemporaryDirectory(prefix="tirkeu-bench-long-") as workdir:
+            long_chain = measure_long_chain(options.long_chain, Path(workdir), progress)
+        if options.plot_dir is not None:
+            path = write_long_chain_plot(long_chain, Path(options.plot_dir), audit_bound)
+            progress(f"wrote {path}")
     state_tree: StateTreeResult | None = None
     if options.tree_records > 0:
         progress(f"4/4 state tree: {options.tree_records} records")
@@ -104,9 +137,56 @@ def run_benchmark(options: BenchOptions, progress: Progress = lambda _: None) ->
         end_to_end=end_to_end,
         state_tree=state_tree,
         comparisons=compare(bounds, executor, end_to_end, state_tree),
-        targets=evaluate_targets(end_to_end, state_tree),
+        targets=evaluate_targets(end_to_end, state_tree)
+        + evaluate_scale_targets(
+            _cluster_runs(options, bounds, executor, end_to_end, sweeps), long_chain, audit_bound
+        ),
         load_average_1min_at_end=os.getloadavg()[0],
+        sweeps=sweeps,
+        long_chain=long_chain,
+        audit_bound_per_second=audit_bound,
     )
+
+
+def _cluster_runs(
+    options: BenchOptions,
+    bounds: Bounds,
+    executor: ExecutorResult,
+    end_to_end: EndToEndResult | None,
+    sweeps: tuple[SweepPoint, ...],
+) -> tuple[SweepPoint, ...]:
+    """The main run as a point beside the sweeps' (cluster runs only: the capacity targets
+    name the 4+1 topology)."""
+    if end_to_end is None or not options.cluster or not end_to_end.committed:
+        return sweeps
+    bound = machine_bound(bounds, executor, end_to_end)
+    return (sweep_point("main", options.validators, end_to_end, bound), *sweeps)
+
+
+def run_sweeps(
+    options: BenchOptions, bounds: Bounds, executor: ExecutorResult, progress: Progress
+) -> tuple[SweepPoint, ...]:
+    plan: list[tuple[str, BenchOptions]] = []
+    # Client and validator sweeps are closed loops (``clients`` threads); rate sweeps open.
+    plan += [
+        ("clients", dataclasses.replace(options, clients=c, rate=None))
+        for c in options.sweep_clients
+    ]
+    plan += [("rate", dataclasses.replace(options, rate=r)) for r in options.sweep_rates]
+    plan += [
+        ("validators", dataclasses.replace(options, validators=n, rate=None))
+        for n in options.sweep_validators
+    ]
+    points = []
+    for sweep, point_options in plan:
+        result = run_end_to_end(point_options, progress)
+        bound = machine_bound(bounds, executor, result) if result.committed else 0.0
+        points.append(sweep_point(sweep, point_options.validators, result, bound))
+        progress(points[-1].line().strip())
+    if options.plot_dir is not None:
+        for path in write_plots(points, Path(options.plot_dir)):
+            progress(f"wrote {path}")
+    return tuple(points)
 
 
 def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
@@ -115,7 +195,9 @@ def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
         target: LedgerTarget
         single: SingleValidator | None = None
         if options.cluster:
-            target = ClusterTarget(Path(workdir) / "cluster", options.submit_via)
+            target = ClusterTarget(
+                Path(workdir) / "cluster", options.submit_via, options.validators
+            )
         else:
             people = TestAuthority(person_key_type=KEY_TYPES[options.person_key_type])
             target = single = SingleValidator(
@@ -136,7 +218,12 @@ def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
                     _every_tenth(options.preload_records, progress),
                 )
             chains = factory.chains(options.workload, options.transactions)
-            progress(f"3/4 end-to-end: starting {target.description}; {options.clients} clients")
+            load = (
+                f"open loop at {options.rate:.0f} tx/s"
+                if options.rate
+                else f"{options.clients} clients"
+            )
+            progress(f"3/4 end-to-end: starting {target.description}; {load}")
             target.start()
             return measure_end_to_end(
                 target,
@@ -144,6 +231,7 @@ def run_end_to_end(options: BenchOptions, progress: Progress) -> EndToEndResult:
                 workload=options.workload.value,
                 clients=options.clients,
                 preloaded_records=preloaded,
+                rate=options.rate,
             )
         finally:
             target.close()
@@ -194,6 +282,17 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         choices=sorted(KEY_TYPES),
         help="the people's keys, as the NCA issues them (default p256); nodes stay P-256",
     )
+    parser.add_argument("--validators", type=int, help="with --cluster: validators (4)")
+    parser.add_argument("--rate", type=float, help="open loop: offered tx/s instead of clients")
+    parser.add_argument("--sweep-clients", type=_numbers(int), help="e.g. 64,256")
+    parser.add_argument("--sweep-rates", type=_numbers(float), help="open loop, e.g. 25,50,100")
+    parser.add_argument("--sweep-validators", type=_numbers(int), help="e.g. 4,7,10,16")
+    parser.add_argument(
+        "--long-chain",
+        type=_numbers(int),
+        help="chain sizes to build and measure, e.g. 10000,40000",
+    )
+    parser.add_argument("--plot", metavar="DIR", help="write the sweeps' PNG pictures to DIR")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 unless every target is met"
@@ -225,6 +324,38 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         options = dataclasses.replace(options, node=False)
     if namespace.submit_via is not None and not namespace.cluster:
         parser.error("--submit-via needs --cluster")
+    for name in ("sweep_clients", "sweep_rates", "sweep_validators"):
+        values = getattr(namespace, name)
+        if values is not None and any(value <= 0 for value in values):
+            parser.error(f"--{name.replace('_', '-')} takes positive numbers")
+    if namespace.sweep_validators and any(
+        not MIN_VALIDATORS <= n <= MAX_VALIDATORS for n in namespace.sweep_validators
+    ):
+        parser.error(f"--sweep-validators takes {MIN_VALIDATORS}..{MAX_VALIDATORS}")
+    options = dataclasses.replace(
+        options,
+        sweep_clients=tuple(int(n) for n in namespace.sweep_clients or ()),
+        sweep_rates=tuple(float(r) for r in namespace.sweep_rates or ()),
+        sweep_validators=tuple(int(n) for n in namespace.sweep_validators or ()),
+    )
+    if namespace.long_chain is not None:
+        if any(size < LONG_CHAIN_MIN for size in namespace.long_chain):
+            parser.error(f"--long-chain sizes are at least {LONG_CHAIN_MIN} transactions")
+        options = dataclasses.replace(
+            options, long_chain=tuple(int(n) for n in namespace.long_chain)
+        )
+    if namespace.rate is not None:
+        if namespace.rate <= 0:
+            parser.error("--rate must be positive")
+        options = dataclasses.replace(options, rate=namespace.rate)
+    if namespace.plot is not None:
+        options = dataclasses.replace(options, plot_dir=namespace.plot)
+    if not namespace.cluster and (namespace.validators is not None or namespace.sweep_validators):
+        parser.error("--validators and --sweep-validators need --cluster")
+    if namespace.validators is not None:
+        if not MIN_VALIDATORS <= namespace.validators <= MAX_VALIDATORS:
+            parser.error(f"--validators must be {MIN_VALIDATORS}..{MAX_VALIDATORS}")
+        options = dataclasses.replace(options, validators=namespace.validators)
     if namespace.cluster:
         if options.preload_records > 0:
             parser.error("--preload-records is for the single validator, not --cluster")
@@ -233,6 +364,16 @@ def parse_options(arguments: Sequence[str]) -> tuple[BenchOptions, argparse.Name
         via = SubmitVia(namespace.submit_via or SubmitVia.OBSERVER.value)
         options = dataclasses.replace(options, cluster=True, submit_via=via)
     return options, namespace
+
+
+def _numbers(kind: type[int] | type[float]) -> Callable[[str], list[float]]:
+    def parse(text: str) -> list[float]:
+        try:
+            return [kind(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+
+    return parse
 
 
 def _stderr_progress() -> Progress:

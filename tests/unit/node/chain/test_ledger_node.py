@@ -4,11 +4,13 @@ pending transactions dropped when a commit makes them invalid."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from clients.transaction_builders import property_import
 from ledger.rejections import RejectionReason
-from node.chain.ledger_node import TransactionStatus
+from node.chain.ledger_node import TransactionState, TransactionStatus
 from node.chain.open import ChainSetup
 from tests.pki_fixtures import KTK_BIN
 from tests.registry_fixtures import Parties, envelope_transaction_id
@@ -106,3 +108,31 @@ def test_pending_transaction_invalidated_by_a_commit_is_dropped_with_its_reason(
         assert dropped.rejection.reason is RejectionReason.PROPERTY_ALREADY_EXISTS
     finally:
         in_process.store.close()
+
+
+def test_a_forwarded_batch_is_admitted_one_by_one_and_answered_in_order(
+    in_process: InProcessNode,
+) -> None:
+    first, second = in_process.property_import(1), in_process.property_import(2)
+    states = in_process.node.submit_batch([first, b"\xff garbage", second], wait_for_commit=False)
+    assert [s.status for s in states] == [
+        TransactionStatus.PENDING,
+        TransactionStatus.REJECTED,
+        TransactionStatus.PENDING,
+    ]
+    assert states[1].rejection is not None
+    assert states[1].rejection.reason is RejectionReason.MALFORMED_ENVELOPE
+    assert len(in_process.mempool) == 2
+    in_process.engine.seal_block()
+    third = in_process.property_import(3)
+    answered: list[TransactionState] = []
+    waiting = threading.Thread(
+        target=lambda: answered.extend(in_process.node.submit_batch([third], wait_for_commit=True))
+    )
+    waiting.start()
+    deadline = time.monotonic() + 10
+    while len(in_process.mempool) == 0 and time.monotonic() < deadline:
+        threading.Event().wait(0.01)
+    in_process.engine.seal_block()  # the batch's answer waits for this block
+    waiting.join(10)
+    assert [(s.status, s.height) for s in answered] == [(TransactionStatus.COMMITTED, 2)]

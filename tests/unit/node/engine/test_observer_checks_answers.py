@@ -11,7 +11,7 @@ from concurrent import futures
 import grpc
 import pytest
 import structlog
-from tirkeu_pb import api_pb2, api_pb2_grpc
+from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
 from ledger.transactions.envelope import transaction_id_of
 from node.chain.ledger_node import SubmissionUnavailable, TransactionStatus
@@ -21,18 +21,19 @@ from node.operations.tls import TlsMaterial
 from tests.unit.node.conftest import InProcessNode
 
 
-class ScriptedValidator(api_pb2_grpc.LedgerServicer):
-    """Answers every submission with ``answer``: what a lying validator would send."""
+class ScriptedValidator(peer_pb2_grpc.PeerServicer):
+    """Answers every forwarded submission with ``answer``: what a lying validator would send
+    (the observer forwards in batches, node/peers/forward.py)."""
 
     def __init__(self) -> None:
         self.answer = api_pb2.SubmitTransactionResponse()
         self.calls = 0
 
-    def SubmitTransaction(  # noqa: N802 (gRPC method name)
-        self, request: api_pb2.SubmitTransactionRequest, context: grpc.ServicerContext
-    ) -> api_pb2.SubmitTransactionResponse:
-        self.calls += 1
-        return self.answer
+    def ForwardTransactions(  # noqa: N802 (gRPC method name)
+        self, request: peer_pb2.ForwardTransactionsRequest, context: grpc.ServicerContext
+    ) -> peer_pb2.ForwardTransactionsResponse:
+        self.calls += len(request.envelopes)
+        return peer_pb2.ForwardTransactionsResponse(answers=[self.answer] * len(request.envelopes))
 
 
 def _tls(node: InProcessNode) -> TlsMaterial:
@@ -51,7 +52,7 @@ def validators(in_process: InProcessNode) -> Iterator[list[tuple[ScriptedValidat
     for _ in range(2):
         scripted = ScriptedValidator()
         server = grpc.server(futures.ThreadPoolExecutor(2))
-        api_pb2_grpc.add_LedgerServicer_to_server(scripted, server)  # type: ignore[no-untyped-call]
+        peer_pb2_grpc.add_PeerServicer_to_server(scripted, server)  # type: ignore[no-untyped-call]
         credentials = grpc.ssl_server_credentials(
             [(tls.private_key_pem, tls.certificate_chain_pem)],
             root_certificates=tls.trusted_client_roots_pem,

@@ -213,3 +213,30 @@ def test_no_position_is_ever_authorised_with_two_block_ids(
             assert {e.record.position: e.record.block_id for e in entries} == authorised
         finally:
             store.close()
+
+
+def test_start_up_reads_only_the_last_records_height_and_the_audit_reads_all(
+    tmp_path: Path, chain: FourValidators
+) -> None:
+    """Start-up must not grow with the chain (issue 11): records of decided heights are not
+    read; a damaged old record is the audit's finding (``read_records``), not a start-up's."""
+    with Store(tmp_path / "db") as store:
+        store.save_signing_record((1, 0, int(SigningStep.PREVOTE)), b"not a record")
+        first = _record(2, 0, SigningStep.PREVOTE, BLOCK_A)  # then a sound one becomes the last
+        store.save_signing_record(
+            first.position, encode_entry(JournalEntry(first, _message(chain, first)))
+        )
+        journal = SigningJournal(store)
+        for height in range(3, 6):
+            assert _authorise(journal, chain, _record(height, 0, SigningStep.PREVOTE, BLOCK_A))
+        assert _authorise(journal, chain, _record(5, 0, SigningStep.PRECOMMIT, BLOCK_A))
+    with Store(tmp_path / "db") as store:
+        reopened = SigningJournal(store)
+        assert reopened.last is not None
+        assert reopened.last.record == _record(5, 0, SigningStep.PRECOMMIT, BLOCK_A)
+        assert len(list(store.signing_records(5))) == 2
+        with pytest.raises(CorruptSigningRecord):
+            read_records(store)
+        # The positions of the last height are still remembered: another block is refused.
+        with pytest.raises(ConflictingSigningRecord):
+            _authorise(reopened, chain, _record(5, 0, SigningStep.PREVOTE, BLOCK_B))

@@ -88,6 +88,25 @@ def _validator_only_calls(
             peer_pb2.CertifiedBlock(block=b"block", certificate=b"certificate"),
             timeout=DEADLINE_SECONDS,
         ),
+        "Exchange": lambda stub: list(
+            stub.Exchange(
+                iter(
+                    [
+                        peer_pb2.PeerBatch(
+                            sequence=1,
+                            consensus=[
+                                peer_pb2.ConsensusMessage(
+                                    vote=chain.vote(VALIDATOR_IDS[3], VoteType.PREVOTE)
+                                )
+                            ],
+                            announcements=[peer_pb2.CertifiedBlock(block=b"streamed-block")],
+                            envelopes=[b"streamed"],
+                        )
+                    ]
+                ),
+                timeout=DEADLINE_SECONDS,
+            )
+        ),
     }
 
 
@@ -114,10 +133,13 @@ def test_a_genesis_validator_may_make_every_call(served: PeerServer) -> None:
     stub = served.stub(served.chain.keys[VALIDATOR_IDS[1]])
     for call in _validator_only_calls(served.chain).values():
         call(stub)
-    # A relayed vote (signed by registrar-3, sent by registrar-2) is fine.
-    assert [m.vote.validator for m in served.handler.messages] == [VALIDATOR_IDS[2]]
-    assert served.handler.gossip == [b"envelope"]
-    assert served.handler.announced == [b"block"]
+    # A relayed vote (signed by registrar-3, sent by registrar-2) is fine, alone or on a stream.
+    assert [m.vote.validator for m in served.handler.messages] == [
+        VALIDATOR_IDS[2],
+        VALIDATOR_IDS[3],
+    ]
+    assert served.handler.gossip == [b"envelope", b"streamed"]
+    assert served.handler.announced == [b"block", b"streamed-block"]
     status = stub.GetPeerStatus(peer_pb2.GetPeerStatusRequest(), timeout=DEADLINE_SECONDS)
     assert status.height == 9
     blocks = stub.GetBlocks(peer_pb2.GetBlocksRequest(from_height=4), timeout=DEADLINE_SECONDS)
@@ -184,6 +206,27 @@ def test_a_forged_vote_from_a_validator_is_refused_and_never_queued(served: Peer
         stub.SendConsensus(peer_pb2.ConsensusMessage(), timeout=DEADLINE_SECONDS)
     assert empty.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert served.handler.messages == []
+
+
+def test_a_forged_vote_on_the_stream_is_refused_and_the_rest_of_the_batch_counts(
+    served: PeerServer,
+) -> None:
+    forged = served.chain.vote(VALIDATOR_IDS[2], VoteType.PREVOTE)
+    forged.validator = VALIDATOR_IDS[3]
+    honest = served.chain.vote(VALIDATOR_IDS[1], VoteType.PREVOTE)
+    batch = peer_pb2.PeerBatch(
+        sequence=7,
+        consensus=[
+            peer_pb2.ConsensusMessage(vote=forged),
+            peer_pb2.ConsensusMessage(),
+            peer_pb2.ConsensusMessage(vote=honest),
+        ],
+    )
+    stub = served.stub(served.chain.keys[VALIDATOR_IDS[1]])
+    acks = list(stub.Exchange(iter([batch]), timeout=DEADLINE_SECONDS))
+    assert [(a.sequence, a.refused) for a in acks] == [(7, 2)]
+    assert acks[0].refusal == f"the vote signature of {VALIDATOR_IDS[3]!r} does not verify"
+    assert [m.vote.validator for m in served.handler.messages] == [VALIDATOR_IDS[1]]
 
 
 def test_a_client_without_a_certificate_of_the_ca_fails_the_handshake(served: PeerServer) -> None:

@@ -1,0 +1,255 @@
+"""Scale over time (issue 11): ``scripts/bench --long-chain 10000,20000,40000``.
+
+A chain is grown to each size in turn through the real commit path (the node's own SoloEngine
+sealing blocks into its LevelDB store, in this process, the node stopped: the story's
+registrations mix, one new property per five transactions, each position of every chain in
+blocks of 500). At each size the node process is started and measured:
+
+- **start-up**: ``tirkeu-node`` launched to its health service saying SERVING (process start,
+  imports, opening the store, the signing journal, the engine). Must not grow with the chain.
+- **GetProperty p50/p99**: ``GET_PROPERTY_SAMPLES`` reads of random properties of the chain,
+  one client, over mutual TLS.
+- **RSS** after those reads, and **disk bytes per transaction** (the data directory after a
+  graceful stop).
+- **audit**: ``tirkeu-audit verify --data-dir`` over the whole chain (it replays every block),
+  in transactions per second, against its bound: the cores times the single-core admission
+  bound (the cold verification and rule of each transaction, which the replay repeats).
+
+Not measured here: a fresh node's block-sync rate (needs a second node), ListApplications.
+The issue's size is 1,000,000 transactions; on this shared 2-core machine the sizes run are
+those that fit a session (docs/benchmarks.md states which).
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+from tirkeu_pb import api_pb2, api_pb2_grpc, transaction_pb2
+
+from consensus.types import ValidatorId
+from ledger.hashing import sha256_hex
+from node.chain.mempool import Mempool, PendingTransaction
+from node.chain.open import chain_setup, open_chain
+from node.engine.solo import SoloEngine
+from node.operations.config import BlockConfig
+from tests.bench.end_to_end import percentile
+from tests.bench.node_target import (
+    PRELOAD_BLOCK_TRANSACTIONS,
+    SingleValidator,
+    directory_bytes,
+    peak_rss_bytes,
+)
+from tests.bench.workloads import Workload, WorkloadFactory, by_position, cadastral_number
+from tests.integration.harness import VALIDATOR_ID
+
+GET_PROPERTY_SAMPLES = 500
+MIB = 1024 * 1024
+AUDIT_TIMEOUT_SECONDS = 3600.0
+CALL_TIMEOUT_SECONDS = 10.0
+AUDIT_EXECUTABLE = str(Path(sys.executable).parent / "tirkeu-audit")  # the auditor's command
+
+
+@dataclass(frozen=True, slots=True)
+class LongChainPoint:
+    transactions: int
+    height: int
+    start_up_seconds: float
+    get_property_p50_ms: float
+    get_property_p99_ms: float
+    rss_bytes: int
+    disk_bytes: int
+    audit_seconds: float
+
+    @property
+    def disk_bytes_per_transaction(self) -> float:
+        return self.disk_bytes / max(1, self.transactions)
+
+    @property
+    def audit_per_second(self) -> float:
+        return self.transactions / self.audit_seconds if self.audit_seconds > 0 else 0.0
+
+
+def build_chain(
+    data_dir: Path,
+    genesis_bytes: bytes,
+    factory: WorkloadFactory,
+    *,
+    transactions: int,
+    first_number: int,
+    signing_key: object,
+) -> int:
+    """Commit ``transactions`` of the registrations mix through the SoloEngine; the count."""
+    setup = chain_setup(genesis_bytes)
+    store = open_chain(data_dir, setup)
+    committed = 0
+    try:
+        block_size = min(PRELOAD_BLOCK_TRANSACTIONS, setup.genesis.limits.max_block_transactions)
+        mempool = Mempool(block_size)
+        engine = SoloEngine(
+            store=store,
+            setup=setup,
+            mempool=mempool,
+            validator_id=ValidatorId(VALIDATOR_ID),
+            signing_key=signing_key,  # type: ignore[arg-type]
+            block_config=BlockConfig(max_transactions=block_size),
+            on_committed=lambda block: mempool.remove(block.executed.execution.transaction_ids),
+            log=structlog.get_logger(),
+        )
+        chains = factory.chains(Workload.REGISTRATIONS, transactions, first_number=first_number)
+        for group in by_position(chains):
+            for start in range(0, len(group), block_size):
+                batch = group[start : start + block_size]
+                for planned in batch:
+                    envelope = planned.envelope
+                    body = transaction_pb2.Envelope.FromString(envelope).body
+                    mempool.add(PendingTransaction(sha256_hex(body), envelope))
+                sealed = engine.seal_block()
+                if len(sealed.executed.block.transactions) != len(batch):
+                    raise RuntimeError(f"block {sealed.meta.height} left transactions out")
+                committed += len(batch)
+        return committed
+    finally:
+        store.close()
+
+
+def measure_long_chain(
+    sizes: Sequence[int], workdir: Path, progress: Callable[[str], None]
+) -> tuple[LongChainPoint, ...]:
+    target = SingleValidator(workdir / "validator-1")
+    genesis_bytes = target.genesis_path.read_bytes()
+    signed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    factory = WorkloadFactory(target.parties, target.chain_id, signed_at, attested_at=None)
+    points = []
+    built = 0
+    try:
+        for size in sorted(sizes):
+            progress(f"long chain: building {built:,} -> {size:,} transactions")
+            built += build_chain(
+                target.data_dirs()[VALIDATOR_ID],
+                genesis_bytes,
+                factory,
+                transactions=size - built,
+                # One new property per chain (five transactions), never reused.
+                first_number=built // Workload.REGISTRATIONS.chain_length,
+                signing_key=target.parties.validator.key,
+            )
+            points.append(_measure_at(target, built, random.Random(size)))
+            progress(f"long chain: {points[-1]}")
+    finally:
+        target.close()
+    return tuple(points)
+
+
+def _measure_at(
+    target: SingleValidator, transactions: int, chooser: random.Random
+) -> LongChainPoint:
+    started = time.perf_counter()
+    target.start()
+    start_up = time.perf_counter() - started
+    stub = api_pb2_grpc.LedgerStub(target.client_channel(0))  # type: ignore[no-untyped-call]
+    properties = transactions // Workload.REGISTRATIONS.chain_length
+    latencies = []
+    for _ in range(GET_PROPERTY_SAMPLES):
+        request = api_pb2.GetPropertyRequest(
+            cadastral_number=cadastral_number(chooser.randrange(properties))
+        )
+        began = time.perf_counter()
+        stub.GetProperty(request, timeout=CALL_TIMEOUT_SECONDS)
+        latencies.append(time.perf_counter() - began)
+    height = target.height()
+    (pid,) = target.process_ids().values()
+    _, rss = peak_rss_bytes(pid)
+    target.stop()
+    data_dir = target.data_dirs()[VALIDATOR_ID]
+    audit = _audit_seconds(target.genesis_path, data_dir)
+    latencies.sort()
+    return LongChainPoint(
+        transactions=transactions,
+        height=height,
+        start_up_seconds=start_up,
+        get_property_p50_ms=1000 * percentile(latencies, 50),
+        get_property_p99_ms=1000 * percentile(latencies, 99),
+        rss_bytes=rss,
+        disk_bytes=directory_bytes(data_dir),
+        audit_seconds=audit,
+    )
+
+
+def _audit_seconds(genesis: Path, data_dir: Path) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [AUDIT_EXECUTABLE, "verify", "--genesis", str(genesis), "--data-dir", str(data_dir)],
+        capture_output=True,
+        timeout=AUDIT_TIMEOUT_SECONDS,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"tirkeu-audit verify failed:\n{completed.stdout.decode()[-2000:]}"
+            f"{completed.stderr.decode()[-2000:]}"
+        )
+    return seconds
+
+
+def long_chain_lines(points: Sequence[LongChainPoint], audit_bound: float) -> list[str]:
+    if not points:
+        return []
+    lines = [
+        "Long chain (single validator, registrations mix built through the commit path)",
+        f"  {'tx':>9} {'height':>7} {'start-up s':>10} {'GetProperty p50/p99 ms':>23} "
+        f"{'RSS MiB':>8} {'disk B/tx':>9} {'audit tx/s':>10}  (audit bound {audit_bound:,.0f}/s "
+        "= cores x admission bound)",
+    ]
+    for p in points:
+        share = 100 * p.audit_per_second / audit_bound if audit_bound > 0 else 0.0
+        lines.append(
+            f"  {p.transactions:>9,} {p.height:>7,} {p.start_up_seconds:>10.2f} "
+            f"{p.get_property_p50_ms:>11.2f} / {p.get_property_p99_ms:<9.2f} "
+            f"{p.rss_bytes / MIB:>8,.0f} {p.disk_bytes_per_transaction:>9,.0f} "
+            f"{p.audit_per_second:>10,.0f} = {share:.0f}% of bound"
+        )
+    return lines
+
+
+def write_long_chain_plot(
+    points: Sequence[LongChainPoint], directory: Path, audit_bound: float
+) -> Path:
+    import matplotlib  # noqa: PLC0415 (only --plot needs it)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
+
+    directory.mkdir(parents=True, exist_ok=True)
+    sizes = [p.transactions for p in points]
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(13, 4))
+    left.plot(sizes, [p.start_up_seconds for p in points], "o-", label="start-up")
+    left.axhline(2.0, color="red", ls="--", label="2 s target")
+    left.set_ylabel("seconds to SERVING")
+    middle.plot(sizes, [p.audit_per_second for p in points], "o-", label="tirkeu-audit verify")
+    middle.axhline(audit_bound, color="red", ls="--", label="bound: cores x admission")
+    middle.axhline(0.7 * audit_bound, color="orange", ls=":", label="70% of the bound")
+    middle.set_ylabel("audited tx/s")
+    right.plot(sizes, [p.get_property_p99_ms for p in points], "o-", label="GetProperty p99")
+    right.axhline(5.0, color="red", ls="--", label="5 ms target")
+    right.set_ylabel("ms")
+    for axis in (left, middle, right):
+        axis.set_xlabel("chain length, thousands of transactions")
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:,.0f}"))
+        axis.set_ylim(bottom=0)
+        axis.legend()
+    figure.suptitle("Against chain length: one validator, one 2-core machine (shared)")
+    figure.tight_layout()
+    path = directory / "against_chain_length.png"
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
