@@ -64,7 +64,7 @@ class RejectionReason(enum.Enum):
     INVALID_PAYMENT = "the payment document is incomplete"
     INVALID_FIELD = "a field is missing or malformed"
     # Registry (paras 19-37).
-    PILOT_NOT_IN_FORCE = "the pilot's rules do not apply at block time (order para 8)"
+    PILOT_NOT_IN_FORCE = "a new application is formed outside the pilot's window (order para 8)"
     PROPERTY_ALREADY_EXISTS = "a property with this cadastral number is already registered"
     PROPERTY_NOT_FOUND = "no property with this cadastral number"
     PROPERTY_NOT_HELD_BY_KTK = (
@@ -97,8 +97,10 @@ class RejectionReason(enum.Enum):
         "the attestation predates the application's last suspension — inference (ADR 0007 D3)"
     )
     CONFLICT_OF_INTEREST = (
-        "one person acts on two sides: KTK's signer or representative is the recipient or the "
-        "spouse, or the registrar is a party to the application — inference (ADR 0007 D12)"
+        "one person acts on two sides: KTK's signer is the recipient, the spouse, the new holder "
+        "or a party's representative, KTK's videoconference representative is the recipient or "
+        "the spouse, or the registrar is a party to the application or a party's representative "
+        "— inference (ADR 0007 D12)"
     )
     LEGAL_GROUND_REQUIRED = (
         'suspension needs Art. 27, refusal Art. 31 of the Law "On state registration of rights '

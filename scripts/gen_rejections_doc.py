@@ -79,8 +79,9 @@ def render(reasons: list[Reason]) -> str:
         "what was expected and what was found. A rejected transaction changes nothing.",
         "",
         "What a client can do: **envelope**: the same envelope is refused again, build or sign a",
-        "new one; **state**: the same envelope may pass once the registry's state changes (before",
-        "its expiry height); **transient**: the node was busy, resubmit the same envelope shortly.",
+        "new one; **state**: the same envelope may pass once the registry's state changes or in a",
+        "later block (before its expiry height); **transient**: the node was busy, resubmit the",
+        "same envelope shortly.",
         '"para N" is the Algorithm (appendix of the joint order 166/НҚ, 236 of 2025), "order para',
         'N" the order itself; protocol.md is [the wire contract](protocol.md).',
     ]

@@ -109,17 +109,24 @@ def require_registrar_not_party(
     """Paras 21, 23, 25-27 and 34-36 make the registrar the State Corporation's impartial
     examiner of the parties' signatures, capacity and will; the seeds do not say so in words
     (ADR 0005), so Tirkeu refuses a registrar who is the recipient, the spouse (declared or
-    attested), a guarantor or KTK's authorised person who submitted the application."""
+    attested), the new holder (para 34(2)), a guarantor, KTK's authorised person who submitted
+    the application, or the recorded representative of any of them (para 21: the representative
+    signs, pays and takes part for her principal, so she would examine her own acts)."""
     parties = [
         ("recipient", application.recipient_iin),
         ("spouse", application.spouse_iin),
         ("spouse", attested_spouse_iin),
+        ("new holder", application.new_holder_iin),
         ("KTK's authorised person", application.submitted_by_iin),
     ]
     parties += [
         ("guarantor", g.identifier)
         for g in application.guarantors
         if g.identifier_kind is IdentifierKind.IIN
+    ]
+    parties += [
+        (f"representative of {r.principal_iin}", r.representative_iin)
+        for r in application.representations
     ]
     for party, iin in parties:
         if iin == registrar_iin:
@@ -132,8 +139,9 @@ def require_registrar_not_party(
 
 
 def require_pilot_in_force(rule_input: RuleInput) -> None:
-    """Order para 8: the pilot's rules apply only inside its window; new applications outside
-    it are refused (applications already submitted may still be decided)."""
+    """Order para 8: the pilot's rules apply only inside its window; new applications are not
+    formed outside it. Called by the two forming rules only: an application formed inside the
+    window may still be sent, attested and decided after it ends (ADR 0012)."""
     day = rule_input.block.calendar.local_date(rule_input.block.time)
     pilot = rule_input.block.pilot
     if not pilot.is_in_force(day):

@@ -35,9 +35,11 @@ def require_application_signers(
     recipient_iin: str,
     spouse_iin: str | None,
     representations: Sequence[RepresentationRecord] = (),
+    new_holder_iin: str | None = None,
 ) -> ApplicationSigners:
     """Exactly KTK's authorised person and the recipient (or her recorded representative, para
-    21); the spouse (declared `spouse_iin`) signing too is UNEXPECTED_SIGNER, like anyone else."""
+    21); the spouse (declared `spouse_iin`) signing too is UNEXPECTED_SIGNER, like anyone else.
+    KTK's authorised person is none of the other side's people (`_require_not_acting_for_self`)."""
     ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
     if not ktk_people:
         raise reject(
@@ -46,7 +48,9 @@ def require_application_signers(
             "certificate bound to KTK's BIN)",
         )
     ktk_person = ktk_people[0]
-    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
+    _require_not_acting_for_self(
+        ktk_person, recipient_iin, spouse_iin, representations, new_holder_iin
+    )
     agent = representative_of(representations, recipient_iin)
     recipient = _individual(transaction, recipient_iin, "recipient", agent)
     require_no_other_signers(transaction, (ktk_person, recipient))
@@ -96,7 +100,10 @@ def representations_of(
 
 
 def require_ktk_initiator(
-    transaction: VerifiedTransaction, recipient_iin: str, spouse_iin: str | None
+    transaction: VerifiedTransaction,
+    recipient_iin: str,
+    spouse_iin: str | None,
+    new_holder_iin: str | None = None,
 ) -> Signer:
     """Para 29: «ҚТК уәкілетті өкілін бастамашылық етеді» ("KTK's authorised representative
     initiates" the two applications): a KTK authorised person alone; the recipient signs them when
@@ -108,24 +115,45 @@ def require_ktk_initiator(
             f"{transaction.kind} must be signed by a KTK authorised person (para 29)",
         )
     ktk_person = ktk_people[0]
-    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin)
+    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin, (), new_holder_iin)
     require_no_other_signers(transaction, (ktk_person,))
     return ktk_person
 
 
 def _require_not_acting_for_self(
-    ktk_person: Signer, recipient_iin: str, spouse_iin: str | None
+    ktk_person: Signer,
+    recipient_iin: str,
+    spouse_iin: str | None,
+    representations: Sequence[RepresentationRecord],
+    new_holder_iin: str | None,
 ) -> None:
     """Inference (ADR 0007 D12): the application is confirmed by the EDS of the recipient *and*
     of KTK's authorised person, two sides of the contract; the text states no conflict rule, but
-    one natural person may not be both (nor the recipient's spouse, on the recipient's side)."""
-    for party, iin in (("recipient", recipient_iin), ("spouse", spouse_iin)):
-        if iin is not None and ktk_person.iin == iin:
+    one natural person may not be both. The other side is the recipient, her spouse, the new
+    holder (para 34(2)) and every recorded representative (para 21): a representative signs and
+    pays *for* her principal, so KTK's signer acting as one would again sign both sides."""
+    for party, iin in _applicant_side(recipient_iin, spouse_iin, representations, new_holder_iin):
+        if ktk_person.iin == iin:
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
                 f"KTK's authorised person (IIN {iin}) is also the {party} — inference "
                 "(ADR 0007 D12)",
             )
+
+
+def _applicant_side(
+    recipient_iin: str,
+    spouse_iin: str | None,
+    representations: Sequence[RepresentationRecord],
+    new_holder_iin: str | None,
+) -> list[tuple[str, str]]:
+    """(who, IIN) of everyone on the applicant's side of an application, for the conflict rules
+    (ADR 0007 D12); absent parties are left out."""
+    people = [("recipient", recipient_iin), ("spouse", spouse_iin), ("new holder", new_holder_iin)]
+    people += [
+        (f"representative of {r.principal_iin}", r.representative_iin) for r in representations
+    ]
+    return [(party, iin) for party, iin in people if iin is not None]
 
 
 def _individual(

@@ -14,6 +14,10 @@ recipient; the payment document is required (nobody confirms a payment later); f
 was paid by the recipient (para 31 names no payer: anyone, ADR 0007 D4); it was paid no later
 than this block. The block's local day is the day "the payment confirmation is received in
 ЖМБМК АЖ", and the service is due by the end of the first working day after it (para 38).
+
+The pilot window (order para 8) is not checked here: forming is refused outside it, so every
+FORMED application was formed inside it, and refusing its sending after the window ends would
+leave it FORMED for ever (nothing withdraws it) — ADR 0012.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from ledger.registry.common import (
     RuleOutcome,
     require_application,
     require_iin,
-    require_pilot_in_force,
 )
 from ledger.registry.parties import representative_of, require_application_signers
 from ledger.registry.signing_certificates import distinct_links, envelope_links
@@ -50,7 +53,6 @@ MAX_UNIX_MS = 253_402_300_799_999
 
 
 def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> RuleOutcome:
-    require_pilot_in_force(rule_input)
     transaction = rule_input.transaction
     action = transaction.body.application_sending
     application = require_application(state, action.application_id)
@@ -65,6 +67,7 @@ def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> Rul
         application.recipient_iin,
         application.spouse_iin,
         application.representations,
+        application.new_holder_iin,
     )
     if not action.HasField("payment"):
         raise reject(

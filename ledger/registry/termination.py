@@ -62,7 +62,7 @@ def apply_termination_ownership_application(
         action.recipient_marital_status, action.spouse_iin, lessee_iin
     )
     new_holder_iin = require_iin(action.new_holder_iin, "new_holder_iin")
-    initiator = require_ktk_initiator(transaction, lessee_iin, spouse_iin)
+    initiator = require_ktk_initiator(transaction, lessee_iin, spouse_iin, new_holder_iin)
     letter = ktk_letter_record(action, rule_input, lessee_iin)
     agreement = transfer_agreement_record(action, rule_input, lessee_iin, spouse_iin)
     consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)

@@ -45,3 +45,20 @@ def test_new_application_before_the_pilot_window_is_pilot_not_in_force_order_par
     )
     in_force = story.envelope(story.lease_application(), p.ktk_officer, p.recipient)
     assert isinstance(story.ledger.apply(in_force, time=AFTER_THE_PILOT), AppliedTransaction)
+
+
+def test_application_formed_inside_the_window_is_sent_and_decided_after_it_adr_0012() -> None:
+    """Only forming is refused after the window: an application formed inside it would
+    otherwise stay FORMED for ever (nothing withdraws it)."""
+    genesis = make_genesis(shared_parties(), pilot_in_force_until=LAST_PILOT_DAY)
+    story = Story(genesis=genesis)
+    p = story.parties
+    story.import_property()
+    lease_id = story.form_lease()  # inside the window
+    sending = story.envelope(story.sending(lease_id), p.ktk_officer, p.recipient)
+    assert isinstance(story.ledger.apply(sending, time=AFTER_THE_PILOT), AppliedTransaction)
+    story.applied(story.attestation(lease_id), p.registrar)
+    story.applied(story.decision(lease_id, pb.REGISTER), p.registrar)
+    late = story.envelope(story.lease_application(), p.ktk_officer, p.recipient)
+    outcome = story.ledger.apply(late)
+    assert isinstance(outcome, Rejection) and outcome.reason is RejectionReason.PILOT_NOT_IN_FORCE
