@@ -6,10 +6,7 @@ a quorum ("2f + 1") is more than 2/3 of the total power, "f + 1" is more than 1/
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import itertools
-import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,8 +35,6 @@ class ValidatorSet:
 
     validators: tuple[Validator, ...]
     _power_by_id: dict[ValidatorId, int] = field(init=False, repr=False, compare=False)
-    # Cumulative power / gcd in set order: validator i owns proposer slots [s[i-1], s[i]).
-    _slots: tuple[int, ...] = field(init=False, repr=False, compare=False)
     total_power: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,9 +53,6 @@ class ValidatorSet:
             power_by_id[validator.validator_id] = validator.power
         object.__setattr__(self, "_power_by_id", power_by_id)
         object.__setattr__(self, "total_power", sum(power_by_id.values()))
-        divisor = math.gcd(*power_by_id.values())
-        slots = tuple(itertools.accumulate(v.power // divisor for v in self.validators))
-        object.__setattr__(self, "_slots", slots)
 
     @classmethod
     def with_equal_power(cls, validator_ids: Iterable[str]) -> ValidatorSet:
@@ -89,19 +81,17 @@ class ValidatorSet:
         return 3 * power > self.total_power
 
     def proposer(self, height: Height, round_number: Round) -> ValidatorId:
-        """proposer(h, round): weighted round robin in set order, deterministic from
-        height + round (the paper's assumption).
+        """proposer(h, round): plain round robin in set order, (h + round) mod n, deterministic
+        from height + round (the paper's assumption; docs/architecture.md §10).
 
-        Slot (h + round) mod (total power / g), g the powers' greatest common divisor; the
-        validator whose share of the cumulative (power / g) covers the slot proposes. With equal
-        power (the pilot's registrar nodes) this is plain round robin; a validator re-weighted to
-        twice the others' power (ADR 0011) proposes twice as many heights.
+        Power is not consulted on purpose (ADR 0011): a rotation weighted by contiguous slots
+        gave one validator runs of up to its power / gcd consecutive rounds, so a crashed one
+        stalled the chain for that many timeouts. Here each round change moves to the next
+        validator, so n - 1 crashed or faulty proposers cost at most n - 1 rounds at a height.
         """
         if height < 0 or round_number < 0:
             raise ValueError(f"no proposer for height {height}, round {round_number}")
-        slot = (height + round_number) % self._slots[-1]
-        index = bisect.bisect_right(self._slots, slot)
-        return self.validators[index].validator_id
+        return self.validators[(height + round_number) % len(self.validators)].validator_id
 
     def validator_set_hash(self) -> bytes:
         """SHA-256 over a length-prefixed encoding of (id, power) in set order."""

@@ -138,8 +138,9 @@ def write_schedule(state: StateOverlay, schedule: ValidatorSchedule) -> None:
 
 
 def validators_at(state: StateReader, height: int) -> CertifyingValidators:
-    """The validators, with their certificates, that certify ``height`` (>= the state's own
-    height); raises HeightOutsideSchedule for an older height."""
+    """The validators, with their certificates, that certify ``height``: any height >= the
+    state's own, and older ones while the schedule still holds their set (double-vote evidence
+    is judged so, node/chain/evidence.py); raises HeightOutsideSchedule for an older height."""
     return certifying_validators(read_schedule(state).in_force(height))
 
 

@@ -34,14 +34,14 @@ from ledger.chain.blocks import (
 from ledger.chain.store import BlockCommit, ChainMeta, Store, StoreReader
 from ledger.execution.executor import BlockExecution, BlockExecutor
 from ledger.governance.rules import KNOWN_RULES_VERSIONS, block_context_at, rules_version_at
-from ledger.governance.schedule import HeightOutsideSchedule, validators_at
+from ledger.governance.schedule import validators_at
 from ledger.merkle.smt import SmtUpdate
 from ledger.registry.notifications import save_notification
 from ledger.rejections import Rejection
 from ledger.state.access import StateReader
 from ledger.state.records import from_unix_ms
 from ledger.transactions.context import BlockContext
-from node.chain.evidence import InvalidEvidence, evidence_height, verify_evidence
+from node.chain.evidence import ExpiredEvidence, InvalidEvidence, judge_evidence
 from node.chain.open import ChainSetup
 
 
@@ -55,6 +55,7 @@ class BlockFault(enum.Enum):
     TRANSACTION_FAILED = "a transaction of the block does not apply"
     WRONG_STATE_ROOT = "executing the block gives another state root than the header's"
     INVALID_EVIDENCE = "an evidence item does not prove a double vote"
+    EXPIRED_EVIDENCE = "an evidence item is older than every validator set the state holds"
     OVER_LIMITS = "the block carries more transactions or evidence than a block may"
 
 
@@ -151,8 +152,11 @@ def execute_block(
             raise BlockRejected(BlockFault.INVALID_LAST_COMMIT, str(error)) from error
     for item in block.evidence:
         try:
-            verify_evidence(item, setup.chain_id, _evidence_validators(reader, item))
-        except (InvalidEvidence, HeightOutsideSchedule) as error:
+            # Judged by the set of the votes' own height (ADR 0011).
+            judge_evidence(item, setup.chain_id, reader.state)
+        except ExpiredEvidence as error:
+            raise BlockRejected(BlockFault.EXPIRED_EVIDENCE, str(error)) from error
+        except InvalidEvidence as error:
             raise BlockRejected(BlockFault.INVALID_EVIDENCE, str(error)) from error
     context = block_context(setup, reader.state, header.height, header.time_unix_ms)
     executor = BlockExecutor(reader.state, context)
@@ -175,14 +179,6 @@ _HEADER_FAULTS = {
     BlockProblem.UNKNOWN_PROPOSER: BlockFault.UNKNOWN_PROPOSER,
     BlockProblem.WRONG_RULES_VERSION: BlockFault.WRONG_RULES_VERSION,
 }
-
-
-def _evidence_validators(reader: StoreReader, item: bytes) -> CertifyingValidators:
-    """The set in force at the height of the evidence's votes (the state's own height when the
-    bytes do not parse: verify_evidence then names the fault)."""
-    meta = _meta(reader)
-    height = max(evidence_height(item) or meta.height, meta.height)
-    return validators_at(reader.state, height)
 
 
 def _check_header(

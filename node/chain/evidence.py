@@ -3,7 +3,12 @@
 The core reports an equivocation (``ReportEquivocation``); the node keeps both signed votes,
 and the next block this node proposes carries them as a serialized ``peer.proto Evidence`` in
 ``Block.evidence`` (``header.evidence_hash`` commits to the list). Anyone can check the evidence
-alone: both signatures verify with the validator's genesis certificate.
+alone: both signatures verify with the certificate the validator had at the votes' height.
+
+Evidence is judged by the set in force at its votes' height, which the state holds only while
+its validator schedule still covers that height (ledger/governance/schedule.py keeps the set in
+force and the next). Older evidence is expired (ADR 0011, as CometBFT expires evidence by age):
+no block may carry it (``ExpiredEvidence``) and the pool drops it instead of proposing it.
 """
 
 from __future__ import annotations
@@ -23,13 +28,17 @@ from consensus.types import ValidatorId, Vote
 # (ledger/chain/block_checks.py); re-exported (``__all__``) for the node's callers.
 from ledger.chain.blocks import MAX_EVIDENCE_PER_BLOCK
 from ledger.chain.commit_certificates import CertifyingValidators
+from ledger.governance.schedule import HeightOutsideSchedule, validators_at
+from ledger.state.access import StateReader
 from node.chain.signed_messages import BadMessage, verify_vote, vote_of
 
 __all__ = [
     "MAX_EVIDENCE_PER_BLOCK",
     "DoubleVote",
     "EvidencePool",
+    "ExpiredEvidence",
     "InvalidEvidence",
+    "judge_evidence",
     "make_evidence",
     "report_misbehaviour",
     "verify_evidence",
@@ -38,6 +47,11 @@ __all__ = [
 
 class InvalidEvidence(Exception):
     """Bytes that do not prove a double vote."""
+
+
+class ExpiredEvidence(InvalidEvidence):
+    """Evidence whose votes are older than every validator set the state still holds: no node
+    can judge it any more, so none may accept it (ADR 0011)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +100,26 @@ def verify_evidence(encoded: bytes, chain_id: str, validators: CertifyingValidat
     return DoubleVote(vote_a.validator, vote_a.height, vote_a.round, vote_a.vote_type.value)
 
 
+def judge_evidence(encoded: bytes, chain_id: str, state: StateReader) -> DoubleVote:
+    """What ``encoded`` proves, judged by the set in force at its votes' height in ``state`` (the
+    state the carrying block follows); ExpiredEvidence when the state no longer holds that set,
+    InvalidEvidence for anything else that does not prove a double vote.
+
+    The set of the votes' own height, not the current one: a validator removed (or rotated) since
+    it double-voted signed with a key the current set no longer lists."""
+    height = evidence_height(encoded)
+    if height is None:
+        raise InvalidEvidence("does not parse as two signed votes")
+    try:
+        validators = validators_at(state, height)
+    except HeightOutsideSchedule as error:
+        raise ExpiredEvidence(f"votes of height {height}: {error}") from None
+    return verify_evidence(encoded, chain_id, validators)
+
+
 class EvidencePool:
-    """Evidence waiting for a block; thread-safe. Committed evidence leaves it."""
+    """Evidence waiting for a block; thread-safe. Committed evidence leaves it, and so does
+    evidence that no longer verifies (``take_verified``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -100,6 +132,27 @@ class EvidencePool:
     def take(self) -> list[bytes]:
         with self._lock:
             return list(self._pending)[:MAX_EVIDENCE_PER_BLOCK]
+
+    def take_verified(self, chain_id: str, state: StateReader) -> list[bytes]:
+        """Up to MAX_EVIDENCE_PER_BLOCK items for a block following ``state``, each judged as
+        every node will judge the block (``judge_evidence``). An item that fails is dropped for
+        good: it would fail at every node for every later block too (the schedule only moves
+        forward), and a proposer that kept offering it would only propose refused blocks."""
+        with self._lock:
+            pending = list(self._pending)
+        # Signatures are verified outside the lock: the core reports new evidence meanwhile.
+        kept: list[bytes] = []
+        for item in pending:
+            if len(kept) == MAX_EVIDENCE_PER_BLOCK:
+                break
+            try:
+                judge_evidence(item, chain_id, state)
+            except InvalidEvidence:
+                with self._lock:
+                    self._pending.pop(item, None)
+                continue
+            kept.append(item)
+        return kept
 
     def committed(self, items: Sequence[bytes]) -> None:
         with self._lock:

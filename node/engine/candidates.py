@@ -213,7 +213,7 @@ class CandidateBlocks:
             now_unix_ms=self._clock_ms(),
             mempool=self._mempool,
             block_config=self._block_config,
-            evidence=self._evidence.take(),
+            evidence=self._evidence.take_verified(self._setup.chain_id, self._store.state),
         )
         block = proposed.executed.block
         self._by_id[block.block_hash] = Candidate(
