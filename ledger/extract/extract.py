@@ -367,7 +367,9 @@ def validators_in_force(extract: PropertyExtract, anchor: TrustAnchor) -> Certif
     previous_height = 0
     for index, (height, raw) in enumerate(extract.validator_changes):
         name = f"validator_changes[{index}]"
-        if not previous_height <= height < extract.height:
+        # The node carries every change committed up to the header's height, the header's own
+        # block included (in force only from height + 2): it is followed and changes nothing here.
+        if not previous_height <= height <= extract.height:
             raise InvalidExtract(
                 ExtractProblem.MALFORMED, f"{name}.height {height} is out of order"
             )

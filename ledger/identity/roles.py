@@ -80,9 +80,11 @@ def validator_fingerprint(certificate_der: bytes) -> str:
 
 
 def is_chain_node(certificate: CertificateInfo, authorities: Authorities) -> bool:
-    """A node of this chain, which may read everything (review finding #6): a genesis
-    validator, or KTK's observer node, i.e. a node certificate bound to KTK's BIN (the CA
-    vouches for the BIN as it does on employee certificates). Any other node certificate,
+    """A node of this chain, which may read everything (review finding #6): a validator of
+    the schedule in state (``authorities.validators``: the set in force and the one a committed
+    change brings, ledger/governance/schedule.py ``write_schedule``), or KTK's observer node,
+    i.e. a node certificate bound to KTK's BIN (the CA vouches for the BIN as it does on
+    employee certificates). Any other node certificate,
     however well it chains, reads nothing beyond what any authenticated caller may."""
     if certificate.kind is not CertificateKind.NODE:
         return False

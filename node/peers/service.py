@@ -9,11 +9,11 @@ the caller's certificate chains to the node's CA bundle. Here the caller is judg
     key rotation takes effect, a vote signed with the old key is refused;
   - status and block fetches (block sync) are accepted only from the chain's own nodes, the
     callers that may read every block through the Ledger API too (one rule, ledger/identity/roles.py
-    ``is_chain_node``): a genesis validator, or KTK's observer (a node certificate whose
-    subject carries KTK's BIN). The caller passes the same identity check as a Ledger API
-    caller (node/api/identity.py): its chain leads to a CA trusted in consensus state and no CRL
-    in state revokes it (UNAUTHENTICATED otherwise), so a node revoked on the chain stops
-    syncing. Any other certificate, even a node certificate of a trusted CA (in production any
+    ``is_chain_node``): a validator in the schedule in state, or KTK's observer (a node
+    certificate whose subject carries KTK's BIN). The caller passes the same identity check as a
+    Ledger API caller (node/api/identity.py): its chain leads to a CA trusted in consensus state
+    and no CRL in state revokes it (UNAUTHENTICATED otherwise), so a node revoked on the chain
+    stops syncing. Any other certificate, even a node certificate of a trusted CA (in production any
     TLS certificate of the national CA), is PERMISSION_DENIED: blocks carry personal data.
 KTK's observer forwards its clients' submissions in batches (``ForwardTransactions``, the same
 callers as block sync); a validator admits each as SubmitTransaction would.
@@ -125,7 +125,7 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         if not caller.chain_node:
             context.abort(
                 grpc.StatusCode.PERMISSION_DENIED,
-                "only genesis validators and KTK's observer node may sync blocks",
+                "only the chain's validators and KTK's observer node may sync blocks",
             )
 
     # --- calls ---------------------------------------------------------------------------------

@@ -71,7 +71,11 @@ def _node_test(node: str, files: list[str], env: dict[str, str]) -> str:
 
 
 def test_the_node_client_reproduces_the_golden_vectors(node_binary: str) -> None:
-    output = _node_test(node_binary, ["test/unit.test.mjs", "test/vectors.test.mjs"], {})
+    output = _node_test(
+        node_binary,
+        ["test/unit.test.mjs", "test/vectors.test.mjs", "test/set-changes.test.mjs"],
+        {},
+    )
     assert "# fail 0" in output and "# skipped 0" in output, output
 
 

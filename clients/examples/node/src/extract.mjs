@@ -1,11 +1,13 @@
 // Verifying a PropertyExtract offline against the genesis file (docs/protocol.md §13): the
-// header's commit certificate, the two state proofs against the header's state root (§11), and
+// validator-set changes it carries, followed from genesis (§5), the header's commit certificate
+// by the set they put in force, the two state proofs against the header's state root (§11), and
 // the records decoded by their documented schema (§12, docs/state-records.md).
 import { sha256, validatorSetHash } from './bytes.mjs';
 import { decodeHeader, verifyCommitCertificate, verifyBlock } from './verify.mjs';
 import { verifyStateProof } from './smt.mjs';
 import { decodeRecord } from './records.mjs';
 import { types, toPlain } from './proto.mjs';
+import { ValidatorHistory } from './validators.mjs';
 
 /** An extract.json document (hex strings, docs/extract.schema.json) in GetPropertyExtract's shape. */
 export function extractFromDocument(doc) {
@@ -20,7 +22,29 @@ export function extractFromDocument(doc) {
     commit: toPlain(CommitCertificate, CommitCertificate.decode(h(doc.commit))),
     property: record(doc.property),
     active_encumbrance: record(doc.active_encumbrance),
+    // Absent under the genesis set (docs/extract.schema.json).
+    validator_changes: (doc.validator_changes ?? []).map((c) => ({ height: String(c.height), change: h(c.change) })),
   };
+}
+
+/**
+ * The set that must certify the extract's header: genesis's, then each carried change in order
+ * (committed up to the extract's height, heights not decreasing; one committed at that height
+ * takes effect only at height + 2), each approved by more than 2/3
+ * of the set in force where it was committed (protocol.md §5, §13 step 2).
+ */
+export function setInForce(genesis, x) {
+  const history = new ValidatorHistory(genesis);
+  let previous = 0n;
+  (x.validator_changes ?? []).forEach((c, index) => {
+    const height = BigInt(c.height);
+    if (height < previous || height > BigInt(x.height)) throw new Error(`validator_changes[${index}].height ${height} is out of order`);
+    previous = height;
+    try { history.followChange(height, Buffer.from(c.change)); } catch (e) {
+      throw new Error(`validator_changes[${index}]: ${e.message}`);
+    }
+  });
+  return { set: history.setAt(x.height), changes: history.changes };
 }
 
 export function verifyExtract(genesis, x, cadastralNumber) {
@@ -32,12 +56,17 @@ export function verifyExtract(genesis, x, cadastralNumber) {
   if (!canonical) problems.push('header is not canonically encoded');
   if (header.chain_id !== genesis.chainId) problems.push(`chain id ${header.chain_id} != genesis ${genesis.chainId}`);
   if (String(header.height) !== String(x.height)) problems.push(`header height ${header.height} != extract height ${x.height}`);
-  if (!Buffer.from(header.validator_set_hash).equals(validatorSetHash(genesis.validators))) {
-    problems.push('header names another validator set');
+  let inForce;
+  try { inForce = setInForce(genesis, x); } catch (e) {
+    return { problems: [...problems, e.message], header, blockHash };
   }
-  if (!genesis.byId.has(header.proposer)) problems.push(`proposer ${header.proposer} is not a validator`);
+  const { set, changes } = inForce;
+  if (!Buffer.from(header.validator_set_hash).equals(validatorSetHash(set.validators))) {
+    problems.push('header names another validator set than genesis and the carried changes put in force');
+  }
+  if (!set.byId.has(header.proposer)) problems.push(`proposer ${header.proposer} is not a validator`);
   if (x.cadastral_number !== cadastralNumber) problems.push(`extract is for ${x.cadastral_number}, asked ${cadastralNumber}`);
-  const commit = verifyCommitCertificate(genesis, x.commit, { height: header.height, blockHash });
+  const commit = verifyCommitCertificate(set, x.commit, { height: header.height, blockHash });
   problems.push(...commit.problems.map((p) => `commit: ${p}`));
 
   const root = header.state_root;
@@ -63,7 +92,7 @@ export function verifyExtract(genesis, x, cadastralNumber) {
   if (JSON.stringify(active[0] ?? null) !== JSON.stringify(encumbrance?.record ?? null) || active.length > 1) {
     problems.push('the property\'s active lease and the active-encumbrance record differ');
   }
-  return { problems, header, blockHash, commit, property, encumbrance };
+  return { problems, header, blockHash, commit, property, encumbrance, set, changes };
 }
 
 /**

@@ -9,7 +9,8 @@ import { LedgerClient } from './client.mjs';
 import { loadGenesis } from './genesis.mjs';
 import { loadSigner } from './keys.mjs';
 import { encodeBody, signEnvelope, transactionIdOf, propertyImport } from './transactions.mjs';
-import { verifyBlock } from './verify.mjs';
+import { verifyBlock, decodeHeader } from './verify.mjs';
+import { ValidatorHistory } from './validators.mjs';
 import { verifyExtract, compareWithView } from './extract.mjs';
 
 const USAGE = `usage: node src/main.mjs --node HOST:PORT --ca CA.pem --cert CLIENT.pem --key CLIENT.key
@@ -140,10 +141,29 @@ function reportBlock(r, label) {
   return ok;
 }
 
+/**
+ * The validator sets of blocks 1..below-1 followed from genesis (protocol.md §5): the set in force
+ * at a height depends on every ValidatorSetChange committed before it, so we read those blocks.
+ * Each change counts only with good approvals from the set in force, whatever the node says.
+ */
+async function historyBelow(c, genesis, below) {
+  const history = new ValidatorHistory(genesis);
+  const problems = [];
+  for (let h = 1n; h < BigInt(below); h++) {
+    const resp = await c.getBlock(h);
+    problems.push(...history.followBlock(h, resp.block?.transactions).map((p) => `block ${h}: ${p}`));
+  }
+  return { history, problems };
+}
+
 async function block(c, genesis, height) {
   if (!genesis) throw new UsageError('--genesis is required to verify a block');
   const resp = await c.getBlock(height);
-  return reportBlock(verifyBlock(genesis, resp), 'block');
+  const at = resp.block?.header?.length ? BigInt(decodeHeader(Buffer.from(resp.block.header)).header.height) : 1n;
+  const { history, problems } = await historyBelow(c, genesis, at);
+  const r = verifyBlock(history, resp);
+  r.problems.push(...problems);
+  return reportBlock(r, 'block');
 }
 
 async function verifyBlocks(c, genesis, from, to) {
@@ -153,9 +173,13 @@ async function verifyBlocks(c, genesis, from, to) {
   let prevTime = null;
   let ok = true;
   const last = to ? BigInt(to) : tip;
+  const { history, problems: below } = await historyBelow(c, genesis, from ?? 1);
+  if (below.length) { ok = false; below.forEach((p) => say(`  problem: ${p}`, { command: 'verify-blocks', problem: p })); }
   for (let h = BigInt(from ?? 1); h <= last; h++) {
     const resp = await c.getBlock(h);
-    const r = verifyBlock(genesis, resp, { previousHash: prev });
+    const r = verifyBlock(history, resp, { previousHash: prev });
+    // This block's changes certify from h + 2: follow them only after judging it.
+    r.problems.push(...history.followBlock(h, resp.block?.transactions));
     if (BigInt(r.header?.height ?? -1) !== h) r.problems.push(`asked for height ${h}, got ${r.header?.height}`);
     if (prevTime !== null && BigInt(r.header.time_unix_ms) <= prevTime) r.problems.push('block time does not increase');
     if (prevTime === null && h === 1n && genesis.raw.genesis_time && Number(r.header.time_unix_ms) <= Date.parse(genesis.raw.genesis_time)) {
@@ -181,7 +205,8 @@ async function extract(c, genesis, cadastral) {
   const lines = [
     `extract ${cadastral} at height ${x.height}: ${r.problems.length ? 'INVALID' : 'VERIFIED'}`,
     `  header hash ${hex(r.blockHash)} state_root ${hex(r.header?.state_root)}`,
-    r.commit && `  certified by ${r.commit.signers.join(', ')} (power ${r.commit.power}/${genesis.totalPower})`,
+    r.changes?.length && `  validator set followed from genesis through ${r.changes.length} change(s): ${r.changes.map((ch) => `${ch.kind} ${ch.validatorId} at ${ch.height}`).join(', ')}`,
+    r.commit && `  certified by ${r.commit.signers.join(', ')} (power ${r.commit.power}/${r.set?.totalPower})`,
     `  property record: ${r.property?.present ? 'present' : 'absent'}, proof ${r.property?.verified ? 'valid' : 'INVALID'}`,
     r.property?.record && `    ${JSON.stringify(r.property.record, (k, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v))}`,
     `  active encumbrance: ${r.encumbrance?.present ? 'present' : 'absent'}, proof ${r.encumbrance?.verified ? 'valid' : 'INVALID'}`,

@@ -39,6 +39,7 @@ export function types(protoDir = DEFAULT_PROTO_DIR) {
     BlockHeader: t('BlockHeader'),
     Block: t('Block'),
     CommitCertificate: t('CommitCertificate'),
+    ValidatorSetChange: t('ValidatorSetChange'),
     PropertyKind: root.lookupEnum('tirkeu.v1.PropertyKind'),
     RejectionReason: root.lookupEnum('tirkeu.v1.RejectionReason'),
   };

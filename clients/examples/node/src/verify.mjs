@@ -1,5 +1,5 @@
 // Verifying blocks and commit certificates against the genesis file alone (protocol.md §3, §4;
-// architecture.md §4). Every function returns a list of problems (empty = valid) so that a
+// architecture.md §4), each by the validator set in force at its height (§5, src/validators.mjs). Every function returns a list of problems (empty = valid) so that a
 // caller sees every defect, not just the first.
 import { sha256, voteSignBytes, VOTE_PRECOMMIT, validatorSetHash, rfc6962Root, evidenceHash } from './bytes.mjs';
 import { types, toPlain, canonicalEncode } from './proto.mjs';
@@ -14,7 +14,7 @@ const eq = (a, b) => Buffer.compare(Buffer.from(a ?? []), Buffer.from(b ?? [])) 
  * power more than 2/3 of the total.
  * @param cert plain CommitCertificate {height, round, block_hash, signatures:[{validator_id, signature}]}
  */
-export function verifyCommitCertificate(genesis, cert, { height, blockHash }) {
+export function verifyCommitCertificate(set, cert, { height, blockHash }) {
   const problems = [];
   if (!cert) return { problems: ['no commit certificate'], signers: [], power: 0 };
   if (BigInt(cert.height) !== BigInt(height)) problems.push(`certificate height ${cert.height} != ${height}`);
@@ -23,10 +23,10 @@ export function verifyCommitCertificate(genesis, cert, { height, blockHash }) {
   }
   const seen = new Set();
   let power = 0;
-  const signedBytes = voteSignBytes(genesis.chainId, VOTE_PRECOMMIT, cert.height, cert.round, cert.block_hash);
+  const signedBytes = voteSignBytes(set.chainId, VOTE_PRECOMMIT, cert.height, cert.round, cert.block_hash);
   for (const s of cert.signatures ?? []) {
-    const v = genesis.byId.get(s.validator_id);
-    if (!v) { problems.push(`signer ${s.validator_id} is not a genesis validator`); continue; }
+    const v = set.byId.get(s.validator_id);
+    if (!v) { problems.push(`signer ${s.validator_id} is not a validator in force`); continue; }
     if (seen.has(v.id)) { problems.push(`validator ${v.id} signed twice`); continue; }
     seen.add(v.id);
     if (!verifyP256(v.publicKey, signedBytes, Buffer.from(s.signature))) {
@@ -36,8 +36,8 @@ export function verifyCommitCertificate(genesis, cert, { height, blockHash }) {
     power += v.power;
   }
   // "more than 2/3 of the total power": 3 * signed > 2 * total, in integers.
-  if (3 * power <= 2 * genesis.totalPower) {
-    problems.push(`signers hold ${power} of ${genesis.totalPower} power, not more than 2/3`);
+  if (3 * power <= 2 * set.totalPower) {
+    problems.push(`signers hold ${power} of ${set.totalPower} power, not more than 2/3`);
   }
   return { problems, signers: [...seen], power };
 }
@@ -57,9 +57,11 @@ export function commitCertificateBytes(plainCert) {
 /**
  * Check a block as GetBlock serves it: header canonical and hash, header fields against genesis,
  * contents against header, the carried last_commit (certificate of height-1) and the commit
- * certificate of this block.
+ * certificate of this block. `chain` is the genesis (its set judges every height: right only
+ * before the first validator-set change) or a ValidatorHistory that has followed the changes of
+ * every block below this one (src/validators.mjs).
  */
-export function verifyBlock(genesis, response, { previousHash } = {}) {
+export function verifyBlock(chain, response, { previousHash } = {}) {
   const problems = [];
   const block = response.block;
   if (!block) return { problems: ['response carries no block'] };
@@ -67,13 +69,15 @@ export function verifyBlock(genesis, response, { previousHash } = {}) {
   const blockHash = sha256(headerBytes);
   const { header, canonical } = decodeHeader(headerBytes);
   const height = BigInt(header.height);
+  const setAt = (h) => (typeof chain.setAt === 'function' ? chain.setAt(h) : chain);
+  const inForce = setAt(height);
   if (!canonical) problems.push('header is not canonically encoded');
   if (response.block_hash?.length && !eq(response.block_hash, blockHash)) {
     problems.push(`served block_hash ${hex(response.block_hash)} != SHA-256(header) ${hex(blockHash)}`);
   }
-  if (header.chain_id !== genesis.chainId) problems.push(`chain id ${header.chain_id} != genesis ${genesis.chainId}`);
-  if (!genesis.byId.has(header.proposer)) problems.push(`proposer ${header.proposer} is not a validator`);
-  const vsh = validatorSetHash(genesis.validators);
+  if (header.chain_id !== inForce.chainId) problems.push(`chain id ${header.chain_id} != genesis ${inForce.chainId}`);
+  if (!inForce.byId.has(header.proposer)) problems.push(`proposer ${header.proposer} is not a validator`);
+  const vsh = validatorSetHash(inForce.validators);
   if (!eq(header.validator_set_hash, vsh)) {
     problems.push(`validator_set_hash ${hex(header.validator_set_hash)} != recomputed ${hex(vsh)}`);
   }
@@ -101,7 +105,7 @@ export function verifyBlock(genesis, response, { previousHash } = {}) {
       if (!eq(header.last_commit_hash, lcHash)) {
         problems.push(`last_commit_hash ${hex(header.last_commit_hash)} != SHA-256(last_commit) ${hex(lcHash)}`);
       }
-      lastCommit = verifyCommitCertificate(genesis, block.last_commit, {
+      lastCommit = verifyCommitCertificate(setAt(height - 1n), block.last_commit, {
         height: height - 1n, blockHash: header.previous_block_hash,
       });
       problems.push(...lastCommit.problems.map((p) => `last_commit: ${p}`));
@@ -110,7 +114,7 @@ export function verifyBlock(genesis, response, { previousHash } = {}) {
     if (block.last_commit) problems.push('last_commit present at height 1');
     if (header.last_commit_hash?.length) problems.push('last_commit_hash must be empty at height 1');
   }
-  const commit = verifyCommitCertificate(genesis, response.commit, { height, blockHash });
+  const commit = verifyCommitCertificate(inForce, response.commit, { height, blockHash });
   problems.push(...commit.problems.map((p) => `commit: ${p}`));
-  return { problems, header, blockHash, commit, lastCommit };
+  return { problems, header, blockHash, commit, lastCommit, set: inForce };
 }

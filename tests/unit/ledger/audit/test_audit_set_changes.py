@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import jsonschema
 from tirkeu_pb import transaction_pb2 as pb
 
 from clients.cli.audit_sources import DataDirectorySource
@@ -214,3 +215,49 @@ def test_an_extract_made_after_three_changes_verifies_offline_and_a_forged_appro
     dropped = json.loads(json.dumps(document))
     del dropped["validator_changes"]
     assert verify_extract(dropped, anchor).problem is ExtractProblem.WRONG_VALIDATOR_SET
+
+
+SCHEMA = Path(__file__).resolve().parents[4] / "docs" / "extract.schema.json"
+
+
+def test_an_extract_made_after_changes_follows_the_published_json_schema(tmp_path: Path) -> None:
+    genesis_bytes = build_changing_chain(tmp_path / "node")
+    with Store(tmp_path / "node" / "ledger") as store:
+        message = build_property_extract(store, "21:318:023:1245:1/45")
+    document = json.loads(json.dumps(extract_document(extract_from_message(message))))
+    assert verify_extract(document, trust_anchor(genesis_bytes)).ok
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert [error.message for error in validator.iter_errors(document)] == []
+    # The schema still refuses what the verifier refuses as MALFORMED: an empty list, a change
+    # without its height, a stray field.
+    for broken_changes in ([], [{"change": "0801"}], [{"height": 1, "change": "08", "x": 1}]):
+        broken = {**document, "validator_changes": broken_changes}
+        assert not validator.is_valid(broken), broken_changes
+        assert verify_extract(broken, trust_anchor(genesis_bytes)).problem is (
+            ExtractProblem.MALFORMED
+        )
+
+
+def test_an_extract_at_the_height_that_commits_a_change_verifies(tmp_path: Path) -> None:
+    """The node's extract carries every change committed up to its height, the tip's own too
+    (in force only from tip + 2): that change must not make the extract MALFORMED."""
+    genesis_bytes = story_genesis_bytes(shared_parties())
+    setup = chain_setup(genesis_bytes)
+    with open_chain(tmp_path / "node", setup) as store:
+        chain = ChangingChain(store, setup)
+        chain.seal()
+        newcomer = chain.parties.authority.issue_node("validator-5")
+        chain.pool.append(("validator-5", newcomer))
+        tip = chain.seal(
+            chain.change_envelope(
+                ChangeKind.ADD, "validator-5", VALIDATOR_IDS[:3], der=newcomer.der
+            )
+        )
+        message = build_property_extract(store, "21:318:023:1245:1/45")
+    document = json.loads(json.dumps(extract_document(extract_from_message(message))))
+    assert [c["height"] for c in document["validator_changes"]] == [tip]
+    verdict = verify_extract(document, trust_anchor(genesis_bytes))
+    assert verdict.ok, verdict.detail
+    late = json.loads(json.dumps(document))
+    late["validator_changes"][0]["height"] = tip + 1
+    assert verify_extract(late, trust_anchor(genesis_bytes)).problem is ExtractProblem.MALFORMED

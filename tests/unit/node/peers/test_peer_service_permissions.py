@@ -1,7 +1,8 @@
 """Who may call the Peer service (node/peers/service.py, peer.proto), through a real gRPC server
-on 127.0.0.1 with mutual TLS: consensus messages, gossip and block announcements only from a
-genesis validator's certificate; status and block fetches (blocks carry personal data) only
-from the chain's own nodes, the genesis validators and KTK's observer (a node certificate bound
+on 127.0.0.1 with mutual TLS: consensus messages, gossip and block announcements only from the
+certificate of a validator in the schedule in state (here the genesis set); status and block
+fetches (blocks carry personal data) only from the chain's own nodes, those validators and KTK's
+observer (a node certificate bound
 to KTK's BIN; ledger/identity/roles.py ``is_chain_node``); everyone else, including any other node
 certificate of the trusted CA, PERMISSION_DENIED. A forged vote from a validator is
 INVALID_ARGUMENT and never queued."""
