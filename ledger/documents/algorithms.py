@@ -92,4 +92,5 @@ def carried_digests(content: bytes, signer_digest_algorithms: Iterable[str]) -> 
     its SHA-256 (the document's identity), and each Streebog digest that a signer's
     messageDigest uses (ADR 0009). Unknown digest algorithms are left to the verdict."""
     oids = {SHA256} | {oid for oid in signer_digest_algorithms if oid in DIGEST_FIELDS}
-    return {DIGEST_FIELDS[oid]: digest(oid, content) for oid in sorted(oids)}
+    ordered = sorted(oids, key=lambda oid: (oid != SHA256, oid))  # the identity first
+    return {DIGEST_FIELDS[oid]: digest(oid, content) for oid in ordered}
