@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from tirkeu_pb import transaction_pb2 as pb
 
+from ledger.documents.cms import MalformedCms, carried_digests, load_cms
 from ledger.hashing import sha256
 from ledger.registry.decisions import REGISTRATION_LAW
 
@@ -102,8 +103,13 @@ def enum_names(enum: EnumTypeWrapper) -> tuple[str, ...]:
 
 
 def signed_document(content: bytes, cms: bytes, title: str) -> pb.SignedDocument:
-    """A document known by the SHA-256 of its bytes, with its detached CMS (from ezsigner)."""
-    return pb.SignedDocument(sha256=sha256(content), cms=cms, title=title)
+    """A document known by the SHA-256 of its bytes, with its detached CMS (from ezsigner or
+    NCALayer), and the Streebog digest(s) its GOST signers digested it with (ADR 0009)."""
+    try:
+        algorithms = [signer.digest_algorithm for signer in load_cms(cms).signers]
+    except MalformedCms:
+        algorithms = []  # the ledger names what is wrong with the CMS
+    return pb.SignedDocument(cms=cms, title=title, **carried_digests(content, algorithms))
 
 
 def payment_document(

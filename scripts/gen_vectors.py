@@ -63,6 +63,7 @@ from ledger.governance.validator_changes import (  # noqa: E402
     sign_approval,
 )
 from ledger.hashing import sha256  # noqa: E402
+from ledger.identity.nca import NcaRole  # noqa: E402
 from ledger.merkle.transaction_tree import merkle_root  # noqa: E402
 from ledger.state.records import from_unix_ms  # noqa: E402
 from node.api.extract import build_property_extract  # noqa: E402
@@ -123,7 +124,14 @@ class VectorAuthority(TestAuthority):
             serial_number=next(_SERIALS),
         )
 
-    def person(self, name: str, iin: str, bin_: str = "", organisation: str = "") -> Any:
+    def person(
+        self,
+        name: str,
+        iin: str,
+        bin_: str = "",
+        organisation: str = "",
+        role: NcaRole = NcaRole.EMPLOYEE,
+    ) -> Any:
         validity = Validity(DEFAULT_NOT_BEFORE, DEFAULT_NOT_AFTER)
         if bin_:
             return issue_employee(
@@ -135,6 +143,7 @@ class VectorAuthority(TestAuthority):
                 validity=validity,
                 key=fixed_key(name),
                 serial_number=next(_SERIALS),
+                role=role,
             )
         return issue_individual(
             self.intermediate,
@@ -163,8 +172,11 @@ def vector_parties() -> tuple[Parties, VectorAuthority]:
     parties = Parties(
         authority=authority,
         registrar=registrar,
-        ktk_officer=authority.person("KTK Officer", KTK_OFFICER_IIN, KTK_BIN, KTK_NAME),
-        ktk_head=authority.person("KTK Head", KTK_HEAD_IIN, KTK_BIN, KTK_NAME),
+        # Para 22's authorised person and para 19's head, by the NCA's roles (ADR 0009).
+        ktk_officer=authority.person(
+            "KTK Officer", KTK_OFFICER_IIN, KTK_BIN, KTK_NAME, NcaRole.SIGNATORY
+        ),
+        ktk_head=authority.person("KTK Head", KTK_HEAD_IIN, KTK_BIN, KTK_NAME, NcaRole.FIRST_HEAD),
         recipient=authority.person("Recipient", RECIPIENT_IIN),
         spouse=authority.person("Spouse", SPOUSE_IIN),
         guarantor=authority.person("Guarantor", GUARANTOR_IIN),

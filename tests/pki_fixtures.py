@@ -167,9 +167,16 @@ class TestAuthority:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
     ) -> IssuedCertificate:
-        """A KTK authorised person: an employee certificate bound to KTK's BIN."""
+        """A KTK authorised person: an employee certificate bound to KTK's BIN, with the NCA's
+        signatory role (para 22, ADR 0009)."""
         return self.issue_employee(
-            name, iin, KTK_BIN, KTK_NAME, not_before=not_before, not_after=not_after
+            name,
+            iin,
+            KTK_BIN,
+            KTK_NAME,
+            not_before=not_before,
+            not_after=not_after,
+            role=NcaRole.SIGNATORY,
         )
 
     def issue_registrar(

@@ -34,6 +34,7 @@ from ledger.documents.cms import (
     MalformedCms,
     SignedDocument,
     add_signer,
+    carried_digests,
     load_cms,
     missing_signers,
     sign_cms,
@@ -161,12 +162,15 @@ def sign(
     if tsa_key_path is not None and tsa_cert_path is not None:
         signed = _timestamped(signed, certificate, tsa_key_path, tsa_cert_path, signing_time)
     _write_replacing(output_path, signed)
-    signers = len(load_cms(signed).signers)
+    signed_data = load_cms(signed)
+    signers = len(signed_data.signers)
+    carried = _carried(content, signed_data)
     if as_json:
         report = {
             "output": str(output_path),
             "signers": signers,
             "signing_time": _iso(signing_time),
+            "digests": carried,
         }
         click.echo(json.dumps(report, ensure_ascii=False))
     else:
@@ -174,6 +178,18 @@ def sign(
             f"signed {document_path} as {_common_name(certificate)}; "
             f"{output_path} has {signers} signer(s)"
         )
+        click.echo(_carried_line(carried))
+
+
+def _carried(content: bytes, document: SignedDocument) -> dict[str, str]:
+    """The digests a transaction's SignedDocument must carry for this file and signature: the
+    SHA-256, and the Streebog digest a GOST signer's messageDigest uses (ADR 0009)."""
+    algorithms = [signer.digest_algorithm for signer in document.signers]
+    return {field: value.hex() for field, value in carried_digests(content, algorithms).items()}
+
+
+def _carried_line(carried: dict[str, str]) -> str:
+    return "digests to carry in a transaction: " + " ".join(f"{k}={v}" for k, v in carried.items())
 
 
 def _timestamped(
@@ -248,6 +264,12 @@ def _load_single_certificate(data: bytes) -> x509.Certificate:
 @click.option("--content", "content_path", type=_FILE, help="The signed document.")
 @click.option("--content-sha256", "content_sha256_hex", help="The document's SHA-256 (hex).")
 @click.option(
+    "--content-streebog256", "streebog256_hex", help="...and its Streebog-256 (hex), as carried."
+)
+@click.option(
+    "--content-streebog512", "streebog512_hex", help="...and its Streebog-512 (hex), as carried."
+)
+@click.option(
     "--revocation-check-time",
     type=click.DateTime(),
     help="Also count revocations up to this UTC time (default: only up to the signing time).",
@@ -263,6 +285,8 @@ def verify(
     ocsp_paths: tuple[Path, ...],
     content_path: Path | None,
     content_sha256_hex: str | None,
+    streebog256_hex: str | None,
+    streebog512_hex: str | None,
     revocation_check_time: datetime | None,
     expected_iins: tuple[str, ...],
     expected_bins: tuple[str, ...],
@@ -278,7 +302,18 @@ def verify(
     iins, bins = _iins(expected_iins), _bins(expected_bins)
     document = _load_signature(_read(signature_path, "signature"))
     content = _read(content_path, "document") if content_path else None
-    content_sha256 = _digest(content_sha256_hex) if content_sha256_hex else None
+    content_sha256 = _digest(content_sha256_hex, "sha256", 32) if content_sha256_hex else None
+    # As the ledger checks a document from a transaction's digests (transaction.proto).
+    streebog = {
+        oid: _digest(text, name, size)
+        for oid, name, size, text in (
+            (STREEBOG_256, "streebog256", 32, streebog256_hex),
+            (STREEBOG_512, "streebog512", 64, streebog512_hex),
+        )
+        if text
+    }
+    if streebog and content_sha256 is None:
+        _fail("--content-streebog256/512 go with --content-sha256")
     if content is not None and content_sha256 is not None:
         _fail("give --content or --content-sha256, not both")
     if document.is_detached and content is None and content_sha256 is None:
@@ -291,15 +326,20 @@ def verify(
         trust=trust,
         content=content,
         content_sha256=content_sha256,
+        content_digests=streebog,
         revocation_check_time=check_time,
         lenient_identifiers=True,  # a bad check digit warns; the signature verdict stands
     )
     missing = missing_signers(verification, iins=iins, bins=bins)
+    known = content if content is not None else document.content
+    carried = _carried(known, document) if known is not None else None
     if as_json:
         report = _json_report(verification, missing) | {"ocsp": ocsp_evidence}
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report | {"digests": carried}, ensure_ascii=False, indent=2))
     else:
         click.echo(_text_report(verification, missing))
+        if carried is not None:
+            click.echo(_carried_line(carried))
         for item in ocsp_evidence:
             click.echo(
                 f"OCSP: serial {item['serial_number']} {item['status']} as of "
@@ -332,13 +372,13 @@ def _load_signature(data: bytes) -> SignedDocument:
         _fail(f"not a CMS signature: {error}")
 
 
-def _digest(text: str) -> bytes:
+def _digest(text: str, name: str, size: int) -> bytes:
     try:
         digest = bytes.fromhex(text)
     except ValueError:
-        _fail("--content-sha256 is not hexadecimal")
-    if len(digest) != 32:
-        _fail("--content-sha256 must be 32 bytes (64 hex digits)")
+        _fail(f"--content-{name} is not hexadecimal")
+    if len(digest) != size:
+        _fail(f"--content-{name} must be {size} bytes ({2 * size} hex digits)")
     return digest
 
 

@@ -5,13 +5,15 @@ and the signatureAlgorithm over the signed attributes. Producers write the latte
 signature scheme (ecdsa-with-SHA256, sha256WithRSAEncryption, the NCA's GOST 2015 signature
 OIDs) or as the bare key type (id-ecPublicKey, rsaEncryption: what `openssl cms` writes; the
 GOST key OIDs); both are read here as the one scheme Tirkeu accepts for that key type
-(ledger/identity/algorithms.py). Documents the ledger records are known by their SHA-256 only
-(docs/protocol.md), so a signer whose messageDigest is Streebog can be checked where the
-document itself is at hand (ezsigner), not from the ledger's digest (ADR 0009).
+(ledger/identity/algorithms.py). Documents the ledger records are known by their SHA-256; a
+signer whose messageDigest is Streebog is checked against the document itself where it is at
+hand (ezsigner), else against the Streebog digest the transaction carries beside the SHA-256
+(docs/protocol.md, ADR 0009).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ledger.identity.algorithms import (
@@ -23,6 +25,8 @@ from ledger.identity.algorithms import (
     RSA_ENCRYPTION,
     SHA256,
     SIGNATURE_ALGORITHMS,
+    STREEBOG_256,
+    STREEBOG_512,
     KeyAlgorithm,
     SignatureAlgorithm,
     digest,
@@ -55,17 +59,21 @@ def digest_name(oid: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ContentDigests:
-    """The document's digest under any algorithm when the document is at hand, or only its
-    SHA-256 (the ledger). Each digest is computed once: the signers of one document usually
-    share it, and Streebog in pure Python is slow (about 300 KB/s)."""
+    """The document's digest under any algorithm when the document is at hand, or only the
+    digests given (the ledger: the SHA-256, and the Streebog ones a transaction carries). Each
+    digest is computed once: the signers of one document usually share it, and Streebog in pure
+    Python is slow (about 300 KB/s)."""
 
     content: bytes | None
     sha256: bytes | None
+    given: Mapping[str, bytes] = field(default_factory=dict)  # digest OID -> digest, not SHA-256
     _computed: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, algorithm_oid: str) -> bytes | None:
         if algorithm_oid == SHA256:
             return self.sha256
+        if algorithm_oid in self.given:
+            return self.given[algorithm_oid]
         if self.content is None or algorithm_oid not in DIGEST_NAMES:
             return None
         value = self._computed.get(algorithm_oid)
@@ -73,3 +81,16 @@ class ContentDigests:
             value = digest(algorithm_oid, self.content)
             self._computed[algorithm_oid] = value
         return value
+
+
+# The SignedDocument field (transaction.proto) that carries each digest.
+DIGEST_FIELDS = {SHA256: "sha256", STREEBOG_256: "streebog256", STREEBOG_512: "streebog512"}
+
+
+def carried_digests(content: bytes, signer_digest_algorithms: Iterable[str]) -> dict[str, bytes]:
+    """The digests a transaction's SignedDocument carries for `content`, by field name: always
+    its SHA-256 (the document's identity), and each Streebog digest that a signer's
+    messageDigest uses (ADR 0009). Unknown digest algorithms are left to the verdict."""
+    oids = {SHA256} | {oid for oid in signer_digest_algorithms if oid in DIGEST_FIELDS}
+    ordered = sorted(oids, key=lambda oid: (oid != SHA256, oid))  # the identity first
+    return {DIGEST_FIELDS[oid]: digest(oid, content) for oid in ordered}

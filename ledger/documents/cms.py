@@ -9,6 +9,7 @@ split by concern: `cms_parse` decodes, `cms_build` signs, `cms_verify` judges ea
 
 from __future__ import annotations
 
+from ledger.documents.algorithms import carried_digests
 from ledger.documents.build import CmsSigningRejected, SigningRejection, add_signer, sign_cms
 from ledger.documents.parse import (
     DATA_CONTENT_TYPE,
@@ -44,6 +45,7 @@ __all__ = [
     "SignerVerdict",
     "SigningRejection",
     "add_signer",
+    "carried_digests",
     "load_cms",
     "missing_signers",
     "sign_cms",

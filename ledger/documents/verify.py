@@ -13,7 +13,7 @@ ledger.identity.certificates' `verify_chain`; this module adds the CMS-specific 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +24,7 @@ from ledger.documents.parse import DATA_CONTENT_TYPE, CmsSigner, SignedDocument,
 from ledger.documents.timestamps import TimestampVerdict, verify_timestamp
 from ledger.documents.trust import RevocationStatus, revocation_status
 from ledger.hashing import DIGEST_SIZE, sha256
-from ledger.identity.algorithms import verify_digest, verify_signature
+from ledger.identity.algorithms import DIGEST_SIZES, SHA256, verify_digest, verify_signature
 from ledger.identity.certificates import (
     CertificateInfo,
     MalformedCertificate,
@@ -130,14 +130,17 @@ def verify_cms(
     trust: TrustStore,
     content: bytes | None = None,
     content_sha256: bytes | None = None,
+    content_digests: Mapping[str, bytes] | None = None,
     revocation_check_time: datetime | None = None,
     lenient_identifiers: bool = False,
 ) -> CmsVerification:
     """Verify every signer of a SignedData (DER/PEM bytes, or already loaded).
 
-    The document to check against is `content`, else `content_sha256` (the ledger keeps only
-    the digest), else the content embedded in the SignedData. Raises MalformedCms for input
-    that is not a SignedData, ValueError when both `content` and `content_sha256` are given.
+    The document to check against is `content`, else `content_sha256` with `content_digests`
+    (the ledger keeps only digests: the SHA-256, and a Streebog digest by its OID where a GOST
+    signer digested with it), else the content embedded in the SignedData. Raises MalformedCms
+    for input that is not a SignedData, ValueError when both `content` and a digest are given,
+    or a digest has the wrong size.
     A certificate revoked at or before the signing time is REVOKED, and so is one revoked at or
     before `revocation_check_time` when that is given (e.g. the block time of a later check).
     With `lenient_identifiers` (ezsigner), an IIN or BIN whose check digit fails in a
@@ -146,7 +149,7 @@ def verify_cms(
     if revocation_check_time is not None and revocation_check_time.utcoffset() is None:
         raise ValueError("revocation_check_time needs a time zone")
     document = data if isinstance(data, SignedDocument) else load_cms(data)
-    digests = _content_digests(document, content, content_sha256)
+    digests = _content_digests(document, content, content_sha256, content_digests or {})
     return CmsVerification(
         signers=tuple(
             _verify_signer(
@@ -176,16 +179,31 @@ def missing_signers(
 
 
 def _content_digests(
-    document: SignedDocument, content: bytes | None, content_sha256: bytes | None
+    document: SignedDocument,
+    content: bytes | None,
+    content_sha256: bytes | None,
+    given: Mapping[str, bytes],
 ) -> ContentDigests:
-    if content is not None and content_sha256 is not None:
-        raise ValueError("give the content or its SHA-256, not both")
+    if content is not None and (content_sha256 is not None or given):
+        raise ValueError("give the content or its digests, not both")
+    for oid, value in given.items():
+        size = DIGEST_SIZES.get(oid) if oid != SHA256 else None
+        if size is None:
+            raise ValueError(f"{digest_name(oid)} is not a digest to give beside the SHA-256")
+        if len(value) != size:
+            raise ValueError(f"a {digest_name(oid)} digest is {size} bytes, got {len(value)}")
     if content_sha256 is not None:
         if len(content_sha256) != DIGEST_SIZE:
             raise ValueError(f"a SHA-256 digest is {DIGEST_SIZE} bytes, got {len(content_sha256)}")
-        return ContentDigests(None, content_sha256)
+        return ContentDigests(None, content_sha256, dict(given))
+    if given:
+        raise ValueError("a Streebog digest is given only beside the SHA-256")
     known = content if content is not None else document.content
     return ContentDigests(known, None if known is None else sha256(known))
+
+
+def _and_given(digests: ContentDigests) -> str:
+    return "".join(f" and {digest_name(oid)}" for oid in sorted(digests.given))
 
 
 class _Findings:
@@ -216,8 +234,8 @@ def _verify_signer(
     if supported and expected_digest is None and digests.sha256 is not None:
         findings.add(
             SignerProblem.NO_CONTENT,
-            f"only the document's SHA-256 is known here; this signer digested it with "
-            f"{digest_name(signer.digest_algorithm)}",
+            f"this signer digested the document with {digest_name(signer.digest_algorithm)}, "
+            f"and only its SHA-256{_and_given(digests)} is known here",
         )
     stamp = _timestamp(signer, trust, findings)
     _check_attributes(document, signer, expected_digest, findings, timestamped=stamp is not None)

@@ -80,6 +80,7 @@ SIGNATURE_ALGORITHMS = {
 # The one signature algorithm made with each key type (envelopes, CMS, certificates, CRLs).
 DEFAULT_SIGNATURE = {algorithm.key: algorithm for algorithm in SIGNATURE_ALGORITHMS.values()}
 DIGEST_NAMES = {SHA256: "SHA-256", STREEBOG_256: "Streebog-256", STREEBOG_512: "Streebog-512"}
+DIGEST_SIZES = {SHA256: 32, STREEBOG_256: 32, STREEBOG_512: 64}
 _GOST_CURVES = {
     GOST_2015_256_PARAMETERS: (KeyAlgorithm.GOST_2015_256, gost.CURVES["tc26-256-A"]),
     GOST_2015_512_PARAMETERS: (KeyAlgorithm.GOST_2015_512, gost.CURVES["tc26-512-A"]),

@@ -79,6 +79,19 @@ def is_authorised_person(certificate: CertificateInfo) -> bool:
     return NcaRole.LEGAL_ENTITY in roles and not roles.isdisjoint(AUTHORISED_ROLES)
 
 
+def judged_by_role(certificate: CertificateInfo) -> bool:
+    """Whether the certificate speaks the NCA's role language at all: any role OID under
+    1.2.398.3.3.4.1. Certificates of other CAs carry none and are judged by BIN alone."""
+    return bool(nca_roles(certificate))
+
+
+def may_act_as_authorised_person(certificate: CertificateInfo) -> bool:
+    """Para 22's "authorised person" of a legal entity, from the certificate (ADR 0009,
+    inference): where it carries the NCA's role OIDs, the first head or a signatory; where it
+    carries none, nothing here speaks against it (the BIN decides, as before)."""
+    return not judged_by_role(certificate) or is_authorised_person(certificate)
+
+
 def is_first_head(certificate: CertificateInfo) -> bool:
     """A legal entity's first head (para 19's "head")."""
     roles = nca_roles(certificate)

@@ -15,7 +15,9 @@ from datetime import datetime
 from cryptography.hazmat.primitives.serialization import Encoding
 from tirkeu_pb import transaction_pb2
 
+from ledger.documents.algorithms import digest_name
 from ledger.documents.cms import MalformedCms, SignedDocument, SignerVerdict, verify_cms
+from ledger.identity.algorithms import DIGEST_SIZES, STREEBOG_256, STREEBOG_512
 from ledger.identity.certificates import CertificateInfo, load_certificate
 from ledger.identity.chains import verify_chain
 from ledger.identity.revocation import CertificateRejected
@@ -87,16 +89,28 @@ def verify_document(
     """Every signer of the document's CMS, each verified; `invalid` names any failure."""
     if len(document.sha256) != SHA256_SIZE:
         raise reject(RejectionReason.INVALID_FIELD, f"{name}: sha256 must be 32 bytes")
+    streebog = _streebog_digests(document, name)
     try:
         # Decoded once per transaction: ledger/transactions/verdicts.py
         cms = parsed_cms(rule_input.transaction.transaction_id, name, document.cms)
+    except (MalformedCms, ValueError) as error:
+        raise reject(invalid, f"{name}: the CMS cannot be read: {error}") from None
+    used = {signer.digest_algorithm for signer in cms.signers}
+    for oid in streebog.keys() - used:
+        # A digest no signature covers would be an unchecked claim about the file on record.
+        raise reject(
+            RejectionReason.INVALID_FIELD,
+            f"{name}: a {digest_name(oid)} digest is given, but no signer digested with it",
+        )
+    try:
         verification = verify_cms(
             cms,
             trust=rule_input.trust,
             content_sha256=document.sha256,
+            content_digests=streebog,
             revocation_check_time=rule_input.block.time,
         )
-    except (MalformedCms, ValueError) as error:
+    except ValueError as error:
         raise reject(invalid, f"{name}: the CMS cannot be read: {error}") from None
     if not verification.signers:
         raise reject(invalid, f"{name}: the CMS has no signers")
@@ -108,6 +122,19 @@ def verify_document(
             )
     links, infos = _signer_links(cms, rule_input, name)
     return VerifiedDocument(verification.signers, links, infos)
+
+
+def _streebog_digests(document: transaction_pb2.SignedDocument, name: str) -> dict[str, bytes]:
+    """The Streebog digests a GOST signer's messageDigest is matched with (ADR 0009): the ledger
+    has no file to compute them from, and the document's identity stays its SHA-256."""
+    given = {STREEBOG_256: document.streebog256, STREEBOG_512: document.streebog512}
+    for oid, field in ((STREEBOG_256, "streebog256"), (STREEBOG_512, "streebog512")):
+        if given[oid] and len(given[oid]) != DIGEST_SIZES[oid]:
+            raise reject(
+                RejectionReason.INVALID_FIELD,
+                f"{name}: {field} must be {DIGEST_SIZES[oid]} bytes or absent",
+            )
+    return {oid: value for oid, value in given.items() if value}
 
 
 def _signer_links(

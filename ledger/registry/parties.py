@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tirkeu_pb import transaction_pb2
 
+from ledger.identity.nca import may_act_as_authorised_person
 from ledger.identity.roles import Role
 from ledger.registry.common import RuleInput, require_bin, require_iin, require_no_other_signers
 from ledger.registry.documents import ExpectedSigner, verify_document
@@ -47,7 +48,18 @@ def require_application_signers(
             f"{transaction.kind} must be signed by a KTK authorised person (an employee "
             "certificate bound to KTK's BIN)",
         )
-    ktk_person = ktk_people[0]
+    # Para 22 «ҚТК уәкілетті тұлғасының ЭЦҚ»: where the NCA names the holder's role in the
+    # certificate, only KTK's first head or a signatory is its authorised person (ADR 0009,
+    # inference); a certificate without the NCA's role OIDs is judged by its BIN alone.
+    authorised = [p for p in ktk_people if may_act_as_authorised_person(p.certificate)]
+    if not authorised:
+        raise reject(
+            RejectionReason.NOT_KTK_AUTHORISED_PERSON,
+            f"{transaction.kind}: KTK's signer ({ktk_people[0].describe()}) holds neither the "
+            "NCA's first-head (1.2.398.3.3.4.1.2.1) nor signatory (1.2.398.3.3.4.1.2.2) role "
+            "— para 22, inference (ADR 0009)",
+        )
+    ktk_person = authorised[0]
     _require_not_acting_for_self(
         ktk_person, recipient_iin, spouse_iin, representations, new_holder_iin
     )

@@ -143,14 +143,18 @@ class TransactionBody(_message.Message):
     def __init__(self, chain_id: _Optional[str] = ..., expiry_height: _Optional[int] = ..., nonce: _Optional[bytes] = ..., property_import: _Optional[_Union[PropertyImport, _Mapping]] = ..., lease_application: _Optional[_Union[LeaseApplication, _Mapping]] = ..., registrar_attestation: _Optional[_Union[RegistrarAttestation, _Mapping]] = ..., registrar_decision: _Optional[_Union[RegistrarDecision, _Mapping]] = ..., termination_ownership_application: _Optional[_Union[TerminationOwnershipApplication, _Mapping]] = ..., revocation_list_update: _Optional[_Union[RevocationListUpdate, _Mapping]] = ..., application_sending: _Optional[_Union[ApplicationSending, _Mapping]] = ..., videoconference_attestation: _Optional[_Union[VideoconferenceAttestation, _Mapping]] = ..., validator_set_change: _Optional[_Union[ValidatorSetChange, _Mapping]] = ..., rules_upgrade: _Optional[_Union[RulesUpgrade, _Mapping]] = ...) -> None: ...
 
 class SignedDocument(_message.Message):
-    __slots__ = ("sha256", "cms", "title")
+    __slots__ = ("sha256", "cms", "title", "streebog256", "streebog512")
     SHA256_FIELD_NUMBER: _ClassVar[int]
     CMS_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
+    STREEBOG256_FIELD_NUMBER: _ClassVar[int]
+    STREEBOG512_FIELD_NUMBER: _ClassVar[int]
     sha256: bytes
     cms: bytes
     title: str
-    def __init__(self, sha256: _Optional[bytes] = ..., cms: _Optional[bytes] = ..., title: _Optional[str] = ...) -> None: ...
+    streebog256: bytes
+    streebog512: bytes
+    def __init__(self, sha256: _Optional[bytes] = ..., cms: _Optional[bytes] = ..., title: _Optional[str] = ..., streebog256: _Optional[bytes] = ..., streebog512: _Optional[bytes] = ...) -> None: ...
 
 class PaymentDocument(_message.Message):
     __slots__ = ("sha256", "amount_tiyn", "payment_reference", "payer_iin", "paid_at_unix_ms")

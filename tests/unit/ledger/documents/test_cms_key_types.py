@@ -18,6 +18,7 @@ from ledger.documents.build import attach_timestamp
 from ledger.documents.cms import SignerProblem, add_signer, load_cms, sign_cms, verify_cms
 from ledger.hashing import sha256
 from ledger.identity.algorithms import STREEBOG_256, STREEBOG_512, KeyAlgorithm
+from ledger.identity.algorithms import digest as algorithm_digest
 from ledger.identity.private_keys import generate_signing_key
 from tests.pki_fixtures import (
     FIXTURE_NOW,
@@ -124,6 +125,18 @@ def test_a_streebog_digest_verifies_with_the_document_but_not_from_its_sha256(
     ledger = verify_cms(signed, trust=trust, content_sha256=sha256(CONTRACT))
     assert ledger.signers[0].problems == (SignerProblem.NO_CONTENT,)
     assert "Streebog" in ledger.signers[0].details[0]
+    # The ledger checks it from the Streebog digest a transaction carries (ADR 0009).
+    carried = {digest: algorithm_digest(digest, CONTRACT)}
+    assert verify_cms(
+        signed, trust=trust, content_sha256=sha256(CONTRACT), content_digests=carried
+    ).valid
+    other = {digest: algorithm_digest(digest, CONTRACT + b" ")}
+    wrong = verify_cms(signed, trust=trust, content_sha256=sha256(CONTRACT), content_digests=other)
+    assert wrong.signers[0].problems == (SignerProblem.DIGEST_MISMATCH,)
+    with pytest.raises(ValueError, match="bytes"):
+        verify_cms(
+            signed, trust=trust, content_sha256=sha256(CONTRACT), content_digests={digest: b"x"}
+        )
 
 
 def test_an_iin_with_a_bad_check_digit_warns_in_ezsigner_and_is_refused_by_the_ledger() -> None:

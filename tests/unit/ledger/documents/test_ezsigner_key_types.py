@@ -19,7 +19,8 @@ import pytest
 from clients.pki.authority import Validity
 from clients.pki.ocsp import OcspAnswer, build_ocsp_response
 from clients.pki.tsa import issue_tsa
-from ledger.identity.algorithms import KeyAlgorithm
+from ledger.hashing import sha256
+from ledger.identity.algorithms import STREEBOG_512, KeyAlgorithm, digest
 from ledger.identity.ocsp import OcspStatus
 from ledger.identity.private_keys import SigningKey, generate_signing_key
 from tests.nca_material import nca_gost_2022_intermediate, nca_gost_2022_root
@@ -155,7 +156,22 @@ def test_gost_and_rsa_and_p256_signers_of_one_contract_through_the_cli(tmp_path:
         "--digest", "streebog512", tmp_path / "contract.txt", "-o", streebog,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert _verify(tmp_path, streebog)[0] == 0
+    returncode, report = _verify(tmp_path, streebog)
+    assert returncode == 0, report
+    # ezsigner names the digests a transaction must carry; with them, it verifies without the
+    # document, as the ledger does (ADR 0009).
+    carried = {
+        "sha256": sha256(CONTRACT).hex(),
+        "streebog512": digest(STREEBOG_512, CONTRACT).hex(),
+    }
+    assert report["digests"] == carried
+    assert f"streebog512={carried['streebog512']}" in made.stdout
+    as_ledger = ("verify", "--trust", tmp_path / "root.pem", "--content-sha256", carried["sha256"])
+    only_sha256 = run(EZSIGNER, *as_ledger, streebog)
+    assert only_sha256.returncode == 1, only_sha256.stdout
+    assert "Streebog-512" in only_sha256.stdout
+    both = run(EZSIGNER, *as_ledger, "--content-streebog512", carried["streebog512"], streebog)
+    assert both.returncode == 0, both.stdout
 
 
 def _key(algorithm: KeyAlgorithm) -> SigningKey:
