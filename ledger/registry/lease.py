@@ -63,10 +63,18 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
         action.recipient_marital_status, action.spouse_iin, recipient_iin
     )
     guarantors = guarantors_of(action.guarantors)
-    principals = [recipient_iin, *([spouse_iin] if spouse_iin else [])]
-    principals += [g.identifier for g in guarantors if g.identifier_kind is IdentifierKind.IIN]
+    individual_guarantors = [
+        g.identifier for g in guarantors if g.identifier_kind is IdentifierKind.IIN
+    ]
+    principals = [recipient_iin, *([spouse_iin] if spouse_iin else []), *individual_guarantors]
     representations = representations_of(action.representations, rule_input, principals)
-    signers = require_application_signers(transaction, recipient_iin, spouse_iin, representations)
+    signers = require_application_signers(
+        transaction,
+        recipient_iin,
+        spouse_iin,
+        representations,
+        guarantor_iins=individual_guarantors,
+    )
     require_property(state, cadastral_number)
     contract = contract_record(
         action, rule_input, recipient_iin, spouse_iin, guarantors, representations=representations

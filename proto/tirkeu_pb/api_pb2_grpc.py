@@ -123,8 +123,9 @@ class LedgerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetBlock(self, request, context):
-        """Readers of everything only (registrars, auditors, genesis validators' and KTK's observer's
-        node certificates); others get PERMISSION_DENIED with ErrorInfo reason BLOCKS_NOT_PERMITTED.
+        """Readers of everything only (registrars, auditors, the node certificates of the validators in
+        the schedule in state and of KTK's observer); others get PERMISSION_DENIED with ErrorInfo
+        reason BLOCKS_NOT_PERMITTED. Each block is certified by the set in force at its height.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -147,7 +148,9 @@ class LedgerServicer:
         """A registry extract (seed 002 App. 1, "үзінді көшірме"): the property record and its
         active-encumbrance record (or proof of its absence) with sparse-Merkle proofs against the state
         root of a committed header, and that header's commit certificate. Verifiable offline against
-        the genesis validators alone (`tirkeu-audit verify-extract`).
+        the genesis file alone: its validators, then the validator_changes the extract carries, each
+        approved by more than 2/3 of the set in force (docs/protocol.md §5, §13;
+        `tirkeu-audit verify-extract`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
