@@ -340,10 +340,13 @@ def termination_ownership_application(
     personal_data_consent: pb.SignedDocument,
     married: bool,
     spouse_iin: str = "",
+    representations: Sequence[pb.Representation] = (),
 ) -> pb.TerminationOwnershipApplication:
     """The linked pair of para 29 as KTK initiates it: terminate the lease, then ownership to the
-    lessee (para 34); sent with `application_sending` (para 31)."""
+    lessee (para 34); sent with `application_sending` (para 31). The pair's parties may act
+    through representatives listed here (para 21; the lease's are not carried over)."""
     return pb.TerminationOwnershipApplication(
+        representations=representations,
         lease_application_id=lease_application_id,
         ktk_letter=ktk_letter,
         transfer_agreement=transfer_agreement,

@@ -82,6 +82,15 @@ def property_import(**values: Any) -> Action:
     return builders.property_import(**values)
 
 
+_representation_option = click.option(
+    "--representation",
+    multiple=True,
+    metavar="PRINCIPAL_IIN:REPRESENTATIVE_IIN:POWER_OF_ATTORNEY_FILE",
+    help="A party acting through an authorised representative (para 21); the power of "
+    "attorney FILE with its CMS in FILE.cms, signed by the party. Repeatable.",
+)
+
+
 @transaction_kind("lease-application")
 @click.option("--cadastral-number", required=True)
 @click.option("--recipient", type=IIN, required=True, help="The recipient's IIN.")
@@ -92,13 +101,7 @@ def property_import(**values: Any) -> Action:
     "contract", "lease-to-own contract, CMS-signed by recipient, guarantors, KTK last"
 )
 @document_options("consent", "recipient's personal-data consent")
-@click.option(
-    "--representation",
-    multiple=True,
-    metavar="PRINCIPAL_IIN:REPRESENTATIVE_IIN:POWER_OF_ATTORNEY_FILE",
-    help="A party acting through an authorised representative (para 21); the power of "
-    "attorney FILE with its CMS in FILE.cms, signed by the party. Repeatable.",
-)
+@_representation_option
 def lease_application(**v: Any) -> Action:
     """KTK forms the application to register the lease encumbrance (paras 19–20): by a KTK
     authorised person, signed also by the recipient (the spouse signs nothing). It is FORMED;
@@ -270,6 +273,7 @@ def decision(**v: Any) -> Action:
 @click.option("--new-holder", type=IIN, required=True, help="The lessee's IIN.")
 @document_options("consent", "recipient's personal-data consent")
 @marital_options
+@_representation_option
 def termination_ownership(**v: Any) -> Action:
     """The linked pair of para 29: terminate the lease, ownership to the lessee; initiated by a
     KTK authorised person alone (para 29). It is FORMED; after the videoconference (para 30) it
@@ -285,6 +289,7 @@ def termination_ownership(**v: Any) -> Action:
         personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
         married=married,
         spouse_iin=spouse,
+        representations=[_representation(text) for text in v["representation"]],
     )
 
 

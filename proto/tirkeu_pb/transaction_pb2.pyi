@@ -317,7 +317,7 @@ class RegistrarDecision(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., ground: _Optional[_Union[LegalGround, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class TerminationOwnershipApplication(_message.Message):
-    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "recipient_marital_status", "spouse_iin")
+    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "recipient_marital_status", "spouse_iin", "representations")
     LEASE_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     KTK_LETTER_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_AGREEMENT_FIELD_NUMBER: _ClassVar[int]
@@ -325,6 +325,7 @@ class TerminationOwnershipApplication(_message.Message):
     PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
     SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIONS_FIELD_NUMBER: _ClassVar[int]
     lease_application_id: str
     ktk_letter: SignedDocument
     transfer_agreement: SignedDocument
@@ -332,7 +333,8 @@ class TerminationOwnershipApplication(_message.Message):
     personal_data_consent: SignedDocument
     recipient_marital_status: MaritalStatus
     spouse_iin: str
-    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
+    representations: _containers.RepeatedCompositeFieldContainer[Representation]
+    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., representations: _Optional[_Iterable[_Union[Representation, _Mapping]]] = ...) -> None: ...
 
 class RevocationListUpdate(_message.Message):
     __slots__ = ("crl", "ocsp_responses")
