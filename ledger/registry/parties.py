@@ -73,6 +73,19 @@ def representative_of(
     )
 
 
+def legal_representative_of(
+    representations: Sequence[RepresentationRecord], principal_iin: str
+) -> str | None:
+    return next(
+        (
+            r.representative_iin
+            for r in representations
+            if r.principal_iin == principal_iin and r.legal
+        ),
+        None,
+    )
+
+
 def representations_of(
     given: Sequence[transaction_pb2.Representation],
     rule_input: RuleInput,
@@ -81,7 +94,9 @@ def representations_of(
     """Para 21 «(олардың уәкілетті өкілдерінің)»: a party among `principals` (the recipient, the
     spouse, individual guarantors) may act through one representative, on a power of attorney
     CMS-signed by herself alone with her personal certificate (POWER_OF_ATTORNEY_INVALID
-    otherwise). Its scope and form are the registrar's to judge (ADR 0007 D7)."""
+    otherwise); or through her legal representative (order para 3(2)), on the document of that
+    standing signed by the legal representative. Scope and form are the registrar's to judge
+    (ADR 0007 D7)."""
     records: list[RepresentationRecord] = []
     for index, representation in enumerate(given):
         field = f"representations[{index}]"
@@ -93,16 +108,22 @@ def representations_of(
             raise reject(RejectionReason.INVALID_FIELD, f"{field}: {agent} is a party herself")
         if any(r.principal_iin == principal for r in records):
             raise reject(RejectionReason.INVALID_FIELD, f"{field}: {principal} listed twice")
-        name = f"the power of attorney of {field}"
+        legal = representation.legal_representative
+        name = f"the {'standing' if legal else 'power of attorney'} document of {field}"
         invalid = RejectionReason.POWER_OF_ATTORNEY_INVALID
         if not representation.power_of_attorney.cms:
             raise reject(invalid, f"{name} is absent")
         verified = verify_document(representation.power_of_attorney, rule_input, name=name)
-        principal_signs = ExpectedSigner("principal", iin=principal)
-        if not all(principal_signs.matches(verdict) for verdict in verified.verdicts):
-            raise reject(invalid, f"{name} must be signed by the principal {principal} alone")
+        # A minor or an incapable person signs no power of attorney: her legal representative
+        # presents the document of her standing under her own signature, and the registrar
+        # judges it with the party's capacity in the videoconference (inference, ADR 0007 D7).
+        signer, who = (agent, "legal representative") if legal else (principal, "principal")
+        if not all(ExpectedSigner(who, iin=signer).matches(v) for v in verified.verdicts):
+            raise reject(invalid, f"{name} must be signed by the {who} {signer} alone")
         records.append(
-            RepresentationRecord(principal, agent, representation.power_of_attorney.sha256)
+            RepresentationRecord(
+                principal, agent, representation.power_of_attorney.sha256, legal=legal
+            )
         )
     return tuple(records)
 

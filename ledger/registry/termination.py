@@ -77,7 +77,7 @@ def apply_termination_ownership_application(
     agreement = transfer_agreement_record(
         action, rule_input, lessee_iin, spouse_iin, representations
     )
-    consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)
+    consent = consent_record(action.personal_data_consent, rule_input, lessee_iin, representations)
     if new_holder_iin != lessee_iin:
         raise reject(
             RejectionReason.OWNERSHIP_NOT_TO_LESSEE,

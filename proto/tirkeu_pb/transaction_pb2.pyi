@@ -227,14 +227,16 @@ class VideoconferenceParticipant(_message.Message):
     def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ..., on_behalf_of_iin: _Optional[str] = ...) -> None: ...
 
 class Representation(_message.Message):
-    __slots__ = ("principal_iin", "representative_iin", "power_of_attorney")
+    __slots__ = ("principal_iin", "representative_iin", "power_of_attorney", "legal_representative")
     PRINCIPAL_IIN_FIELD_NUMBER: _ClassVar[int]
     REPRESENTATIVE_IIN_FIELD_NUMBER: _ClassVar[int]
     POWER_OF_ATTORNEY_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_FIELD_NUMBER: _ClassVar[int]
     principal_iin: str
     representative_iin: str
     power_of_attorney: SignedDocument
-    def __init__(self, principal_iin: _Optional[str] = ..., representative_iin: _Optional[str] = ..., power_of_attorney: _Optional[_Union[SignedDocument, _Mapping]] = ...) -> None: ...
+    legal_representative: bool
+    def __init__(self, principal_iin: _Optional[str] = ..., representative_iin: _Optional[str] = ..., power_of_attorney: _Optional[_Union[SignedDocument, _Mapping]] = ..., legal_representative: _Optional[bool] = ...) -> None: ...
 
 class Videoconference(_message.Message):
     __slots__ = ("held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression")

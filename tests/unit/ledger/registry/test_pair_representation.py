@@ -15,7 +15,7 @@ from tirkeu_pb import transaction_pb2 as pb
 from clients.pki.authority import IssuedCertificate
 from ledger.identity.identifiers import complete_with_check_digit
 from ledger.rejections import RejectionReason
-from ledger.state.records import ApplicationStatus, ParticipantRole
+from ledger.state.records import ApplicationStatus, DocumentRole, ParticipantRole
 from tests.pki_fixtures import KTK_OFFICER_IIN, RECIPIENT_IIN
 from tests.registry_fixtures import DocumentSignature, payment_document, signed_document
 from tests.unit.ledger.registry.story import Story, at
@@ -121,3 +121,83 @@ def test_para_29_ktk_initiator_who_represents_the_recipient_is_a_conflict_infere
         p.ktk_officer,
     )
     assert f"also the representative of {RECIPIENT_IIN}" in rejection.detail
+
+
+def _legal_standing(
+    principal: IssuedCertificate, *, signed_by: IssuedCertificate
+) -> pb.Representation:
+    text = f"Guardianship of {principal.info.iin}: {REPRESENTATIVE_IIN}".encode()
+    return pb.Representation(
+        principal_iin=str(principal.info.iin),
+        representative_iin=REPRESENTATIVE_IIN,
+        power_of_attorney=signed_document(text, [DocumentSignature(signed_by, at(-10))]),
+        legal_representative=True,
+    )
+
+
+def _lease_for(story: Story, representation: pb.Representation) -> pb.LeaseApplication:
+    """The recipient acts through `representation`, who signs the contract and the consent."""
+    p = story.parties
+    agent = _representative()
+    contract = story.contract(
+        [
+            DocumentSignature(agent, at(0)),
+            DocumentSignature(p.guarantor, at(1)),
+            DocumentSignature(p.ktk_head, at(2)),
+        ]
+    )
+    return story.lease_application(
+        contract=contract,
+        personal_data_consent=story.consent(agent),
+        representations=[representation],
+    )
+
+
+def test_order_para_3_2_legal_representative_consents_for_the_recipient() -> None:
+    """Order para 3(2): «дербес деректер субъектісінің немесе оның заңды өкілінің келісімін» —
+    "the consent of the personal-data subject or of her legal representative". The legal
+    representative signs the consent (and acts for her); the standing document is hers."""
+    story = Story()
+    p = story.parties
+    agent = _representative()
+    story.import_property()
+    legal = _legal_standing(p.recipient, signed_by=agent)
+    lease_id = story.applied(_lease_for(story, legal), p.ktk_officer, agent).application_id
+    assert lease_id is not None
+    lease = story.ledger.application(lease_id)
+    assert lease is not None
+    (recorded,) = lease.representations
+    assert (recorded.representative_iin, recorded.legal) == (REPRESENTATIVE_IIN, True)
+    (consent,) = [d for d in lease.documents if d.role is DocumentRole.PERSONAL_DATA_CONSENT]
+    assert [s.iin for s in consent.signers] == [REPRESENTATIVE_IIN]
+
+
+def test_order_para_3_2_an_authorised_representative_does_not_consent_for_the_recipient() -> None:
+    """The order names the *legal* representative (заңды өкіл); a power of attorney (para 21)
+    lets its holder sign and pay, not give the data subject's consent."""
+    story = Story()
+    p = story.parties
+    agent = _representative()
+    story.import_property()
+    rejection = story.rejected(
+        RejectionReason.MISSING_CONSENT,
+        _lease_for(story, _power_of_attorney(p.recipient)),
+        p.ktk_officer,
+        agent,
+    )
+    assert "order para 3(2)" in rejection.detail
+
+
+def test_order_para_3_2_standing_document_not_signed_by_the_legal_representative_is_refused() -> (
+    None
+):
+    story = Story()
+    p = story.parties
+    story.import_property()
+    forged = _legal_standing(p.recipient, signed_by=p.guarantor)
+    story.rejected(
+        RejectionReason.POWER_OF_ATTORNEY_INVALID,
+        _lease_for(story, forged),
+        p.ktk_officer,
+        _representative(),
+    )
