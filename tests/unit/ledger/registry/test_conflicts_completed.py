@@ -84,7 +84,9 @@ def test_para_21_ktk_videoconference_representative_is_no_guarantor_nor_represen
     story.applied(story.videoconference(lease_id), p.registrar)
 
 
-def test_ktk_videoconference_representative_who_represents_the_spouse_is_a_conflict() -> None:
+def test_ktk_videoconference_representative_who_represents_the_spouse_is_a_conflict_inference_adr_0007() -> (  # noqa: E501
+    None
+):
     """The spouse's representative (para 21) stands on the spouse's side (ADR 0007 D12)."""
     story = Story()
     p = story.parties
