@@ -205,14 +205,20 @@ def parse_participant(text: str) -> pb.VideoconferenceParticipant:
 
 
 def representation(
-    principal_iin: str, representative_iin: str, power_of_attorney: pb.SignedDocument
+    principal_iin: str,
+    representative_iin: str,
+    power_of_attorney: pb.SignedDocument,
+    *,
+    legal: bool = False,
 ) -> pb.Representation:
     """Para 21: a party acting through her authorised representative, on a power of attorney
-    CMS-signed by the party."""
+    CMS-signed by the party; or, `legal`, through her legal representative (order para 3(2)), on
+    the document of that standing CMS-signed by the legal representative, who may also consent."""
     return pb.Representation(
         principal_iin=principal_iin,
         representative_iin=representative_iin,
         power_of_attorney=power_of_attorney,
+        legal_representative=legal,
     )
 
 
