@@ -211,14 +211,20 @@ def parse_participant(text: str) -> pb.VideoconferenceParticipant:
 
 
 def representation(
-    principal_iin: str, representative_iin: str, power_of_attorney: pb.SignedDocument
+    principal_iin: str,
+    representative_iin: str,
+    power_of_attorney: pb.SignedDocument,
+    *,
+    legal: bool = False,
 ) -> pb.Representation:
     """Para 21: a party acting through her authorised representative, on a power of attorney
-    CMS-signed by the party."""
+    CMS-signed by the party; or, `legal`, through her legal representative (order para 3(2)), on
+    the document of that standing CMS-signed by the legal representative, who may also consent."""
     return pb.Representation(
         principal_iin=principal_iin,
         representative_iin=representative_iin,
         power_of_attorney=power_of_attorney,
+        legal_representative=legal,
     )
 
 
@@ -346,10 +352,13 @@ def termination_ownership_application(
     personal_data_consent: pb.SignedDocument,
     married: bool,
     spouse_iin: str = "",
+    representations: Sequence[pb.Representation] = (),
 ) -> pb.TerminationOwnershipApplication:
     """The linked pair of para 29 as KTK initiates it: terminate the lease, then ownership to the
-    lessee (para 34); sent with `application_sending` (para 31)."""
+    lessee (para 34); sent with `application_sending` (para 31). The pair's parties may act
+    through representatives listed here (para 21; the lease's are not carried over)."""
     return pb.TerminationOwnershipApplication(
+        representations=representations,
         lease_application_id=lease_application_id,
         ktk_letter=ktk_letter,
         transfer_agreement=transfer_agreement,

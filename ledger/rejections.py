@@ -79,6 +79,9 @@ class RejectionReason(enum.Enum):
     )
     PAYER_NOT_RECIPIENT = "the fee is paid by the recipient (para 22)"
     PAYMENT_AFTER_SENDING = "the payment is dated after the sending (para 22: sent after paying)"
+    PAYMENT_ALREADY_USED = (
+        "the payment document already paid for another application — inference (ADR 0007 D4)"
+    )
     SPOUSE_ABSENT = (
         "married, but the spouse did not take part in the videoconference (paras 21, 23(b), 30, "
         "32(b))"
@@ -145,6 +148,7 @@ INFERENCE_REASONS = frozenset(
         RejectionReason.PROPERTY_NOT_HELD_BY_KTK,
         RejectionReason.CONFLICT_OF_INTEREST,
         RejectionReason.ATTESTATION_STALE,
+        RejectionReason.PAYMENT_ALREADY_USED,
     }
 )
 

@@ -82,6 +82,32 @@ def property_import(**values: Any) -> Action:
     return builders.property_import(**values)
 
 
+_authorised_option = click.option(
+    "--representation",
+    multiple=True,
+    metavar="PRINCIPAL_IIN:REPRESENTATIVE_IIN:POWER_OF_ATTORNEY_FILE",
+    help="A party acting through an authorised representative (para 21); the power of "
+    "attorney FILE with its CMS in FILE.cms, signed by the party. Repeatable.",
+)
+_legal_option = click.option(
+    "--legal-representation",
+    multiple=True,
+    metavar="PRINCIPAL_IIN:LEGAL_REPRESENTATIVE_IIN:STANDING_FILE",
+    help="A party (a minor, an incapable person) acting through her legal representative, who "
+    "may also sign her consent (order para 3(2)); the standing document FILE with its CMS in "
+    "FILE.cms, signed by the legal representative. Repeatable.",
+)
+
+
+def _representation_option(command: Any) -> Any:
+    return _authorised_option(_legal_option(command))
+
+
+def _representations(v: dict[str, Any]) -> list[pb.Representation]:
+    authorised = [_representation(text) for text in v["representation"]]
+    return authorised + [_representation(text, legal=True) for text in v["legal_representation"]]
+
+
 @transaction_kind("lease-application")
 @click.option("--cadastral-number", required=True)
 @click.option("--recipient", type=IIN, required=True, help="The recipient's IIN.")
@@ -92,13 +118,7 @@ def property_import(**values: Any) -> Action:
     "contract", "lease-to-own contract, CMS-signed by recipient, guarantors, KTK last"
 )
 @document_options("consent", "recipient's personal-data consent")
-@click.option(
-    "--representation",
-    multiple=True,
-    metavar="PRINCIPAL_IIN:REPRESENTATIVE_IIN:POWER_OF_ATTORNEY_FILE",
-    help="A party acting through an authorised representative (para 21); the power of "
-    "attorney FILE with its CMS in FILE.cms, signed by the party. Repeatable.",
-)
+@_representation_option
 def lease_application(**v: Any) -> Action:
     """KTK forms the application to register the lease encumbrance (paras 19–20): by a KTK
     authorised person, signed also by the recipient (the spouse signs nothing). It is FORMED;
@@ -114,24 +134,26 @@ def lease_application(**v: Any) -> Action:
         guarantors=guarantors,
         contract=read_document(v["contract"], v["contract_cms"], v["contract_title"]),
         personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
-        representations=[_representation(text) for text in v["representation"]],
+        representations=_representations(v),
     )
 
 
-def _representation(text: str) -> pb.Representation:
+def _representation(text: str, *, legal: bool = False) -> pb.Representation:
+    option = "--legal-representation" if legal else "--representation"
     principal, _, rest = text.partition(":")
     agent, _, path = rest.partition(":")
     if not (principal and agent and path):
-        bad_input(f"--representation {text!r} is not PRINCIPAL_IIN:REPRESENTATIVE_IIN:FILE")
+        bad_input(f"{option} {text!r} is not PRINCIPAL_IIN:REPRESENTATIVE_IIN:FILE")
     try:
         principal, agent = parse_iin(principal), parse_iin(agent)
     except InvalidIdentifier as error:
-        bad_input(f"--representation {text!r}: {error}")
+        bad_input(f"{option} {text!r}: {error}")
     document = Path(path)
     if not document.is_file():
-        bad_input(f"--representation {text!r}: no file {path}")
+        bad_input(f"{option} {text!r}: no file {path}")
+    title = "Legal representative's standing" if legal else "Power of attorney"
     return builders.representation(
-        principal, agent, read_document(document, None, "Power of attorney")
+        principal, agent, read_document(document, None, title), legal=legal
     )
 
 
@@ -270,6 +292,7 @@ def decision(**v: Any) -> Action:
 @click.option("--new-holder", type=IIN, required=True, help="The lessee's IIN.")
 @document_options("consent", "recipient's personal-data consent")
 @marital_options
+@_representation_option
 def termination_ownership(**v: Any) -> Action:
     """The linked pair of para 29: terminate the lease, ownership to the lessee; initiated by a
     KTK authorised person alone (para 29). It is FORMED; after the videoconference (para 30) it
@@ -285,6 +308,7 @@ def termination_ownership(**v: Any) -> Action:
         personal_data_consent=read_document(v["consent"], v["consent_cms"], v["consent_title"]),
         married=married,
         spouse_iin=spouse,
+        representations=_representations(v),
     )
 
 

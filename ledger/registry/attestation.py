@@ -15,8 +15,8 @@ suffices is judged when the registrar decides to register (registration.py).
 Refused here already: the videoconference dated outside [the forming, this block], a check
 outside [the sending, this block] (ATTESTATION_OUT_OF_TIME; the lower bounds are the text's, the
 exact window an inference, ADR 0007 D3); a person taking part twice; KTK's representative who is
-the recipient or the spouse, or a registrar who is a party (CONFLICT_OF_INTEREST, inference,
-ADR 0007 D12).
+on the other side (a party or a party's representative), or a registrar who is a party
+(CONFLICT_OF_INTEREST, inference, ADR 0007 D12).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ledger.registry.common import (
     require_registrar_not_party,
     require_sole_registrar,
 )
+from ledger.registry.parties import applicant_side, individual_guarantors
 from ledger.rejections import RejectionReason
 from ledger.state.access import StateOverlay, write_application
 from ledger.state.records import (
@@ -254,10 +255,19 @@ def _require_distinct_sides(
     application: Application, participants: Sequence[Participant], attested_spouse: str | None
 ) -> None:
     """Para 21: KTK's representative, the recipient and the spouse join the videoconference,
-    each once; KTK's representative is someone other than the recipient and the spouse."""
+    each once; KTK's representative is nobody facing KTK: not the recipient, the spouse (declared
+    or found), a guarantor, the new holder, nor anyone's recorded representative (inference,
+    ADR 0007 D12)."""
     recipient_side = {
-        application.recipient_iin: "recipient",
-        **{iin: "spouse" for iin in (application.spouse_iin, attested_spouse) if iin},
+        iin: party
+        for spouse in (application.spouse_iin, attested_spouse)
+        for party, iin in applicant_side(
+            application.recipient_iin,
+            spouse,
+            application.representations,
+            application.new_holder_iin,
+            individual_guarantors(application),
+        )
     }
     for participant in participants:
         side = recipient_side.get(participant.iin)

@@ -33,6 +33,7 @@ from ledger.registry.documents import (
 )
 from ledger.registry.parties import (
     guarantors_of,
+    legal_representative_of,
     representations_of,
     representative_of,
     require_application_signers,
@@ -63,15 +64,25 @@ def apply_lease_application(state: StateOverlay, rule_input: RuleInput) -> RuleO
         action.recipient_marital_status, action.spouse_iin, recipient_iin
     )
     guarantors = guarantors_of(action.guarantors)
-    principals = [recipient_iin, *([spouse_iin] if spouse_iin else [])]
-    principals += [g.identifier for g in guarantors if g.identifier_kind is IdentifierKind.IIN]
+    individual_guarantors = [
+        g.identifier for g in guarantors if g.identifier_kind is IdentifierKind.IIN
+    ]
+    principals = [recipient_iin, *([spouse_iin] if spouse_iin else []), *individual_guarantors]
     representations = representations_of(action.representations, rule_input, principals)
-    signers = require_application_signers(transaction, recipient_iin, spouse_iin, representations)
+    signers = require_application_signers(
+        transaction,
+        recipient_iin,
+        spouse_iin,
+        representations,
+        guarantor_iins=individual_guarantors,
+    )
     require_property(state, cadastral_number)
     contract = contract_record(
         action, rule_input, recipient_iin, spouse_iin, guarantors, representations=representations
     )
-    consent = consent_record(action.personal_data_consent, rule_input, recipient_iin)
+    consent = consent_record(
+        action.personal_data_consent, rule_input, recipient_iin, representations
+    )
     return form_application(
         state,
         rule_input,
@@ -145,18 +156,28 @@ def _require_signed_for_ktk_by_its_head(
 
 
 def consent_record(
-    consent: transaction_pb2.SignedDocument, rule_input: RuleInput, recipient_iin: str
+    consent: transaction_pb2.SignedDocument,
+    rule_input: RuleInput,
+    recipient_iin: str,
+    representations: tuple[RepresentationRecord, ...] = (),
 ) -> RecordedDocument:
-    """Paras 20, 29 and the Appendix: the recipient's consent, signed by the recipient."""
+    """Paras 20, 29 and the Appendix: the recipient's consent, signed by the recipient; or, by
+    order para 3(2) «дербес деректер субъектісінің немесе оның заңды өкілінің келісімін» ("the
+    consent of the personal-data subject or of her legal representative"), by her recorded legal
+    representative. An authorised representative (para 21) does not consent for her: the order
+    names the legal representative only."""
     if not consent.cms:
         raise reject(RejectionReason.MISSING_CONSENT, "the personal-data consent is absent")
     name = "the personal-data consent"
     verified = verify_document(consent, rule_input, name=name)
-    subject = ExpectedSigner("recipient", iin=recipient_iin)
+    legal = legal_representative_of(representations, recipient_iin)
+    subject = ExpectedSigner("recipient", iin=recipient_iin, agent=legal)
     if not all(subject.matches(verdict) for verdict in verified.verdicts):
+        by_legal = "" if legal is None else f" or her legal representative {legal}"
         raise reject(
             RejectionReason.MISSING_CONSENT,
-            f"{name} must be signed by its subject, the recipient {recipient_iin}, alone",
+            f"{name} must be signed by its subject, the recipient {recipient_iin}{by_legal}, "
+            "alone (order para 3(2))",
         )
     signed = match_signers(
         verified.verdicts, [subject], name=name, missing=RejectionReason.MISSING_CONSENT

@@ -21,7 +21,12 @@ from ledger.identity.roles import Role
 from ledger.registry.common import RuleInput, require_bin, require_iin, require_no_other_signers
 from ledger.registry.documents import ExpectedSigner, verify_document
 from ledger.rejections import RejectionReason
-from ledger.state.records import IdentifierKind, PartyIdentifier, RepresentationRecord
+from ledger.state.records import (
+    Application,
+    IdentifierKind,
+    PartyIdentifier,
+    RepresentationRecord,
+)
 from ledger.transactions.envelope import Signer, VerifiedTransaction, reject
 
 
@@ -37,6 +42,8 @@ def require_application_signers(
     spouse_iin: str | None,
     representations: Sequence[RepresentationRecord] = (),
     new_holder_iin: str | None = None,
+    *,
+    guarantor_iins: Sequence[str] = (),
 ) -> ApplicationSigners:
     """Exactly KTK's authorised person and the recipient (or her recorded representative, para
     21); the spouse (declared `spouse_iin`) signing too is UNEXPECTED_SIGNER, like anyone else.
@@ -61,7 +68,8 @@ def require_application_signers(
         )
     ktk_person = authorised[0]
     _require_not_acting_for_self(
-        ktk_person, recipient_iin, spouse_iin, representations, new_holder_iin
+        ktk_person,
+        applicant_side(recipient_iin, spouse_iin, representations, new_holder_iin, guarantor_iins),
     )
     agent = representative_of(representations, recipient_iin)
     recipient = _individual(transaction, recipient_iin, "recipient", agent)
@@ -77,6 +85,19 @@ def representative_of(
     )
 
 
+def legal_representative_of(
+    representations: Sequence[RepresentationRecord], principal_iin: str
+) -> str | None:
+    return next(
+        (
+            r.representative_iin
+            for r in representations
+            if r.principal_iin == principal_iin and r.legal
+        ),
+        None,
+    )
+
+
 def representations_of(
     given: Sequence[transaction_pb2.Representation],
     rule_input: RuleInput,
@@ -85,7 +106,9 @@ def representations_of(
     """Para 21 «(олардың уәкілетті өкілдерінің)»: a party among `principals` (the recipient, the
     spouse, individual guarantors) may act through one representative, on a power of attorney
     CMS-signed by herself alone with her personal certificate (POWER_OF_ATTORNEY_INVALID
-    otherwise). Its scope and form are the registrar's to judge (ADR 0007 D7)."""
+    otherwise); or through her legal representative (order para 3(2)), on the document of that
+    standing signed by the legal representative. Scope and form are the registrar's to judge
+    (ADR 0007 D7)."""
     records: list[RepresentationRecord] = []
     for index, representation in enumerate(given):
         field = f"representations[{index}]"
@@ -97,16 +120,22 @@ def representations_of(
             raise reject(RejectionReason.INVALID_FIELD, f"{field}: {agent} is a party herself")
         if any(r.principal_iin == principal for r in records):
             raise reject(RejectionReason.INVALID_FIELD, f"{field}: {principal} listed twice")
-        name = f"the power of attorney of {field}"
+        legal = representation.legal_representative
+        name = f"the {'standing' if legal else 'power of attorney'} document of {field}"
         invalid = RejectionReason.POWER_OF_ATTORNEY_INVALID
         if not representation.power_of_attorney.cms:
             raise reject(invalid, f"{name} is absent")
         verified = verify_document(representation.power_of_attorney, rule_input, name=name)
-        principal_signs = ExpectedSigner("principal", iin=principal)
-        if not all(principal_signs.matches(verdict) for verdict in verified.verdicts):
-            raise reject(invalid, f"{name} must be signed by the principal {principal} alone")
+        # A minor or an incapable person signs no power of attorney: her legal representative
+        # presents the document of her standing under her own signature, and the registrar
+        # judges it with the party's capacity in the videoconference (inference, ADR 0007 D7).
+        signer, who = (agent, "legal representative") if legal else (principal, "principal")
+        if not all(ExpectedSigner(who, iin=signer).matches(v) for v in verified.verdicts):
+            raise reject(invalid, f"{name} must be signed by the {who} {signer} alone")
         records.append(
-            RepresentationRecord(principal, agent, representation.power_of_attorney.sha256)
+            RepresentationRecord(
+                principal, agent, representation.power_of_attorney.sha256, legal=legal
+            )
         )
     return tuple(records)
 
@@ -116,10 +145,12 @@ def require_ktk_initiator(
     recipient_iin: str,
     spouse_iin: str | None,
     new_holder_iin: str | None = None,
+    representations: Sequence[RepresentationRecord] = (),
 ) -> Signer:
     """Para 29: «ҚТК уәкілетті өкілін бастамашылық етеді» ("KTK's authorised representative
     initiates" the two applications): a KTK authorised person alone; the recipient signs them when
-    they are sent (para 31)."""
+    they are sent (para 31). She is none of the other side's people, their representatives
+    included (ADR 0007 D12)."""
     ktk_people = transaction.signers_with(Role.KTK_EMPLOYEE)
     if not ktk_people:
         raise reject(
@@ -127,24 +158,21 @@ def require_ktk_initiator(
             f"{transaction.kind} must be signed by a KTK authorised person (para 29)",
         )
     ktk_person = ktk_people[0]
-    _require_not_acting_for_self(ktk_person, recipient_iin, spouse_iin, (), new_holder_iin)
+    _require_not_acting_for_self(
+        ktk_person, applicant_side(recipient_iin, spouse_iin, representations, new_holder_iin)
+    )
     require_no_other_signers(transaction, (ktk_person,))
     return ktk_person
 
 
-def _require_not_acting_for_self(
-    ktk_person: Signer,
-    recipient_iin: str,
-    spouse_iin: str | None,
-    representations: Sequence[RepresentationRecord],
-    new_holder_iin: str | None,
-) -> None:
+def _require_not_acting_for_self(ktk_person: Signer, other_side: list[tuple[str, str]]) -> None:
     """Inference (ADR 0007 D12): the application is confirmed by the EDS of the recipient *and*
     of KTK's authorised person, two sides of the contract; the text states no conflict rule, but
     one natural person may not be both. The other side is the recipient, her spouse, the new
-    holder (para 34(2)) and every recorded representative (para 21): a representative signs and
-    pays *for* her principal, so KTK's signer acting as one would again sign both sides."""
-    for party, iin in _applicant_side(recipient_iin, spouse_iin, representations, new_holder_iin):
+    holder (para 34(2)), the individual guarantors (who sign the contract against KTK, para 17)
+    and every recorded representative (para 21): a representative signs and pays *for* her
+    principal, so KTK's signer acting as one would again sign both sides."""
+    for party, iin in other_side:
         if ktk_person.iin == iin:
             raise reject(
                 RejectionReason.CONFLICT_OF_INTEREST,
@@ -153,15 +181,17 @@ def _require_not_acting_for_self(
             )
 
 
-def _applicant_side(
+def applicant_side(
     recipient_iin: str,
     spouse_iin: str | None,
-    representations: Sequence[RepresentationRecord],
-    new_holder_iin: str | None,
+    representations: Sequence[RepresentationRecord] = (),
+    new_holder_iin: str | None = None,
+    guarantor_iins: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
-    """(who, IIN) of everyone on the applicant's side of an application, for the conflict rules
-    (ADR 0007 D12); absent parties are left out."""
+    """(who, IIN) of everyone facing KTK in an application, for the conflict rules (ADR 0007
+    D12); absent parties are left out."""
     people = [("recipient", recipient_iin), ("spouse", spouse_iin), ("new holder", new_holder_iin)]
+    people += [("guarantor", iin) for iin in guarantor_iins]
     people += [
         (f"representative of {r.principal_iin}", r.representative_iin) for r in representations
     ]
@@ -178,6 +208,11 @@ def _individual(
         RejectionReason.MISSING_REQUIRED_SIGNATURE,
         f"{transaction.kind} is not signed by the {party} (IIN {iin}) with a personal certificate",
     )
+
+
+def individual_guarantors(application: Application) -> list[str]:
+    """The IINs of the application's guarantors who are natural persons (para 2(9))."""
+    return [g.identifier for g in application.guarantors if g.identifier_kind is IdentifierKind.IIN]
 
 
 def guarantors_of(guarantors: Sequence[transaction_pb2.Guarantor]) -> tuple[PartyIdentifier, ...]:

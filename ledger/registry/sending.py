@@ -34,10 +34,21 @@ from ledger.registry.common import (
     require_application,
     require_iin,
 )
-from ledger.registry.parties import representative_of, require_application_signers
+from ledger.registry.parties import (
+    individual_guarantors,
+    representative_of,
+    require_application_signers,
+)
 from ledger.registry.signing_certificates import distinct_links, envelope_links
 from ledger.rejections import RejectionReason
-from ledger.state.access import StateOverlay, write_application
+from ledger.state.access import (
+    StateOverlay,
+    payment_digest_key,
+    payment_reference_key,
+    read_payment_use,
+    write_application,
+    write_payment_use,
+)
 from ledger.state.records import (
     Application,
     ApplicationKind,
@@ -68,6 +79,7 @@ def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> Rul
         application.spouse_iin,
         application.representations,
         application.new_holder_iin,
+        guarantor_iins=individual_guarantors(application),
     )
     if not action.HasField("payment"):
         raise reject(
@@ -76,6 +88,7 @@ def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> Rul
             "after making the payment; para 31)",
         )
     payment = paid_fee(action.payment, application, rule_input)
+    _use_payment_once(state, payment, application.application_id)
     block = rule_input.block
     signing_certificates = distinct_links(
         application.signing_certificates,
@@ -92,6 +105,24 @@ def apply_application_sending(state: StateOverlay, rule_input: RuleInput) -> Rul
     )
     write_application(state, sent)
     return RuleOutcome(application_id=application.application_id)
+
+
+def _use_payment_once(state: StateOverlay, payment: PaymentRecord, application_id: str) -> None:
+    """Para 22: the fee is paid and «ақы төлеу туралы құжаттың электрондық көшірмесін» ("the
+    e-copy of the payment document") attached: the fee of *this* application. One payment
+    document pays one application, known by its digest or its reference (inference, ADR 0007
+    D4): a second application sent with it is PAYMENT_ALREADY_USED."""
+    keys = (payment_digest_key(payment.sha256), payment_reference_key(payment.payment_reference))
+    for key in keys:
+        used_by = read_payment_use(state, key)
+        if used_by is not None:
+            raise reject(
+                RejectionReason.PAYMENT_ALREADY_USED,
+                f"the payment document {payment.payment_reference!r} already paid for "
+                f"application {used_by} — inference (ADR 0007 D4)",
+            )
+    for key in keys:
+        write_payment_use(state, key, application_id)
 
 
 def paid_fee(

@@ -6,9 +6,10 @@ Para 29: KTK's authorised representative initiates them (the forming envelope ca
 authorised person alone); they are FORMED, the videoconference follows (para 30), and para 31's
 signatures — the termination application by KTK, the ownership application by the recipient —
 are those of the sending, with the payment document (ledger/registry/sending.py). The spouse
-takes part in the videoconference and signs nothing. The seeds do not name the signers of the
-transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the recipient, the two parties to
-the transfer.
+takes part in the videoconference and signs nothing. The recipient and the spouse may act
+through authorised representatives listed on the forming (para 21, ADR 0007 D7). The seeds do
+not name the signers of the transfer agreement (digest §1.9(10)); Tirkeu requires KTK and the
+recipient, the two parties to the transfer.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ from ledger.registry.documents import (
     verify_document,
 )
 from ledger.registry.lease import consent_record
-from ledger.registry.parties import require_ktk_initiator
+from ledger.registry.parties import (
+    representations_of,
+    representative_of,
+    require_ktk_initiator,
+)
 from ledger.registry.properties import require_property
 from ledger.registry.submission import form_application
 from ledger.rejections import RejectionReason
@@ -44,6 +49,7 @@ from ledger.state.records import (
     ApplicationStatus,
     DocumentRole,
     Property,
+    RepresentationRecord,
 )
 from ledger.transactions.envelope import reject
 
@@ -62,10 +68,16 @@ def apply_termination_ownership_application(
         action.recipient_marital_status, action.spouse_iin, lessee_iin
     )
     new_holder_iin = require_iin(action.new_holder_iin, "new_holder_iin")
-    initiator = require_ktk_initiator(transaction, lessee_iin, spouse_iin, new_holder_iin)
+    principals = [lessee_iin, *([spouse_iin] if spouse_iin else [])]
+    representations = representations_of(action.representations, rule_input, principals)
+    initiator = require_ktk_initiator(
+        transaction, lessee_iin, spouse_iin, new_holder_iin, representations
+    )
     letter = ktk_letter_record(action, rule_input, lessee_iin)
-    agreement = transfer_agreement_record(action, rule_input, lessee_iin, spouse_iin)
-    consent = consent_record(action.personal_data_consent, rule_input, lessee_iin)
+    agreement = transfer_agreement_record(
+        action, rule_input, lessee_iin, spouse_iin, representations
+    )
+    consent = consent_record(action.personal_data_consent, rule_input, lessee_iin, representations)
     if new_holder_iin != lessee_iin:
         raise reject(
             RejectionReason.OWNERSHIP_NOT_TO_LESSEE,
@@ -83,6 +95,7 @@ def apply_termination_ownership_application(
         documents=(letter, agreement, consent),
         lease_application_id=lease.application_id,
         new_holder_iin=new_holder_iin,
+        representations=representations,
     )
 
 
@@ -154,17 +167,26 @@ def transfer_agreement_record(
     rule_input: RuleInput,
     lessee_iin: str,
     spouse_iin: str | None,
+    representations: tuple[RepresentationRecord, ...] = (),
 ) -> RecordedDocument:
+    """The title document (paras 29, 31), signed by the lessee and KTK; the spouse may co-sign.
+    A party may sign through her recorded representative (para 21 «(олардың уәкілетті
+    өкілдерінің)», ADR 0007 D7)."""
     if not action.HasField("transfer_agreement") or not action.transfer_agreement.cms:
         raise reject(RejectionReason.MISSING_DOCUMENT, "the transfer agreement is absent")
     name = "the transfer agreement"
     verified = verify_document(action.transfer_agreement, rule_input, name=name)
     expected = [
-        ExpectedSigner("recipient", iin=lessee_iin),
+        ExpectedSigner(
+            "recipient", iin=lessee_iin, agent=representative_of(representations, lessee_iin)
+        ),
         ExpectedSigner(KTK_PARTY, bin=rule_input.authorities.ktk_bin),
     ]
     if spouse_iin is not None:
-        expected.append(ExpectedSigner("spouse", iin=spouse_iin, required=False))
+        spouse_agent = representative_of(representations, spouse_iin)
+        expected.append(
+            ExpectedSigner("spouse", iin=spouse_iin, required=False, agent=spouse_agent)
+        )
     signed = match_signers(verified.verdicts, expected, name=name)
     return document_record(
         DocumentRole.TRANSFER_AGREEMENT, action.transfer_agreement, verified, signed

@@ -12,6 +12,8 @@ Key layout (UTF-8 after an ASCII prefix; the prefixes are disjoint, so ranges ne
     transaction/<transaction id>     CommittedTransaction (replay guard, DESIGN.md §3)
     authority/authorities            Authorities (trusted CAs, KTK/State Corporation BINs, ...)
     authority/revocations/<issuer>   IssuerRevocations (per trusted CA fingerprint)
+    payment/sha256/<hex digest>      id of the application the payment document was sent with
+    payment/reference/<reference>    idem, by the payment system's reference
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ ACTIVE_ENCUMBRANCE_PREFIX = b"active-encumbrance/"
 APPLICATION_PREFIX = b"application/"
 TRANSACTION_PREFIX = b"transaction/"
 AUTHORITY_PREFIX = b"authority/"
+# One payment document pays one application's fee (ADR 0007 D4): indexed by its digest and by
+# its reference, so a copy re-exported with another digest is caught by the reference too.
+PAYMENT_PREFIX = b"payment/"
 
 
 class MissingStateRecord(Exception):
@@ -70,6 +75,24 @@ def application_key(application_id: str) -> bytes:
 
 def transaction_key(transaction_id: str) -> bytes:
     return TRANSACTION_PREFIX + transaction_id.encode()
+
+
+def payment_digest_key(sha256: bytes) -> bytes:
+    return PAYMENT_PREFIX + b"sha256/" + sha256.hex().encode()
+
+
+def payment_reference_key(reference: str) -> bytes:
+    return PAYMENT_PREFIX + b"reference/" + reference.encode()
+
+
+def read_payment_use(state: StateReader, key: bytes) -> str | None:
+    """The id of the application a payment document (`key`: payment_*_key) was sent with."""
+    found = state.get(key)
+    return None if found is None else found.decode()
+
+
+def write_payment_use(state: StateOverlay, key: bytes, application_id: str) -> None:
+    state.put(key, application_id.encode())
 
 
 def authority_key(name: str) -> bytes:

@@ -1,8 +1,7 @@
 """The registry's state records (DESIGN.md §2) and their storage encoding.
 
 Frozen dataclasses, stored as deterministic msgpack arrays in field order (ledger/state/codec.py):
-every node writes byte-identical state. The save_*/load_* functions here are the one way records
-are encoded and decoded.
+every node writes byte-identical state; the save_*/load_* functions here encode and decode them.
 """
 
 from __future__ import annotations
@@ -212,11 +211,12 @@ class Participant:
 
 @dataclass(frozen=True, slots=True)
 class RepresentationRecord:
-    """Para 21: a party's authorised representative, by power of attorney (ADR 0007 D7)."""
+    """Para 21 / order para 3(2): authorised or (`legal`) legal representative (ADR 0007 D7)."""
 
     principal_iin: str
     representative_iin: str
     power_of_attorney_sha256: bytes
+    legal: bool = False  # a parent/guardian: the digest is of her standing document
 
 
 class CheckKind(enum.Enum):

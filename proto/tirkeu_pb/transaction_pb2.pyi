@@ -231,14 +231,16 @@ class VideoconferenceParticipant(_message.Message):
     def __init__(self, iin: _Optional[str] = ..., role: _Optional[_Union[ParticipantRole, str]] = ..., on_behalf_of_iin: _Optional[str] = ...) -> None: ...
 
 class Representation(_message.Message):
-    __slots__ = ("principal_iin", "representative_iin", "power_of_attorney")
+    __slots__ = ("principal_iin", "representative_iin", "power_of_attorney", "legal_representative")
     PRINCIPAL_IIN_FIELD_NUMBER: _ClassVar[int]
     REPRESENTATIVE_IIN_FIELD_NUMBER: _ClassVar[int]
     POWER_OF_ATTORNEY_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_FIELD_NUMBER: _ClassVar[int]
     principal_iin: str
     representative_iin: str
     power_of_attorney: SignedDocument
-    def __init__(self, principal_iin: _Optional[str] = ..., representative_iin: _Optional[str] = ..., power_of_attorney: _Optional[_Union[SignedDocument, _Mapping]] = ...) -> None: ...
+    legal_representative: bool
+    def __init__(self, principal_iin: _Optional[str] = ..., representative_iin: _Optional[str] = ..., power_of_attorney: _Optional[_Union[SignedDocument, _Mapping]] = ..., legal_representative: _Optional[bool] = ...) -> None: ...
 
 class Videoconference(_message.Message):
     __slots__ = ("held_at_unix_ms", "participants", "signatures_authentic", "legal_capacity_confirmed", "will_conforms_to_expression")
@@ -321,7 +323,7 @@ class RegistrarDecision(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., ground: _Optional[_Union[LegalGround, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class TerminationOwnershipApplication(_message.Message):
-    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "recipient_marital_status", "spouse_iin")
+    __slots__ = ("lease_application_id", "ktk_letter", "transfer_agreement", "new_holder_iin", "personal_data_consent", "recipient_marital_status", "spouse_iin", "representations")
     LEASE_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     KTK_LETTER_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_AGREEMENT_FIELD_NUMBER: _ClassVar[int]
@@ -329,6 +331,7 @@ class TerminationOwnershipApplication(_message.Message):
     PERSONAL_DATA_CONSENT_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_MARITAL_STATUS_FIELD_NUMBER: _ClassVar[int]
     SPOUSE_IIN_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIONS_FIELD_NUMBER: _ClassVar[int]
     lease_application_id: str
     ktk_letter: SignedDocument
     transfer_agreement: SignedDocument
@@ -336,7 +339,8 @@ class TerminationOwnershipApplication(_message.Message):
     personal_data_consent: SignedDocument
     recipient_marital_status: MaritalStatus
     spouse_iin: str
-    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ...) -> None: ...
+    representations: _containers.RepeatedCompositeFieldContainer[Representation]
+    def __init__(self, lease_application_id: _Optional[str] = ..., ktk_letter: _Optional[_Union[SignedDocument, _Mapping]] = ..., transfer_agreement: _Optional[_Union[SignedDocument, _Mapping]] = ..., new_holder_iin: _Optional[str] = ..., personal_data_consent: _Optional[_Union[SignedDocument, _Mapping]] = ..., recipient_marital_status: _Optional[_Union[MaritalStatus, str]] = ..., spouse_iin: _Optional[str] = ..., representations: _Optional[_Iterable[_Union[Representation, _Mapping]]] = ...) -> None: ...
 
 class RevocationListUpdate(_message.Message):
     __slots__ = ("crl", "ocsp_responses")

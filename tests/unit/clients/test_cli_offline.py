@@ -202,3 +202,25 @@ def test_a_query_without_connection_options_names_what_is_missing(
     assert result.exit_code == EXIT_BAD_INPUT
     assert "--node" in result.output
     assert "--ca" in result.output
+
+
+def test_order_para_3_2_legal_representation_is_built_as_such(tmp_path: Path) -> None:
+    """Order para 3(2) «немесе оның заңды өкілінің келісімін» ("or of her legal
+    representative's consent"): `--legal-representation` marks the representative as legal,
+    `--representation` does not."""
+    standing = tmp_path / "guardianship.pdf"
+    standing.write_bytes(b"guardianship")
+    (tmp_path / "guardianship.pdf.cms").write_bytes(b"cms of guardianship")
+    envelope_file = tmp_path / "lease.env"
+    built = _run(
+        "tx", "build", "lease-application", *OFFLINE, "--cadastral-number", "c",
+        "--recipient", RECIPIENT_IIN, "--marital-status", "not-married", *_documents(tmp_path),
+        "--legal-representation", f"{RECIPIENT_IIN}:{KTK_OFFICER_IIN}:{standing}",
+        "--representation", f"{RECIPIENT_IIN}:{KTK_OFFICER_IIN}:{standing}",
+        "-o", envelope_file,
+    )  # fmt: skip
+    assert built.exit_code == 0, built.output
+    shown = _run("--json", "tx", "show", envelope_file)
+    action = json.loads(shown.output)["body"]["action"]
+    legal = [r.get("legal_representative", False) for r in action["representations"]]
+    assert sorted(legal) == [False, True]

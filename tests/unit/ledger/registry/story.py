@@ -162,10 +162,10 @@ class Story:
     def sending(
         self, application_id: str, payment: pb.PaymentDocument | None = None
     ) -> pb.ApplicationSending:
-        """Paras 22, 31: sent with the payment document (default: the recipient's, paid before)."""
-        return pb.ApplicationSending(
-            application_id=application_id, payment=payment or payment_document()
-        )
+        """Paras 22, 31: sent with the payment document (default: the recipient's, paid before,
+        its reference this application's own: one payment pays one application, ADR 0007 D4)."""
+        own = payment_document(reference=f"KZ-PAY-{application_id[:12]}")
+        return pb.ApplicationSending(application_id=application_id, payment=payment or own)
 
     def held(
         self,
@@ -327,7 +327,7 @@ class Story:
     def submit_termination(self, lease_id: str, **fields: object) -> str:
         """Formed, then sent by KTK and the recipient with the payment (para 31): SUBMITTED."""
         pair_id = self.form_termination(lease_id, **fields)
-        self.send(pair_id, payment_document(reference="KZ-PAY-2"))
+        self.send(pair_id)
         return pair_id
 
     def termination_ready_to_register(self) -> tuple[str, str]:
@@ -336,7 +336,7 @@ class Story:
         lease_id = self.registered_lease()
         pair_id = self.form_termination(lease_id)
         self.applied(self.videoconference(pair_id), registrar)
-        self.send(pair_id, payment_document(reference="KZ-PAY-2"))
+        self.send(pair_id)
         self.applied(self.attestation(pair_id, with_videoconference=False), registrar)
         return lease_id, pair_id
 
