@@ -24,7 +24,7 @@ from ledger.registry.signing_certificates import chain_links
 from ledger.rejections import RejectionReason
 from ledger.state.records import CertificateLink, DocumentRecord, DocumentRole, DocumentSigner
 from ledger.transactions.envelope import reject
-from ledger.transactions.verdicts import parsed_cms
+from ledger.transactions.verdicts import decoded_cms
 
 KTK_PARTY = "KTK"
 
@@ -89,7 +89,7 @@ def verify_document(
         raise reject(RejectionReason.INVALID_FIELD, f"{name}: sha256 must be 32 bytes")
     try:
         # Decoded once per transaction: ledger/transactions/verdicts.py
-        cms = parsed_cms(rule_input.transaction.transaction_id, name, document.cms)
+        cms = decoded_cms(rule_input.transaction.transaction_id, name, document.cms)
         verification = verify_cms(
             cms,
             trust=rule_input.trust,
