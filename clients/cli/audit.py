@@ -14,12 +14,14 @@ input (bad genesis file, no chain at the path, node unreachable or locked databa
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
+from clients.cli.audit_pool import VerdictPool
 from clients.cli.audit_sources import DataDirectorySource, NodeSource
 from clients.client import ClientError, ConnectionSettings
 from clients.extract import render_extract_html
@@ -78,6 +80,13 @@ def audit() -> None:
     show_default=True,
     help="Report progress on stderr every N blocks (0: never).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the cores",
+    help="Processes verifying signatures and decoding documents ahead of the replay (1: none).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option(
     "--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON here."
@@ -92,6 +101,7 @@ def verify(
     ca: Path | None,
     timeout: float,
     progress_every: int,
+    jobs: int,
     as_json: bool,
     report: Path | None,
 ) -> None:
@@ -103,11 +113,11 @@ def verify(
     try:
         if data_dir is not None:
             with DataDirectorySource(data_dir) as stored_source:
-                result = _run(stored_source, anchor, stored_source, progress_every)
+                result = _run(stored_source, anchor, stored_source, progress_every, jobs)
         else:
             settings = _settings(node, cert, key, ca)
             with NodeSource(settings, timeout_seconds=timeout) as node_source:
-                result = _run(node_source, anchor, None, progress_every)
+                result = _run(node_source, anchor, None, progress_every, jobs)
     except (SourceUnusable, ClientError) as error:
         _unusable(str(error), as_json)
     document = result.to_dict()
@@ -126,14 +136,19 @@ def _settings(
 
 
 def _run(
-    source: ChainSource, anchor: TrustAnchor, stored: StoredLedger | None, every: int
+    source: ChainSource, anchor: TrustAnchor, stored: StoredLedger | None, every: int, jobs: int
 ) -> AuditReport:
     def progress(height: int, tip: int) -> None:
         if every and (height % every == 0 or height == tip):
             click.echo(f"tirkeu-audit: verified {height}/{tip} blocks", err=True)
             sys.stderr.flush()
 
-    return audit_chain(source, anchor, stored=stored, progress=progress)
+    if jobs == 1:
+        return audit_chain(source, anchor, stored=stored, progress=progress)
+    with VerdictPool(source, jobs) as pool:
+        return audit_chain(
+            source, anchor, stored=stored, progress=progress, prefetched=pool.verdicts
+        )
 
 
 def _text(report: AuditReport) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from ledger.audit.anchor import TrustAnchor, genesis_state
 from ledger.audit.commits import CommitCheck, CommitPlace, check_commit, decode_stored_commit
 from ledger.audit.defects import AuditReport, Defect, DefectKind
+from ledger.audit.prefetch import BlockVerdicts
 from ledger.audit.replay import ReplayedBlock, StateReplay
 from ledger.audit.source import ChainSource, SourceUnusable, StoredLedger, UnreadableRecord
 from ledger.audit.stored import (
@@ -44,6 +45,8 @@ from ledger.governance.rules import rules_version_at
 from ledger.transactions.envelope import transaction_id_of
 
 ProgressCallback = Callable[[int, int], None]  # (height just verified, tip height)
+# The pure verdicts of a height's block computed elsewhere (ledger/audit/prefetch.py), or None.
+Prefetched = Callable[[int], BlockVerdicts | None]
 
 
 @dataclass(slots=True)
@@ -238,10 +241,13 @@ def audit_chain(
     *,
     stored: StoredLedger | None = None,
     progress: ProgressCallback | None = None,
+    prefetched: Prefetched | None = None,
 ) -> AuditReport:
     """Verify the chain of ``source`` from genesis to its tip against ``anchor`` alone.
 
     ``stored`` (offline only) adds the comparison of the node's own state and indexes.
+    ``prefetched`` gives each height's pure verdicts computed by other processes; the report
+    is the same with or without it.
     Raises SourceUnusable when the source holds another chain or none."""
     chain_id = source.chain_id()
     if chain_id != anchor.chain_id:
@@ -254,7 +260,13 @@ def audit_chain(
     audit = _ChainAudit(source, anchor, stored, report, StateReplay(anchor), tip, history)
     previous = _Previous(GENESIS_PREVIOUS_BLOCK_HASH, anchor.genesis_time_unix_ms)
     for height in range(1, tip + 1):
-        previous = audit.verify_height(height, previous)
+        ahead = prefetched(height) if prefetched is not None else None
+        if ahead is not None:
+            ahead.supply()
+        try:
+            previous = audit.verify_height(height, previous)
+        finally:
+            BlockVerdicts.forget()
         report.counts.blocks += 1
         for old in [h for h in audit.window if h < height]:
             del audit.window[old]

@@ -26,7 +26,7 @@ from ledger.registry.signing_certificates import chain_links
 from ledger.rejections import RejectionReason
 from ledger.state.records import CertificateLink, DocumentRecord, DocumentRole, DocumentSigner
 from ledger.transactions.envelope import reject
-from ledger.transactions.verdicts import parsed_cms
+from ledger.transactions.verdicts import decoded_cms
 
 KTK_PARTY = "KTK"
 
@@ -92,7 +92,7 @@ def verify_document(
     streebog = _streebog_digests(document, name)
     try:
         # Decoded once per transaction: ledger/transactions/verdicts.py
-        cms = parsed_cms(rule_input.transaction.transaction_id, name, document.cms)
+        cms = decoded_cms(rule_input.transaction.transaction_id, name, document.cms)
     except (MalformedCms, ValueError) as error:
         raise reject(invalid, f"{name}: the CMS cannot be read: {error}") from None
     used = {signer.digest_algorithm for signer in cms.signers}

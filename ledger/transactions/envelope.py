@@ -34,7 +34,7 @@ from ledger.identity.signatures import verify_certificate_signature
 from ledger.rejections import RejectionReason, TransactionRejected
 from ledger.state.access import StateReader, transaction_key
 from ledger.state.records import Authorities
-from ledger.transactions.verdicts import envelope_signatures_verify
+from ledger.transactions.verdicts import envelope_verdict
 
 if TYPE_CHECKING:
     from ledger.transactions.context import BlockContext
@@ -126,7 +126,7 @@ def verify_transaction(
     if state.get(transaction_key(transaction_id)) is not None:
         raise reject(RejectionReason.REPLAYED_TRANSACTION, f"{transaction_id} is committed")
     signers = _verify_signatures(
-        envelope, envelope_signatures_verify(raw_envelope), trust, authorities, context
+        envelope, envelope_verdict(raw_envelope), trust, authorities, context
     )
     return VerifiedTransaction(transaction_id, body, kind, signers)
 

@@ -9,13 +9,18 @@ blocks of 500). At each size the node process is started and measured:
   imports, opening the store, the signing journal, the engine). Must not grow with the chain.
 - **GetProperty p50/p99**: ``GET_PROPERTY_SAMPLES`` reads of random properties of the chain,
   one client, over mutual TLS.
+- **ListApplications p50/p99**: ``LIST_APPLICATIONS_SAMPLES`` calls for the recipient's
+  applications (``LIST_APPLICATIONS_LIMIT`` of them): the workload's one recipient is a party
+  to every application of the chain, so this is the largest party a query can name.
 - **RSS** after those reads, and **disk bytes per transaction** (the data directory after a
   graceful stop).
 - **audit**: ``tirkeu-audit verify --data-dir`` over the whole chain (it replays every block),
   in transactions per second, against its bound: the cores times the single-core admission
-  bound (the cold verification and rule of each transaction, which the replay repeats).
+  bound (the cold verification and rule of each transaction, which the replay repeats). Run
+  twice on the same chain: with ``--jobs 1`` (one process, as before issue 11's parallel audit)
+  and with the default (a worker per core), so the before and after are of one run.
 
-Not measured here: a fresh node's block-sync rate (needs a second node), ListApplications.
+Not measured here: a fresh node's block-sync rate (needs a second node).
 The issue's size is 1,000,000 transactions; on this shared 2-core machine the sizes run are
 those that fit a session (docs/benchmarks.md states which).
 """
@@ -49,8 +54,11 @@ from tests.bench.node_target import (
 )
 from tests.bench.workloads import Workload, WorkloadFactory, by_position, cadastral_number
 from tests.integration.harness import VALIDATOR_ID
+from tests.pki_fixtures import RECIPIENT_IIN
 
 GET_PROPERTY_SAMPLES = 500
+LIST_APPLICATIONS_SAMPLES = 200
+LIST_APPLICATIONS_LIMIT = 20
 MIB = 1024 * 1024
 AUDIT_TIMEOUT_SECONDS = 3600.0
 CALL_TIMEOUT_SECONDS = 10.0
@@ -66,7 +74,10 @@ class LongChainPoint:
     get_property_p99_ms: float
     rss_bytes: int
     disk_bytes: int
-    audit_seconds: float
+    audit_seconds: float  # tirkeu-audit verify with its default jobs (the cores)
+    audit_one_job_seconds: float = 0.0  # the same with --jobs 1
+    list_applications_p50_ms: float = 0.0
+    list_applications_p99_ms: float = 0.0
 
     @property
     def disk_bytes_per_transaction(self) -> float:
@@ -75,6 +86,11 @@ class LongChainPoint:
     @property
     def audit_per_second(self) -> float:
         return self.transactions / self.audit_seconds if self.audit_seconds > 0 else 0.0
+
+    @property
+    def audit_one_job_per_second(self) -> float:
+        seconds = self.audit_one_job_seconds
+        return self.transactions / seconds if seconds > 0 else 0.0
 
 
 def build_chain(
@@ -164,11 +180,21 @@ def _measure_at(
         began = time.perf_counter()
         stub.GetProperty(request, timeout=CALL_TIMEOUT_SECONDS)
         latencies.append(time.perf_counter() - began)
+    listing = api_pb2.ListApplicationsRequest(
+        party_iin=RECIPIENT_IIN, limit=LIST_APPLICATIONS_LIMIT
+    )
+    list_latencies = []
+    for _ in range(LIST_APPLICATIONS_SAMPLES):
+        began = time.perf_counter()
+        stub.ListApplications(listing, timeout=CALL_TIMEOUT_SECONDS)
+        list_latencies.append(time.perf_counter() - began)
+    list_latencies.sort()
     height = target.height()
     (pid,) = target.process_ids().values()
     _, rss = peak_rss_bytes(pid)
     target.stop()
     data_dir = target.data_dirs()[VALIDATOR_ID]
+    audit_one_job = _audit_seconds(target.genesis_path, data_dir, "--jobs", "1")
     audit = _audit_seconds(target.genesis_path, data_dir)
     latencies.sort()
     return LongChainPoint(
@@ -180,13 +206,24 @@ def _measure_at(
         rss_bytes=rss,
         disk_bytes=directory_bytes(data_dir),
         audit_seconds=audit,
+        audit_one_job_seconds=audit_one_job,
+        list_applications_p50_ms=1000 * percentile(list_latencies, 50),
+        list_applications_p99_ms=1000 * percentile(list_latencies, 99),
     )
 
 
-def _audit_seconds(genesis: Path, data_dir: Path) -> float:
+def _audit_seconds(genesis: Path, data_dir: Path, *options: str) -> float:
     started = time.perf_counter()
     completed = subprocess.run(
-        [AUDIT_EXECUTABLE, "verify", "--genesis", str(genesis), "--data-dir", str(data_dir)],
+        [
+            AUDIT_EXECUTABLE,
+            "verify",
+            "--genesis",
+            str(genesis),
+            "--data-dir",
+            str(data_dir),
+            *options,
+        ],
         capture_output=True,
         timeout=AUDIT_TIMEOUT_SECONDS,
         check=False,
@@ -206,16 +243,20 @@ def long_chain_lines(points: Sequence[LongChainPoint], audit_bound: float) -> li
     lines = [
         "Long chain (single validator, registrations mix built through the commit path)",
         f"  {'tx':>9} {'height':>7} {'start-up s':>10} {'GetProperty p50/p99 ms':>23} "
+        f"{'ListApplications p50/p99 ms':>27} "
         f"{'RSS MiB':>8} {'disk B/tx':>9} {'audit tx/s':>10}  (audit bound {audit_bound:,.0f}/s "
-        "= cores x admission bound)",
+        "= cores x admission bound; --jobs 1 in brackets)",
     ]
     for p in points:
         share = 100 * p.audit_per_second / audit_bound if audit_bound > 0 else 0.0
+        one = 100 * p.audit_one_job_per_second / audit_bound if audit_bound > 0 else 0.0
         lines.append(
             f"  {p.transactions:>9,} {p.height:>7,} {p.start_up_seconds:>10.2f} "
             f"{p.get_property_p50_ms:>11.2f} / {p.get_property_p99_ms:<9.2f} "
+            f"{p.list_applications_p50_ms:>13.2f} / {p.list_applications_p99_ms:<11.2f} "
             f"{p.rss_bytes / MIB:>8,.0f} {p.disk_bytes_per_transaction:>9,.0f} "
-            f"{p.audit_per_second:>10,.0f} = {share:.0f}% of bound"
+            f"{p.audit_per_second:>10,.0f} = {share:.0f}% of bound "
+            f"[{p.audit_one_job_per_second:,.0f} = {one:.0f}%]"
         )
     return lines
 
@@ -236,6 +277,8 @@ def write_long_chain_plot(
     left.axhline(2.0, color="red", ls="--", label="2 s target")
     left.set_ylabel("seconds to SERVING")
     middle.plot(sizes, [p.audit_per_second for p in points], "o-", label="tirkeu-audit verify")
+    one_job = [p.audit_one_job_per_second for p in points]
+    middle.plot(sizes, one_job, "s--", label="the same, --jobs 1")
     middle.axhline(audit_bound, color="red", ls="--", label="bound: cores x admission")
     middle.axhline(0.7 * audit_bound, color="orange", ls=":", label="70% of the bound")
     middle.set_ylabel("audited tx/s")

@@ -159,6 +159,13 @@ def evaluate_scale_targets(
     )
 
 
+def _one_job(point: LongChainPoint) -> str:
+    """The one-process audit beside the parallel one, when the run measured it."""
+    if point.audit_one_job_seconds <= 0:
+        return ""
+    return f" (--jobs 1: {point.audit_one_job_per_second:,.0f} tx/s)"
+
+
 def _long_chain_targets(
     points: Sequence[LongChainPoint], audit_bound: float
 ) -> tuple[TargetResult, ...]:
@@ -184,11 +191,12 @@ def _long_chain_targets(
         "long_chain_sync": ("-", None),
         "long_chain_audit": (
             f"{largest.audit_per_second:,.0f} tx/s = {100 * audit_share:.0f}% of "
-            f"{audit_bound:,.0f} tx/s",
+            f"{audit_bound:,.0f} tx/s{_one_job(largest)}",
             audit_share >= MIN_SHARE_OF_AUDIT_BOUND,
         ),
         "long_chain_get_property": (
-            f"p99 {largest.get_property_p99_ms:.2f} ms",
+            f"p99 {largest.get_property_p99_ms:.2f} ms "
+            f"(ListApplications p99 {largest.list_applications_p99_ms:.2f} ms, no target)",
             largest.get_property_p99_ms <= MAX_GET_PROPERTY_P99_MS,
         ),
         "long_chain_memory": (

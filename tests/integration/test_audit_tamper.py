@@ -86,7 +86,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditedChain]:
 
 def audit(*arguments: str) -> tuple[int, dict[str, Any]]:
     completed = subprocess.run(
-        [str(AUDIT_EXECUTABLE), "verify", *arguments, "--json"],
+        # Two worker processes (issue 11): every damage is named as the one-process audit names it.
+        [str(AUDIT_EXECUTABLE), "verify", *arguments, "--jobs", "2", "--json"],
         capture_output=True,
         text=True,
         timeout=AUDIT_TIMEOUT_SECONDS,

@@ -3,6 +3,7 @@ judged from their points, and the pictures. Nothing here asserts on a measured s
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,10 @@ def test_long_chain_targets_are_judged_only_at_a_million_transactions(tmp_path: 
     assert "would be met at 80,000 tx" in targets["long_chain_start_up"].note
     assert "already missed" in targets["long_chain_get_property"].note
     assert targets["long_chain_audit"].measured == "1,000 tx/s = 50% of 2,000 tx/s"
+    both = [dataclasses.replace(small[-1], audit_one_job_seconds=160.0)]  # 80,000 tx in 160 s
+    measured = {t.name: t.measured for t in evaluate_scale_targets([], both, audit_bound=2000.0)}
+    assert measured["long_chain_audit"] == "1,000 tx/s = 50% of 2,000 tx/s (--jobs 1: 500 tx/s)"
+    assert "ListApplications p99" in measured["long_chain_get_property"]
     full = [_chain_point(10_000, 1.0, 1.5), _chain_point(1_000_000, 1.2, 4.0)]
     judged = {t.name: t.status for t in evaluate_scale_targets([], full, audit_bound=1200.0)}
     assert judged["long_chain_start_up"] is TargetStatus.MET
