@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from cryptography import x509
@@ -23,6 +22,14 @@ from cryptography.x509.oid import NameOID
 
 from clients.cli.ezsigner_certificate import certificate as certificate_command
 from clients.cli.ezsigner_certificate import with_ocsp_evidence
+from clients.cli.ezsigner_inputs import (
+    EXIT_INVALID,
+    EXIT_UNUSABLE_INPUT,
+    EXIT_VALID,
+    fail,
+    read_input,
+    trust_with_crls,
+)
 from clients.cli.ezsigner_report import iso as _iso
 from clients.cli.ezsigner_report import json_report as _json_report
 from clients.cli.ezsigner_report import text_report as _text_report
@@ -38,7 +45,6 @@ from ledger.documents.cms import (
     load_cms,
     missing_signers,
     sign_cms,
-    trust_with_embedded_authorities,
     verify_cms,
 )
 from ledger.identity.algorithms import SHA256, STREEBOG_256, STREEBOG_512, UnsupportedKey
@@ -50,33 +56,8 @@ from ledger.identity.certificates import (
 from ledger.identity.identifiers import Bin, Iin, InvalidIdentifier, parse_bin, parse_iin
 from ledger.identity.private_keys import SigningKey, load_signing_key
 from ledger.identity.revocation import (
-    CertificateRejected,
-    MalformedRevocationList,
     TrustStore,
-    load_revocation_list,
-    verify_revocation_list,
 )
-
-EXIT_VALID = 0
-EXIT_INVALID = 1
-EXIT_UNUSABLE_INPUT = 2
-
-
-class UnusableInput(click.ClickException):
-    """Input ezsigner cannot work with; reported on stderr with exit code 2."""
-
-    exit_code = EXIT_UNUSABLE_INPUT
-
-
-def _fail(message: str) -> NoReturn:
-    raise UnusableInput(message)
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        _fail(f"cannot read {what} {str(path)!r}: {error.strerror or error}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,11 +118,11 @@ def sign(
     is signed by the recipient, then the guarantors, then KTK last (Algorithm paras 17-18).
     """
     if attached and existing_path is not None:
-        _fail("--attached cannot be combined with --add-to: the existing file decides")
-    content = _read(document_path, "document")
-    private_key = _load_private_key(_read(key_path, "key"))
-    certificate = _load_single_certificate(_read(cert_path, "certificate"))
-    chain = _load_certificates(_read(chain_path, "chain")) if chain_path else ()
+        fail("--attached cannot be combined with --add-to: the existing file decides")
+    content = read_input(document_path, "document")
+    private_key = _load_private_key(read_input(key_path, "key"))
+    certificate = _load_single_certificate(read_input(cert_path, "certificate"))
+    chain = _load_certificates(read_input(chain_path, "chain")) if chain_path else ()
     signing_time = datetime.now(UTC)
     try:
         if existing_path is None:
@@ -150,15 +131,15 @@ def sign(
                 signing_time=signing_time, digest_algorithm=_DIGESTS[digest_name],
             )  # fmt: skip
         else:
-            existing = _read(existing_path, "existing signature")
+            existing = read_input(existing_path, "existing signature")
             signed = add_signer(
                 existing, content, private_key, certificate, chain,
                 signing_time=signing_time, digest_algorithm=_DIGESTS[digest_name],
             )  # fmt: skip
     except (CmsSigningRejected, MalformedCms) as error:
-        _fail(f"cannot sign: {error}")
+        fail(f"cannot sign: {error}")
     if (tsa_key_path is None) != (tsa_cert_path is None):
-        _fail("--tsa-key and --tsa-cert go together")
+        fail("--tsa-key and --tsa-cert go together")
     if tsa_key_path is not None and tsa_cert_path is not None:
         signed = _timestamped(signed, certificate, tsa_key_path, tsa_cert_path, signing_time)
     _write_replacing(output_path, signed)
@@ -197,8 +178,8 @@ def _timestamped(
 ) -> bytes:
     """The new signer's signature stamped by a TSA whose key we hold: a stand-in for the
     NCA's TSA service, which Tirkeu does not call (RFC 3161 over HTTP is the caller's part)."""
-    tsa_certificate = _load_single_certificate(_read(cert_path, "TSA certificate"))
-    tsa_key = _load_private_key(_read(key_path, "TSA key"))
+    tsa_certificate = _load_single_certificate(read_input(cert_path, "TSA certificate"))
+    tsa_key = _load_private_key(read_input(key_path, "TSA key"))
     tsa = IssuedCertificate(
         key=tsa_key,
         certificate=tsa_certificate,
@@ -222,7 +203,7 @@ def _write_replacing(path: Path, data: bytes) -> None:
         temporary.replace(path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        _fail(f"cannot write {str(path)!r}: {error.strerror or error}")
+        fail(f"cannot write {str(path)!r}: {error.strerror or error}")
 
 
 def _common_name(certificate: x509.Certificate) -> str:
@@ -234,7 +215,7 @@ def _load_private_key(data: bytes) -> SigningKey:
     try:
         return load_signing_key(data)
     except UnsupportedKey as error:
-        _fail(f"not an unencrypted PEM private key of a supported type: {error}")
+        fail(f"not an unencrypted PEM private key of a supported type: {error}")
 
 
 def _load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
@@ -243,13 +224,13 @@ def _load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
             return tuple(x509.load_pem_x509_certificates(data))
         return (x509.load_der_x509_certificate(data),)
     except ValueError as error:
-        _fail(f"not a certificate file: {error}")
+        fail(f"not a certificate file: {error}")
 
 
 def _load_single_certificate(data: bytes) -> x509.Certificate:
     certificates = _load_certificates(data)
     if len(certificates) != 1:
-        _fail(f"expected one signer certificate, found {len(certificates)}")
+        fail(f"expected one signer certificate, found {len(certificates)}")
     return certificates[0]
 
 
@@ -300,8 +281,8 @@ def verify(
     usage and revocation by the given CRLs (seed 003 para 18 condition 2).
     """
     iins, bins = _iins(expected_iins), _bins(expected_bins)
-    document = _load_signature(_read(signature_path, "signature"))
-    content = _read(content_path, "document") if content_path else None
+    document = _load_signature(read_input(signature_path, "signature"))
+    content = read_input(content_path, "document") if content_path else None
     content_sha256 = _digest(content_sha256_hex, "sha256", 32) if content_sha256_hex else None
     # As the ledger checks a document from a transaction's digests (transaction.proto).
     streebog = {
@@ -313,12 +294,12 @@ def verify(
         if text
     }
     if streebog and content_sha256 is None:
-        _fail("--content-streebog256/512 go with --content-sha256")
+        fail("--content-streebog256/512 go with --content-sha256")
     if content is not None and content_sha256 is not None:
-        _fail("give --content or --content-sha256, not both")
+        fail("give --content or --content-sha256, not both")
     if document.is_detached and content is None and content_sha256 is None:
-        _fail("the signature is detached: give the signed document with --content")
-    trust = _trust_store(_read(trust_path, "trust roots"), document, crl_paths)
+        fail("the signature is detached: give the signed document with --content")
+    trust = _trust_store(read_input(trust_path, "trust roots"), document, crl_paths)
     trust, ocsp_evidence = with_ocsp_evidence(trust, ocsp_paths)
     check_time = revocation_check_time.replace(tzinfo=UTC) if revocation_check_time else None
     verification = verify_cms(
@@ -355,30 +336,30 @@ def _iins(texts: tuple[str, ...]) -> tuple[Iin, ...]:
     try:
         return tuple(parse_iin(text) for text in texts)
     except InvalidIdentifier as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _bins(texts: tuple[str, ...]) -> tuple[Bin, ...]:
     try:
         return tuple(parse_bin(text) for text in texts)
     except InvalidIdentifier as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _load_signature(data: bytes) -> SignedDocument:
     try:
         return load_cms(data)
     except MalformedCms as error:
-        _fail(f"not a CMS signature: {error}")
+        fail(f"not a CMS signature: {error}")
 
 
 def _digest(text: str, name: str, size: int) -> bytes:
     try:
         digest = bytes.fromhex(text)
     except ValueError:
-        _fail(f"--content-{name} is not hexadecimal")
+        fail(f"--content-{name} is not hexadecimal")
     if len(digest) != size:
-        _fail(f"--content-{name} must be {size} bytes ({2 * size} hex digits)")
+        fail(f"--content-{name} must be {size} bytes ({2 * size} hex digits)")
     return digest
 
 
@@ -388,26 +369,19 @@ def _trust_store(roots: bytes, document: SignedDocument, crl_paths: tuple[Path, 
     try:
         authorities = load_certificates_pem(roots)
     except (MalformedCertificate, InvalidIdentifier) as error:
-        _fail(f"unusable trust roots: {error}")
+        fail(f"unusable trust roots: {error}")
     if not authorities:
-        _fail("the trust roots file holds no certificate")
-    trust = trust_with_embedded_authorities(TrustStore(authorities), document.certificates)
-    for crl_path in crl_paths:
-        try:
-            crl = verify_revocation_list(load_revocation_list(_read(crl_path, "CRL")), trust)
-        except MalformedRevocationList as error:
-            _fail(f"unusable CRL {str(crl_path)!r}: {error}")
-        except CertificateRejected as rejection:
-            _fail(f"CRL {str(crl_path)!r} is not from a trusted authority: {rejection}")
-        trust = trust.with_revocation_list(crl)
-    return trust
+        fail("the trust roots file holds no certificate")
+    return trust_with_crls(authorities, document.certificates, crl_paths)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code (0 valid, 1 invalid, 2 unusable input)."""
     try:
         result = cli.main(args=argv, prog_name="ezsigner", standalone_mode=False)
-    except click.ClickException as error:  # UnusableInput and click's usage errors
+    except (
+        click.ClickException
+    ) as error:  # UnusableInput (ezsigner_inputs.py) and click's usage errors
         error.show()
         return error.exit_code
     except click.exceptions.Abort:

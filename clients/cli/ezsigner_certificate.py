@@ -13,13 +13,18 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from ledger.documents.cms import trust_with_embedded_authorities
+from clients.cli.ezsigner_inputs import (
+    EXIT_INVALID,
+    EXIT_VALID,
+    fail,
+    read_input,
+    trust_with_crls,
+)
 from ledger.identity.algorithms import SIGNATURE_ALGORITHMS, verify_signature
 from ledger.identity.certificates import (
     CertificateInfo,
@@ -38,31 +43,10 @@ from ledger.identity.ocsp import (
 )
 from ledger.identity.revocation import (
     CertificateRejected,
-    MalformedRevocationList,
     TrustStore,
-    load_revocation_list,
-    verify_revocation_list,
 )
 
-EXIT_VALID = 0
-EXIT_INVALID = 1
-EXIT_UNUSABLE_INPUT = 2
 _FILE = click.Path(path_type=Path, dir_okay=False)
-
-
-class UnusableCertificateInput(click.ClickException):
-    exit_code = EXIT_UNUSABLE_INPUT
-
-
-def _fail(message: str) -> NoReturn:
-    raise UnusableCertificateInput(message)
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        _fail(f"cannot read {what} {str(path)!r}: {error.strerror or error}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +76,7 @@ def certificate(
 ) -> None:
     """Describe the certificate in FILE (PEM or DER; a PEM chain: the leaf first) and judge it
     against the --trust roots (exit 0 valid, 1 invalid, 2 unusable input)."""
-    leaf, carried = _load_leaf(_read(certificate_path, "certificate"))
+    leaf, carried = _load_leaf(read_input(certificate_path, "certificate"))
     trust = _trust(trust_paths, carried, crl_paths)
     trust, evidence = with_ocsp_evidence(trust, ocsp_paths)
     moment = at.replace(tzinfo=UTC) if at is not None else datetime.now(UTC)
@@ -119,7 +103,7 @@ def _load_leaf(data: bytes) -> tuple[CertificateInfo, tuple[x509.Certificate, ..
         der = certificates[0].public_bytes(Encoding.DER)
         return load_certificate_leniently(der), certificates[1:]
     except (ValueError, MalformedCertificate, InvalidIdentifier) as error:
-        _fail(f"not a certificate Tirkeu can read: {error}")
+        fail(f"not a certificate Tirkeu can read: {error}")
 
 
 def _trust(
@@ -128,21 +112,12 @@ def _trust(
     authorities: list[CertificateInfo] = []
     for path in paths:
         try:
-            authorities.extend(load_certificates_pem(_read(path, "trust roots")))
+            authorities.extend(load_certificates_pem(read_input(path, "trust roots")))
         except (MalformedCertificate, InvalidIdentifier) as error:
-            _fail(f"unusable trust roots {str(path)!r}: {error}")
+            fail(f"unusable trust roots {str(path)!r}: {error}")
     if not authorities:
-        _fail("the trust roots hold no certificate")
-    trust = trust_with_embedded_authorities(TrustStore(tuple(authorities)), carried)
-    for crl_path in crl_paths:
-        try:
-            crl = verify_revocation_list(load_revocation_list(_read(crl_path, "CRL")), trust)
-        except MalformedRevocationList as error:
-            _fail(f"unusable CRL {str(crl_path)!r}: {error}")
-        except CertificateRejected as rejection:
-            _fail(f"CRL {str(crl_path)!r} is not from a trusted authority: {rejection}")
-        trust = trust.with_revocation_list(crl)
-    return trust
+        fail("the trust roots hold no certificate")
+    return trust_with_crls(authorities, carried, crl_paths)
 
 
 def with_ocsp_evidence(
@@ -153,11 +128,11 @@ def with_ocsp_evidence(
     evidence: list[dict[str, object]] = []
     for path in paths:
         try:
-            response = verify_ocsp_response(load_ocsp_response(_read(path, "OCSP")), trust)
+            response = verify_ocsp_response(load_ocsp_response(read_input(path, "OCSP")), trust)
         except MalformedOcspResponse as error:
-            _fail(f"unusable OCSP response {str(path)!r}: {error}")
+            fail(f"unusable OCSP response {str(path)!r}: {error}")
         except CertificateRejected as rejection:
-            _fail(f"OCSP response {str(path)!r} is not from a trusted responder: {rejection}")
+            fail(f"OCSP response {str(path)!r} is not from a trusted responder: {rejection}")
         trust = trust_with_ocsp(trust, response)
         evidence.extend(
             {
