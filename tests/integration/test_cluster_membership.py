@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,6 +25,9 @@ from clients.envelopes import SigningIdentity, sign_body
 from clients.transaction_builders import property_import
 from consensus.types import Height, Round, ValidatorId, Vote, VoteType
 from node.chain.signed_messages import sign_vote
+from tests.integration.cluster_commands import BIN, COMMAND_SECONDS, PROGRESS_SECONDS
+from tests.integration.cluster_commands import ok as _ok
+from tests.integration.cluster_commands import run as _run
 from tests.pki_fixtures import (
     KTK_BIN,
     KTK_HEAD_IIN,
@@ -37,26 +39,7 @@ from tests.pki_fixtures import (
 from tests.unit.ledger.audit.tamper import Tamperer, block_key, copy_data_dir
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent
-COMMAND_SECONDS = 240
-PROGRESS_SECONDS = 90
 FAR_AHEAD = 10_000  # a vote for a height no node has reached: judged, then only buffered
-
-
-def _run(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / arguments[0]), *arguments[1:]],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_SECONDS,
-        check=False,
-    )
-
-
-def _ok(*arguments: str) -> Any:
-    completed = _run(*arguments)
-    assert completed.returncode == 0, completed.stderr + completed.stdout
-    return json.loads(completed.stdout) if "--json" in arguments else completed.stdout
 
 
 class Cluster:

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from clients.client import ClientError, ConnectionSettings, LedgerClient
+from clients.client import ClientError, LedgerClient
 from clients.envelopes import SigningIdentity, sign_body
 from clients.transaction_builders import property_import
 from ledger.audit import trust_anchor
 from ledger.audit.snapshots import decode_snapshot, encode_snapshot
 from ledger.extract.extract import extract_document, extract_from_message, verify_extract
 from ledger.state.access import property_key
+from tests.integration.cluster_commands import PROGRESS_SECONDS
+from tests.integration.cluster_commands import node_height as _height
+from tests.integration.cluster_commands import node_settings as _settings
+from tests.integration.cluster_commands import ok as _ok
+from tests.integration.cluster_commands import run as _run
 from tests.pki_fixtures import (
     KTK_BIN,
     KTK_HEAD_IIN,
@@ -34,43 +36,7 @@ from tests.pki_fixtures import (
 )
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent
-COMMAND_SECONDS = 240
-PROGRESS_SECONDS = 90
 FLAT = "21:318:023:1245:1/7"
-
-
-def _run(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / arguments[0]), *arguments[1:]],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_SECONDS,
-        check=False,
-    )
-
-
-def _ok(*arguments: str) -> Any:
-    completed = _run(*arguments)
-    assert completed.returncode == 0, completed.stderr + completed.stdout
-    return json.loads(completed.stdout) if "--json" in arguments else completed.stdout
-
-
-def _settings(directory: Path, node_id: str, *, person: Path | None = None) -> ConnectionSettings:
-    document = json.loads((directory / "cluster.json").read_text())
-    address = next(n["api"] for n in document["nodes"] if n["node_id"] == node_id)
-    node = directory / node_id
-    cert = node / "node.cert.pem" if person is None else Path(f"{person}.cert.pem")
-    key = node / "node.key.pem" if person is None else Path(f"{person}.key.pem")
-    return ConnectionSettings.from_files(address, cert=cert, key=key, ca=node / "ca.chain.pem")
-
-
-def _height(directory: Path, node_id: str) -> int:
-    try:
-        with LedgerClient.connect(_settings(directory, node_id), timeout_seconds=5) as client:
-            return client.chain_info().height
-    except ClientError:
-        return -1
 
 
 def test_an_observer_joins_from_a_snapshot_and_a_tampered_one_is_refused(tmp_path: Path) -> None:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from clients.client import ClientError, ConnectionSettings, LedgerClient
+from clients.client import LedgerClient
 from ledger.chain.store import Store
 from node.chain.commit import MAX_RULES_VERSION_VARIABLE
+from tests.integration.cluster_commands import PROGRESS_SECONDS, node_settings
+from tests.integration.cluster_commands import node_height as _height
+from tests.integration.cluster_commands import ok as _ok
+from tests.integration.cluster_commands import run as _run
 from tests.pki_fixtures import (
     KTK_BIN,
     KTK_HEAD_IIN,
@@ -30,45 +31,11 @@ from tests.pki_fixtures import (
 )
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent
-COMMAND_SECONDS = 240
-PROGRESS_SECONDS = 90
 AUTHORITY = "Order of the State Corporation No. 17 of 2027-04-01 (test)"
 
 
-def _run(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / arguments[0]), *arguments[1:]],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_SECONDS,
-        check=False,
-        env=env,
-    )
-
-
-def _ok(*arguments: str, env: dict[str, str] | None = None) -> Any:
-    completed = _run(*arguments, env=env)
-    assert completed.returncode == 0, completed.stderr + completed.stdout
-    return json.loads(completed.stdout) if "--json" in arguments else completed.stdout
-
-
 def _client(directory: Path, node_id: str) -> LedgerClient:
-    node = directory / node_id
-    document = json.loads((directory / "cluster.json").read_text())
-    address = next(n["api"] for n in document["nodes"] if n["node_id"] == node_id)
-    settings = ConnectionSettings.from_files(
-        address, cert=node / "node.cert.pem", key=node / "node.key.pem", ca=node / "ca.chain.pem"
-    )
-    return LedgerClient.connect(settings, timeout_seconds=5)
-
-
-def _height(directory: Path, node_id: str) -> int:
-    try:
-        with _client(directory, node_id) as client:
-            return client.chain_info().height
-    except ClientError:
-        return -1
+    return LedgerClient.connect(node_settings(directory, node_id), timeout_seconds=5)
 
 
 def _wait(directory: Path, node_ids: list[str], height: int) -> None:
