@@ -75,7 +75,7 @@ class Seeds:
 def seeds() -> Seeds:
     """Real objects, made once per run (issuing keys is the slow part; and Hypothesis needs the
     same seeds on every replay of an example)."""
-    trust_authorities = []
+    trust_authorities: list[CertificateInfo] = []
     certificates: list[bytes] = []
     bundles: list[bytes] = []
     crls: list[bytes] = []
