@@ -26,6 +26,7 @@ from tests.unit.fuzz.support import FUZZ, bytes_of, only_named, vectors, with_ex
 from tests.unit.ledger.registry.story import Story
 
 TRANSACTIONS = vectors("transactions")["transactions"]
+SECOND_FLAT = "21:318:023:1245:2/46"
 ACTION_KINDS = tuple(
     field.name for field in pb.TransactionBody.DESCRIPTOR.oneofs_by_name["action"].fields
 )
@@ -36,17 +37,20 @@ class Ready:
     story: Story
     bodies: tuple[pb.TransactionBody, ...]  # valid bodies of the story, then one per vector
     envelopes: tuple[bytes, ...]
+    second_flat_application: pb.LeaseApplication  # valid; made once (CMS signing is randomized)
 
 
 @cache
 def ready() -> Ready:
     story = Story()
     application_id = story.lease_ready_to_register()
+    # A second flat with no application yet: a lease application on it reaches the CMS checks.
+    story.import_property(cadastral_number=SECOND_FLAT)
     bodies = [
         story.builder.body(action)
         for action in (
-            story.property_import(cadastral_number="21:318:023:1245:2/46"),
-            story.lease_application(),
+            story.property_import(cadastral_number="21:318:023:1245:3/47"),
+            story.lease_application(cadastral_number=SECOND_FLAT),
             story.videoconference(application_id),
             story.attestation(application_id, with_videoconference=False),
             story.decision(application_id, pb.REGISTER),
@@ -58,7 +62,8 @@ def ready() -> Ready:
         bodies.append(body)
     envelopes = [bytes.fromhex(vector["envelope_hex"]) for vector in TRANSACTIONS]
     envelopes += [sign_envelope(b.SerializeToString(), [story.parties.registrar]) for b in bodies]
-    return Ready(story, tuple(bodies), tuple(envelopes))
+    application = story.lease_application(cadastral_number=SECOND_FLAT)
+    return Ready(story, tuple(bodies), tuple(envelopes), application)
 
 
 def _admit(envelope: bytes) -> str | Rejection:
@@ -112,3 +117,24 @@ def test_envelopes_and_bodies_survive_decode_then_encode() -> None:
         assert pb.Envelope.FromString(envelope).SerializeToString(deterministic=True) == envelope
         assert pb.TransactionBody.FromString(body).SerializeToString(deterministic=True) == body
         assert transaction_id_of(envelope) == vector["transaction_id"]
+
+
+@FUZZ
+@given(st.data())
+def test_a_lease_application_with_damaged_cms_is_rejected_with_a_reason(
+    data: st.DataObject,
+) -> None:
+    """The contract and the consent (Algorithm paras 18-20) as CMS bytes a client could send,
+    in an application otherwise valid and signed by KTK's officer and the recipient."""
+    story = ready().story
+    application = pb.LeaseApplication()
+    application.CopyFrom(ready().second_flat_application)
+    documents = (application.contract, application.personal_data_consent)
+    seeds = [document.cms for document in documents]
+    target = data.draw(st.sampled_from(documents), label="document")
+    original = target.cms
+    target.cms = data.draw(bytes_of(seeds), label="cms")
+    parties = story.parties
+    outcome = _admit(story.envelope(application, parties.ktk_officer, parties.recipient))
+    if target.cms == original:
+        assert isinstance(outcome, str), outcome  # unchanged: the valid application is admitted
