@@ -10,13 +10,17 @@ executor turns every TransactionRejected into a Rejection, so any exception at a
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 from tirkeu_pb import transaction_pb2 as pb
 
+from clients.envelopes import decode_body, read_envelope
+from clients.errors import InvalidEnvelopeFile
 from clients.pki.authority import IssuedCertificate
 from ledger.execution.executor import check_transaction
 from ledger.rejections import Rejection
@@ -138,3 +142,16 @@ def test_a_lease_application_with_damaged_cms_is_rejected_with_a_reason(
     outcome = _admit(story.envelope(application, parties.ktk_officer, parties.recipient))
     if target.cms == original:
         assert isinstance(outcome, str), outcome  # unchanged: the valid application is admitted
+
+
+@FUZZ
+@given(st.deferred(lambda: bytes_of(ready().envelopes)))
+def test_envelope_files_a_client_reads_are_envelopes_or_invalid_envelope_files(raw: bytes) -> None:
+    """``tirkeu sign`` / ``tirkeu submit`` read an envelope file someone handed over
+    (clients/envelopes.py): InvalidEnvelopeFile for anything else."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "transaction.envelope"
+        path.write_bytes(raw)
+        envelope = only_named(lambda: read_envelope(path), (InvalidEnvelopeFile,))
+    if isinstance(envelope, pb.Envelope):
+        only_named(lambda: decode_body(envelope), (InvalidEnvelopeFile,))
