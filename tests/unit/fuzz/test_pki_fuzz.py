@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from clients.pki.authority import Validity, generate_key
@@ -52,12 +53,19 @@ from ledger.identity.revocation import (
     verify_revocation_list,
 )
 from tests.pki_fixtures import FIXTURE_NOW, RECIPIENT_IIN, TestAuthority
-from tests.unit.fuzz.support import FUZZ, bytes_of, only_named
+from tests.unit.fuzz.support import FUZZ, bytes_of, only_named, vectors
 
 KEY_TYPES = (KeyAlgorithm.GOST_2015_512, KeyAlgorithm.RSA, KeyAlgorithm.ECDSA_P256)
 VALIDITY = Validity(FIXTURE_NOW - timedelta(days=400), FIXTURE_NOW + timedelta(days=400))
 CONTRACT = b"Lease-to-own contract, Astana, apartment 45"
 CERTIFICATE_ERRORS = (MalformedCertificate, InvalidIdentifier)
+# Found by the long run: a name attribute of the wrong ASN.1 type (countryName "KZ" as a BIT
+# STRING, tag 0x03, instead of a PrintableString, 0x13) made `cryptography` raise TypeError.
+COUNTRY_KZ = b"\x06\x03U\x04\x06\x13\x02KZ"
+COUNTRY_AS_BIT_STRING = b"\x06\x03U\x04\x06\x03\x02KZ"
+VECTOR_CERTIFICATE = bytes.fromhex(
+    vectors("transactions")["transactions"][0]["signatures"][0]["certificate_hex"]
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,8 @@ def seeds() -> Seeds:
 
 @FUZZ
 @given(st.deferred(lambda: bytes_of(seeds().certificates)))
+@example(VECTOR_CERTIFICATE.replace(COUNTRY_KZ, COUNTRY_AS_BIT_STRING, 1))  # issuer's country
+@example(VECTOR_CERTIFICATE.replace(COUNTRY_KZ, COUNTRY_AS_BIT_STRING))  # and subject's
 def test_certificates_load_and_chain_or_are_named(raw: bytes) -> None:
     certificate = only_named(lambda: load_certificate(raw), CERTIFICATE_ERRORS)
     if isinstance(certificate, CertificateInfo):
@@ -185,6 +195,17 @@ def test_timestamp_tokens_give_a_verdict_and_never_raise(raw: bytes) -> None:
         verdict = verify_timestamp(raw, signature, seeds().trust)
         assert isinstance(verdict, TimestampVerdict)
         assert verdict.valid == (verdict.problem is None)
+
+
+def test_a_name_attribute_of_the_wrong_asn1_type_is_malformed() -> None:
+    """The long run's find, for every seed certificate and CRL (their bytes differ per run)."""
+    made = seeds()
+    for der in made.certificates:
+        with pytest.raises(MalformedCertificate):
+            load_certificate(der.replace(COUNTRY_KZ, COUNTRY_AS_BIT_STRING, 1))
+    for crl in made.crls:
+        with pytest.raises(MalformedRevocationList):
+            load_revocation_list(crl.replace(COUNTRY_KZ, COUNTRY_AS_BIT_STRING, 1))
 
 
 def test_the_seeds_are_valid() -> None:
