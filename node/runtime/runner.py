@@ -38,7 +38,7 @@ from node.chain.mempool import Mempool
 from node.chain.open import ChainSetup, ChainStartError, chain_setup, open_chain
 from node.engine.handlers import ValidatorPeerHandler
 from node.engine.observer import ObserverEngine, ObserverPeerHandler, SubmissionForwarder
-from node.engine.solo import SoloEngine, SoloEngineUnfit
+from node.engine.solo import SoloEngine, SoloEngineUnfit, SoloPeerHandler
 from node.engine.tendermint import TendermintEngine
 from node.engine.wiring import ValidatorWiring
 from node.operations.config import NodeConfig, NodeRole
@@ -202,6 +202,15 @@ class NodeRuntime:
     def _after_commit(self, committed: CommittedBlock) -> None:
         if self._node is not None:
             self._node.after_commit(committed)
+        if isinstance(self._engine, SoloEngine) and self._peers is not None:
+            # Tendermint announces its own commits; the solo engine's are announced here, so an
+            # observer beside it follows at once instead of at its next sync poll.
+            self._peers.announce(
+                peer_pb2.CertifiedBlock(
+                    block=committed.executed.block.encode(),
+                    certificate=committed.certificate.encode(),
+                )
+            )
         self.metrics.height.set(committed.meta.height)
         self.metrics.mempool_size.set(0 if self._node is None else len(self._node.mempool))
 
@@ -231,7 +240,11 @@ class NodeRuntime:
                 raise NodeSetupError(f"{error}; configure [[peers]] for BFT") from error
             node.set_transaction_listener(solo.transaction_arrived)
             self._engine = solo
-            return None
+            if config.peers:  # observers only (validator peers would mean BFT): announce to them
+                self._peers = PeerClients(config.peers, keys.tls, self.log)
+                self.metrics.peers.set_function(self._peers.reachable_count)
+            # The peer service an observer syncs from (issue 13): status, blocks, forwarding.
+            return SoloPeerHandler(store, config.node_id)
         peers = PeerClients(config.peers, keys.tls, self.log)
         self._peers = peers
         self.metrics.peers.set_function(peers.reachable_count)  # observers have no engine loop
