@@ -29,6 +29,7 @@ from ledger.identity.certificates import (
     load_certificates_pem,
 )
 from ledger.identity.identifiers import InvalidIdentifier
+from node.api.notifications import NotificationStreams
 from node.api.service import LedgerService
 from node.chain.commit import CommittedBlock
 from node.chain.events import CommitSignal
@@ -162,7 +163,12 @@ class NodeRuntime:
         node = LedgerNode(store=store, setup=setup, mempool=mempool, signal=signal, log=self.log)
         self._node = node
         peer_handler = self._make_engine(setup, keys, store, node)
-        service = LedgerService(node, node_id=config.node_id, role=config.role.value)
+        service = LedgerService(
+            node,
+            node_id=config.node_id,
+            role=config.role.value,
+            streams=NotificationStreams(node, idle_seconds=config.notification_idle_seconds),
+        )
         peer_service = (
             None
             if peer_handler is None
