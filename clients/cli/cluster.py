@@ -52,6 +52,7 @@ from clients.cluster.membership import (
 )
 from clients.cluster.observers import add_observer
 from clients.cluster.participants import DEMO_PARTICIPANTS, ClusterError, Participants
+from clients.cluster.ports import reclaim_ports
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     kill_node,
@@ -217,14 +218,28 @@ def _participants(options: dict[str, Any]) -> Participants:
 @json_option
 def start(directory: Path, deadline_seconds: float) -> None:
     """Start every node in the background and wait until each serves."""
-    cluster = load_cluster(directory)
+    # Ports taken since `init` move to free ones first (clients/cluster/ports.py, issue 13).
+    cluster, moved = reclaim_ports(load_cluster(directory))
     pids = start_cluster(cluster, deadline_seconds=deadline_seconds)
+    notes = [f"{m.node_id}'s {m.purpose} port {m.old} was taken: moved to {m.new}" for m in moved]
     output().emit(
-        {"nodes": [{"node_id": node_id, "pid": pid} for node_id, pid in pids.items()]},
+        {
+            "nodes": [{"node_id": node_id, "pid": pid} for node_id, pid in pids.items()],
+            "moved_ports": [
+                {"node_id": m.node_id, "purpose": m.purpose, "old": m.old, "new": m.new}
+                for m in moved
+            ],
+        },
         "\n".join(
-            f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, log {node.log})"
-            for node in cluster.nodes
-            if node.node_id in pids
+            [
+                *notes,
+                *(
+                    f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, "
+                    f"log {node.log})"
+                    for node in cluster.nodes
+                    if node.node_id in pids
+                ),
+            ]
         ),
     )
 

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidClusterRequest",
     "NotImplementedYet",
     "Participants",
+    "PortTaken",
 ]
 
 
@@ -33,6 +34,10 @@ class InvalidClusterRequest(ClusterError):
     """Bad input: nothing was changed."""
 
     exit_code = 2
+
+
+class PortTaken(ClusterError):
+    """A port the cluster's configs name is held by another process (issue 13)."""
 
 
 class NotImplementedYet(InvalidClusterRequest):

@@ -48,7 +48,7 @@ from node.operations.tls import TlsMaterial
 from node.peers.client import PeerClients
 from node.peers.service import PeerHandler, PeerService
 from node.peers.sync import BlockSync
-from node.runtime.server import RunningServer, start_server
+from node.runtime.server import RunningServer, ServerSetupError, start_server
 
 Engine = SoloEngine | TendermintEngine | ObserverEngine
 
@@ -192,7 +192,12 @@ class NodeRuntime:
             peer_service=peer_service,
         )
         if config.metrics_listen is not None:
-            self.metrics.serve(config.metrics_listen)
+            try:
+                self.metrics.serve(config.metrics_listen)
+            except OSError as error:  # a named start-up failure, not a traceback (issue 13)
+                raise ServerSetupError(
+                    f"cannot listen on {config.metrics_listen} for metrics: {error}"
+                ) from error
         self._engine_thread = threading.Thread(target=self._run_engine, name="engine", daemon=True)
         self._engine_thread.start()
         if self._sync is not None:
