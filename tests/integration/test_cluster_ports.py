@@ -20,8 +20,21 @@ from clients.cluster.processes import start_node, stop_node
 from tests.integration.cluster_commands import node_height
 from tests.integration.cluster_commands import ok as _ok
 from tests.integration.cluster_commands import run as _run
+from tests.pki_fixtures import (
+    KTK_BIN,
+    KTK_HEAD_IIN,
+    OTHER_BIN,
+    REGISTRAR_IIN,
+    STATE_CORPORATION_BIN,
+)
 
 pytestmark = pytest.mark.integration
+# Named explicitly, so the test does not depend on init's demo defaults.
+PARTICIPANTS = (
+    "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
+    "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+    "--ktk-head-iin", KTK_HEAD_IIN,
+)  # fmt: skip
 
 
 @contextmanager
@@ -36,7 +49,7 @@ def _occupied(address: str) -> Iterator[None]:
 
 def test_a_port_taken_after_init_is_moved_at_start(tmp_path: Path) -> None:
     directory = tmp_path / "cluster"
-    _ok("tirkeu-cluster", "init", str(directory), "--validators", "2")
+    _ok("tirkeu-cluster", "init", str(directory), "--validators", "2", *PARTICIPANTS)
     before = load_cluster(directory)
     taken = before.node("registrar-2").api
     with _occupied(taken):
@@ -57,7 +70,7 @@ def test_a_port_taken_after_init_is_moved_at_start(tmp_path: Path) -> None:
 
 def test_a_port_taken_at_the_last_instant_is_a_named_error(tmp_path: Path) -> None:
     directory = tmp_path / "cluster"
-    _ok("tirkeu-cluster", "init", str(directory))
+    _ok("tirkeu-cluster", "init", str(directory), *PARTICIPANTS)
     node = load_cluster(directory).node("registrar-1")
     try:
         with _occupied(node.api), pytest.raises(PortTaken) as taken:
