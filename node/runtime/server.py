@@ -126,6 +126,10 @@ def start_server(
             ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
             ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
             ("grpc.keepalive_permit_without_calls", 1),
+            # Keep pinging a connection whose only stream is a quiet notification stream (the
+            # default stops after 2 pings without data, and a vanished client would go unseen).
+            ("grpc.http2.max_pings_without_data", 0),
+            # The least interval the server accepts between a client's pings without data.
             ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
         ],
     )
