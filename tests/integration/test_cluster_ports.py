@@ -16,6 +16,7 @@ import pytest
 
 from clients.cluster.layout import load_cluster
 from clients.cluster.participants import PortTaken
+from clients.cluster.ports import metrics_address
 from clients.cluster.processes import start_node, stop_node
 from tests.integration.cluster_commands import node_height
 from tests.integration.cluster_commands import ok as _ok
@@ -52,15 +53,19 @@ def test_a_port_taken_after_init_is_moved_at_start(tmp_path: Path) -> None:
     _ok("tirkeu-cluster", "init", str(directory), "--validators", "2", *PARTICIPANTS)
     before = load_cluster(directory)
     taken = before.node("registrar-2").api
-    with _occupied(taken):
+    metrics = metrics_address(before.node("registrar-1"))
+    assert metrics is not None
+    with _occupied(taken), _occupied(metrics):
         try:
             started = _ok("tirkeu-cluster", "--json", "start", str(directory))
             assert [(m["node_id"], m["purpose"], m["old"]) for m in started["moved_ports"]] == [
-                ("registrar-2", "api", taken)
+                ("registrar-1", "metrics", metrics),
+                ("registrar-2", "api", taken),
             ]
             after = load_cluster(directory)
             moved = after.node("registrar-2").api
-            assert moved != taken and moved == started["moved_ports"][0]["new"]
+            assert moved != taken and moved == started["moved_ports"][1]["new"]
+            assert metrics_address(after.node("registrar-1")) == started["moved_ports"][0]["new"]
             peers = tomllib.loads(after.node("registrar-1").config.read_text())["peers"]
             assert [peer["address"] for peer in peers] == [moved]
             assert node_height(directory, "registrar-2") >= 0  # serving on the new port

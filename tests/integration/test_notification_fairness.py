@@ -21,6 +21,7 @@ from tests.registry_fixtures import AUDITOR_IIN, FIRST_CREDIT_BUREAU_BIN
 
 pytestmark = pytest.mark.integration
 FOURTH_PERSON_IIN = "930825400114"
+FIFTH_PERSON_IIN = "950101300006"  # valid check digit; not a party of the story
 STREAM_SECONDS = 120  # every stream call's deadline: nothing here waits unbounded
 IDLE_SECONDS = 2
 STREAMS_PER_PERSON = 4  # node/api/notifications.py MAX_STREAMS_PER_CALLER
@@ -46,6 +47,17 @@ def _first(call: grpc.Call, wanted: int | None) -> object:
         if wanted is None or notification.channel == wanted:
             return notification
     raise AssertionError(f"the stream ended without a delivery: {call.code()}")
+
+
+def _end_code(call: grpc.Call) -> grpc.StatusCode:
+    """How ``call`` ended, reading what it delivered first (gRPC gives the status only after
+    the messages before it); its deadline bounds the wait."""
+    try:
+        for _ in call:  # type: ignore[attr-defined]
+            pass
+    except grpc.RpcError:
+        pass
+    return call.code()
 
 
 def test_people_holding_streams_do_not_lock_institutions_out(tmp_path: Path) -> None:
@@ -96,6 +108,14 @@ def test_people_holding_streams_do_not_lock_institutions_out(tmp_path: Path) -> 
         assert _open(institutions["ktk"])
         # The people's streams were not evicted: nobody asked for more than the shared pool.
         assert all(_open(call) for call in held)
+        # A fifth person still gets a stream: the oldest stream of a largest holder (the
+        # recipient's first) is evicted for it, with a named reason, and no other.
+        fifth = _subscribe(node, authority.issue_individual("Fifth Person", FIFTH_PERSON_IIN))
+        assert _open(fifth)
+        assert _end_code(held[0]) is grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "resubscribe" in held[0].details()
+        assert all(_open(call) for call in held[1:])
+        held.append(fifth)
         for call in [*held, *institutions.values()]:
             call.cancel()  # type: ignore[no-untyped-call]
     finally:

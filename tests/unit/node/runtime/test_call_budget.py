@@ -200,3 +200,34 @@ def test_a_full_client_budget_is_refused_at_once_and_peers_still_answer(
         served.close()
         node.node.signal.close()
         server.stop(None).wait()
+
+
+def test_a_newcomer_evicts_the_oldest_stream_of_the_largest_holder_over_grpc(
+    node: InProcessNode,
+) -> None:
+    """Fair eviction over a real gRPC server: with the shared pool full of four people's
+    streams, a fifth person's stream evicts the recipient's first, which ends with
+    RESOURCE_EXHAUSTED STREAM_EVICTED while the others stay open."""
+    server = _start(node)
+    served = Served(node.parties, server.port)
+    authority = node.parties.authority
+    people = [
+        node.parties.recipient,
+        node.parties.spouse,
+        node.parties.guarantor,
+        authority.issue_individual("Fourth", "930825400114"),
+    ]
+    try:
+        held = [served.subscribe(p) for p in people for _ in range(MAX_STREAMS_PER_CALLER)]
+        assert [_refusal(call) for call in held] == [None] * len(held)
+        fifth = served.subscribe(authority.issue_individual("Fifth", "950101300006"))
+        assert _refusal(fifth) is None
+        assert held[0].code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "resubscribe" in held[0].details()
+        assert [_refusal(call) for call in held[1:]] == [None] * (len(held) - 1)
+        for call in [*held[1:], fifth]:
+            call.cancel()  # type: ignore[no-untyped-call]
+    finally:
+        served.close()
+        node.node.signal.close()
+        server.stop(0)
