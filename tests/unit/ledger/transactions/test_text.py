@@ -9,6 +9,7 @@ both must name the reason and the state must not change.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from tirkeu_pb import transaction_pb2 as pb
 
 from clients.transaction_builders import transaction_body
+from ledger.chain.genesis import InvalidGenesis, load_genesis
 from ledger.rejections import Rejection, RejectionReason
 from ledger.transactions.text import (
     FIELD_SYNTAX,
@@ -30,7 +32,12 @@ from ledger.transactions.text import (
     string_fields_of,
 )
 from tests.pki_fixtures import RECIPIENT_IIN
-from tests.registry_fixtures import InMemoryLedger, make_genesis, sign_envelope
+from tests.registry_fixtures import (
+    InMemoryLedger,
+    make_genesis,
+    make_genesis_document,
+    sign_envelope,
+)
 from tests.unit.ledger.registry.story import shared_parties
 
 TEXT_REASONS = {
@@ -274,3 +281,15 @@ def test_the_client_builder_signs_nfc_text() -> None:
     body = transaction_body(action, chain_id="tirkeu-test", expiry_height=5, nonce=b"n" * 16)
     assert body.property_import.address == "Алматы, ул. Байзакова 1"
     assert unicodedata.is_normalized("NFC", body.property_import.address)
+
+
+@pytest.mark.parametrize(
+    "chain_id", ["тіркеу-pilot", "tirkeu\u202e-pilot", "tirkeu\x00", "t" * 129]
+)
+def test_a_genesis_whose_chain_id_no_body_could_carry_is_refused(chain_id: str) -> None:
+    """Every body names the chain id and body text is canonical: a chain id outside printable
+    ASCII would make every transaction of the chain IDENTIFIER_NOT_ASCII (or a text reason)."""
+    document = make_genesis_document(shared_parties())
+    document["chain_id"] = chain_id
+    with pytest.raises(InvalidGenesis, match="chain_id"):
+        load_genesis(json.dumps(document).encode())
