@@ -143,12 +143,6 @@ _CONTROL_CHARACTER = re.compile(f"[{_CONTROL}]")
 _FORMAT_CHARACTER = re.compile(f"[{_FORMAT}]")
 _OUTSIDE_REPERTOIRE = re.compile(f"[^{_REPERTOIRE}]")
 _OUTSIDE_IDENTIFIER = re.compile("[^\x20-\x7e]")
-ASCII_DIGITS = re.compile("[0-9]+", re.ASCII)
-
-
-def is_ascii_digits(value: str) -> bool:
-    """One or more of 0-9 and nothing else (``str.isdigit`` would take ٣ and ３)."""
-    return ASCII_DIGITS.fullmatch(value) is not None
 
 
 def check_text(value: str, field: str, syntax: TextField) -> None:
@@ -237,8 +231,8 @@ def _text_bearing_fields(
 
 
 def string_fields_of(descriptor: Descriptor) -> Iterator[FieldDescriptor]:
-    """Every string field reachable from ``descriptor`` (each message once): for the test that
-    keeps ``FIELD_SYNTAX`` complete and for the clients' normalisation."""
+    """Every string field reachable from ``descriptor`` (each message type once): what
+    ``FIELD_SYNTAX`` must cover (tests/unit/ledger/transactions/test_text.py)."""
     seen: set[str] = set()
     pending = [descriptor]
     while pending:
