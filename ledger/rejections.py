@@ -136,6 +136,25 @@ class RejectionReason(enum.Enum):
         "or produced after the block time (RFC 6960; ADR 0009)"
     )
 
+    # Canonical input (issue 13, docs/adr/0018-canonical-text.md; ledger/transactions/text.py).
+    TEXT_NOT_NFC = "a text field is not in Unicode NFC: normalise it before signing (ADR 0018)"
+    TEXT_CONTROL_CHARACTER = (
+        "a text field holds a control character (C0, DEL, C1, line or paragraph separator) "
+        "(ADR 0018)"
+    )
+    TEXT_FORMAT_CHARACTER = (
+        "a text field holds a bidi control or another invisible format character that changes "
+        "how the text displays (ADR 0018)"
+    )
+    TEXT_CHARACTER_NOT_ALLOWED = (
+        "a text field holds a character outside the registry's repertoire (Cyrillic, Latin, "
+        "punctuation) (ADR 0018)"
+    )
+    IDENTIFIER_NOT_ASCII = (
+        "an identifier, number or date holds a character that is not printable ASCII, e.g. "
+        "digits of another script (ADR 0018)"
+    )
+
     @property
     def explanation(self) -> str:
         return self.value

@@ -125,7 +125,7 @@ def load_genesis(data: bytes) -> Genesis:
     authorities = _authorities(reader)
     genesis_time = _utc_time(reader.text("genesis_time"), "genesis_time")
     genesis = Genesis(
-        chain_id=_nonempty(reader.text("chain_id"), "chain_id"),
+        chain_id=_chain_id(reader.text("chain_id")),
         genesis_time=genesis_time,
         trusted_certificate_authorities=authorities,
         ktk_bin=_identifier(reader.text("ktk_bin"), "ktk_bin"),
@@ -237,6 +237,14 @@ class _Reader:
 
     def section(self, key: str, *, required: bool) -> _Reader:
         return _Reader(self.raw(key, {}, required=required), self.name(key))
+
+
+def _chain_id(value: str) -> str:
+    """Every body names it, and body text is canonical (ADR 0018): a chain id outside printable
+    ASCII, or over 128 characters, would make every transaction of the chain refused."""
+    if not value.isascii() or not value.isprintable() or len(value) > 128:
+        raise InvalidGenesis("chain_id", "must be printable ASCII of at most 128 characters")
+    return _nonempty(value, "chain_id")
 
 
 def _nonempty(value: str, field: str) -> str:

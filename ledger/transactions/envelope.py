@@ -1,7 +1,8 @@
 """Verifying a transaction envelope: from raw bytes to a body with identified, trusted signers.
 
 The order of checks is fixed so that every node names the same first problem:
-size -> envelope -> body -> chain id -> expiry -> replay -> each signature (certificate,
+size -> envelope -> body -> text of every string field (ledger/transactions/text.py) -> chain id
+-> expiry -> replay -> each signature (certificate,
 signature over the body bytes exactly as carried (once per distinct envelope:
 ledger/transactions/verdicts.py), chain to a CA trusted in state at block time,
 revocation from consensus state, key usage) -> duplicate signers. Any failure raises
@@ -34,6 +35,7 @@ from ledger.identity.signatures import verify_certificate_signature
 from ledger.rejections import RejectionReason, TransactionRejected
 from ledger.state.access import StateReader, transaction_key
 from ledger.state.records import Authorities
+from ledger.transactions.text import check_body_text
 from ledger.transactions.verdicts import envelope_verdict
 
 if TYPE_CHECKING:
@@ -116,6 +118,8 @@ def verify_transaction(
     kind = body.WhichOneof("action")
     if kind is None:
         raise reject(RejectionReason.MISSING_ACTION, "the body sets none of the actions")
+    # Canonical text (ADR 0018) before any field is read: at admission and in every block.
+    check_body_text(body)
     if body.chain_id != context.chain_id:
         raise reject(
             RejectionReason.WRONG_CHAIN_ID,
