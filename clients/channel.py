@@ -2,10 +2,7 @@
 client library, the CLIs, and a node calling its peers.
 
 Messages up to 64 MiB either way (gRPC's default 4 MiB receive limit is smaller than a full block
-from GetBlock or block sync): twice the largest block any genesis may allow
-(ledger/chain/genesis.py MAX_BLOCK_BYTES_CEILING, 32 MiB), so a channel opened before the genesis
-is known carries every legal block with its certificate (issue 13;
-tests/unit/node/peers/test_message_limits.py holds the two together). Reconnection after a node restarts starts at 100 ms and backs off
+from GetBlock or block sync). Reconnection after a node restarts starts at 100 ms and backs off
 to at most 1 s (gRPC's default grows to two minutes, which would leave a restarted peer or a
 KTK platform worker idle long after the node is back).
 """
@@ -14,6 +11,9 @@ from __future__ import annotations
 
 import grpc
 
+# Twice the largest block any genesis may allow (ledger/chain/genesis.py MAX_BLOCK_BYTES_CEILING):
+# a channel opened before the genesis is known carries every legal block with its certificate
+# (issue 13; tests/unit/node/peers/test_message_limits.py holds the two together).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 INITIAL_RECONNECT_BACKOFF_MS = 100
 MAX_RECONNECT_BACKOFF_MS = 1000
