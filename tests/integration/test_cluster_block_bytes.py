@@ -21,7 +21,7 @@ from tirkeu_pb import api_pb2
 
 from clients.transaction_builders import property_import
 from tests.integration.cluster_harness import ClusterNode, LocalCluster, heights, wait_for
-from tests.integration.harness import CHAIN_ID
+from tests.integration.harness import CHAIN_ID, NodeProcess, NodeSettings, NodeStartFailed
 from tests.pki_fixtures import KTK_BIN
 from tests.registry_fixtures import EnvelopeBuilder
 
@@ -141,3 +141,21 @@ def test_a_burst_several_times_the_message_limit_commits_across_blocks(tmp_path:
         assert blocks >= total // MAX_BLOCK_BYTES
     finally:
         cluster.close()
+
+
+def test_a_node_whose_message_limit_cannot_carry_a_legal_block_refuses_to_start(
+    tmp_path: Path,
+) -> None:
+    """The default genesis allows 2 MiB blocks; a 1 MiB receive limit would stall the chain at
+    the first full block, so the node refuses at start-up, by name (before: it started)."""
+    node = NodeProcess(tmp_path, settings=NodeSettings(max_message_bytes=1024 * 1024))
+    try:
+        with pytest.raises(NodeStartFailed):
+            node.start()
+        assert node.process is not None
+        assert node.process.wait(30) == 2
+        refusals = [e for e in node.log_events() if e["event"] == "node_setup_failed"]
+        assert [e["error"] for e in refusals] == ["MessageLimitTooSmall"]
+        assert "2162688" in refusals[0]["detail"]  # the least value, named
+    finally:
+        node.close()
