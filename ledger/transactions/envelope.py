@@ -1,8 +1,9 @@
 """Verifying a transaction envelope: from raw bytes to a body with identified, trusted signers.
 
 The order of checks is fixed so that every node names the same first problem:
-size -> envelope -> body -> text of every string field (ledger/transactions/text.py) -> chain id
--> expiry -> replay -> each signature (certificate,
+size (the transaction limit, then the block limit) -> envelope -> body -> nonce -> action -> text
+of every string field (ledger/transactions/text.py) -> chain id -> expiry -> replay -> each
+signature (certificate,
 signature over the body bytes exactly as carried (once per distinct envelope:
 ledger/transactions/verdicts.py), chain to a CA trusted in state at block time,
 revocation from consensus state, key usage) -> duplicate signers. Any failure raises
@@ -42,6 +43,11 @@ if TYPE_CHECKING:
     from ledger.transactions.context import BlockContext
 
 M = TypeVar("M", bound=Message)
+
+# A nonce only makes two equal requests two transactions: 16 random bytes do (clients/
+# transaction_builders.py NONCE_BYTES); 64 leave room for any client's scheme. Without a bound a
+# valid transaction could carry megabytes that no rule reads (issue 13). Inference.
+MAX_NONCE_BYTES = 64
 
 _CHAIN_PROBLEMS = {
     CertificateProblem.UNKNOWN_AUTHORITY: RejectionReason.UNKNOWN_CERTIFICATE_AUTHORITY,
@@ -113,8 +119,20 @@ def verify_transaction(
         raise reject(
             RejectionReason.OVERSIZED_TRANSACTION, f"{len(raw_envelope)} bytes, limit {limit}"
         )
+    fitting = context.limits.largest_fitting_transaction
+    if len(raw_envelope) > fitting:
+        raise reject(
+            RejectionReason.TRANSACTION_EXCEEDS_BLOCK,
+            f"{len(raw_envelope)} bytes; a block of at most {context.limits.max_block_bytes} "
+            f"bytes carries envelopes of at most {fitting}",
+        )
     envelope = _decode(transaction_pb2.Envelope, raw_envelope, RejectionReason.MALFORMED_ENVELOPE)
     body = _decode(transaction_pb2.TransactionBody, envelope.body, RejectionReason.MALFORMED_BODY)
+    if len(body.nonce) > MAX_NONCE_BYTES:
+        raise reject(
+            RejectionReason.NONCE_TOO_LONG,
+            f"the nonce has {len(body.nonce)} bytes, at most {MAX_NONCE_BYTES}",
+        )
     kind = body.WhichOneof("action")
     if kind is None:
         raise reject(RejectionReason.MISSING_ACTION, "the body sets none of the actions")
