@@ -111,10 +111,6 @@ class StreamSlots:
         self._sequence = 0
         self._lock = threading.Lock()
 
-    @property
-    def capacity(self) -> int:
-        return self._shared + self._reserved * len(RESERVED_CLASSES)
-
     def take(self, caller: str, kind: StreamClass = StreamClass.OTHER) -> StreamTicket | str:
         """A ticket for a new stream of ``caller``, else why not."""
         with self._lock:
