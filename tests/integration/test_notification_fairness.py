@@ -84,6 +84,8 @@ def test_people_holding_streams_do_not_lock_institutions_out(tmp_path: Path) -> 
             "auditor": _subscribe(node, auditor),
             "ktk": _subscribe(node, parties.ktk_officer),
             "bureau": _subscribe(node, bureau),
+            # The chain's own node certificate (how KTK's observer reads): everything.
+            "chain node": _subscribe(node, parties.validator),
         }
         refused = {name: call.details() for name, call in institutions.items() if not _open(call)}
         assert refused == {}
@@ -104,6 +106,7 @@ def test_people_holding_streams_do_not_lock_institutions_out(tmp_path: Path) -> 
         assert _first(institutions["registrar"], None) is not None
         assert _first(institutions["auditor"], None) is not None
         assert _first(institutions["bureau"], bureau_channel) is not None
+        assert _first(institutions["chain node"], None) is not None
         # KTK reads no notification (ADR 0007 D8), but its stream stays open, not refused.
         assert _open(institutions["ktk"])
         # The people's streams were not evicted: nobody asked for more than the shared pool.
