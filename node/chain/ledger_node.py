@@ -117,8 +117,13 @@ class LedgerNode:
     def submit(self, envelope: bytes, *, wait_for_commit: bool) -> TransactionState:
         """Admit ``envelope`` to the mempool, or say why not (nothing changes on rejection).
 
-        An observer forwards it to the validators instead and returns their answer."""
+        An observer forwards it to the validators instead and returns their answer; one that no
+        validator could ever admit (too large, not an Envelope) it answers itself, by the same
+        genesis limits, so the validators' named rejection reaches the client (issue 13)."""
         if self._forwarder is not None:
+            fit = self._fit(envelope)
+            if isinstance(fit, TransactionState):
+                return fit
             return self._forwarder(envelope, wait_for_commit)
         admitted = self._admit(envelope)
         if (
@@ -179,9 +184,9 @@ class LedgerNode:
         self._transaction_arrived()
         return True
 
-    def _admit(
-        self, envelope: bytes, *, quiet: bool = False
-    ) -> TransactionState | PendingTransaction:
+    def _fit(self, envelope: bytes, *, quiet: bool = False) -> str | TransactionState:
+        """The transaction id, or the rejection of an envelope no state could admit (size,
+        decoding)."""
         limit = self.setup.genesis.limits.max_transaction_bytes
         if len(envelope) > limit:  # before decoding: do not parse what is too large to accept
             detail = f"the envelope has {len(envelope)} bytes, the chain allows {limit}"
@@ -195,6 +200,14 @@ class LedgerNode:
                 Rejection(RejectionReason.MALFORMED_ENVELOPE, "not a serialized Envelope"),
                 quiet=quiet,
             )
+        return transaction_id
+
+    def _admit(
+        self, envelope: bytes, *, quiet: bool = False
+    ) -> TransactionState | PendingTransaction:
+        transaction_id = self._fit(envelope, quiet=quiet)
+        if isinstance(transaction_id, TransactionState):
+            return transaction_id
         # The id is the hash of the body: the same id is the same transaction, whoever sends it
         # again and however often (a retry after a lost answer, an observer asking the next
         # validator). Its answer is its state, never REPLAYED_TRANSACTION (ADR 0016, issue 13).

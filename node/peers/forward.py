@@ -7,9 +7,16 @@ calls are outstanding at once, so while one batch waits for its block the next o
 many clients, one call carries what a unary call per submission carried, and the validator
 holds one thread per batch instead of one per waiting client.
 
+A batch is bounded in bytes too (``MAX_BATCH_BYTES``, under the validators' default 4 MiB
+receive limit): a batch of a few large transactions used to exceed it, every validator refused
+the call, and every client in it was told UNAVAILABLE "try again" (issue 13). A call without
+``wait_for_commit`` is answered at admission, so it waits ``ADMIT_TIMEOUT_SECONDS`` only: a
+validator that stopped answering is given up in seconds, not a minute.
+
 A call that fails fails every submission in it with ``ForwardFailed`` (the observer then asks
 the next validator, node/engine/observer.py); a validator that answers a batch with the wrong
-number of answers fails it the same way.
+number of answers fails it the same way. Asking the next validator is safe: the same envelope is
+the same transaction, and a validator that already holds it answers its state (ADR 0016).
 """
 
 from __future__ import annotations
@@ -23,8 +30,11 @@ from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
 MAX_BATCH = 200
+# Envelope bytes per call; one larger envelope still goes, alone (the validator names its fate).
+MAX_BATCH_BYTES = 3 * 1024 * 1024
 MAX_IN_FLIGHT = 8
 FORWARD_TIMEOUT_SECONDS = 60.0  # above a validator's own wait_for_commit bound (30 s)
+ADMIT_TIMEOUT_SECONDS = 15.0  # admission only: checks and signatures of at most MAX_BATCH
 _ANSWER_GRACE_SECONDS = 5.0
 
 
@@ -62,7 +72,7 @@ class ForwardBatcher:
                 raise ForwardFailed("the node is stopping")
             self._queue.append(submission)
             self._condition.notify_all()
-        if not submission.done.wait(FORWARD_TIMEOUT_SECONDS + _ANSWER_GRACE_SECONDS):
+        if not submission.done.wait(_timeout(wait_for_commit) + _ANSWER_GRACE_SECONDS):
             raise ForwardFailed(f"no answer from {self._validator}")
         if submission.answer is None:
             raise ForwardFailed(submission.error)
@@ -93,9 +103,14 @@ class ForwardBatcher:
                     return
                 wait = self._queue[0].wait_for_commit
                 batch: list[_Submission] = []
+                size = 0
                 while self._queue and len(batch) < MAX_BATCH:
-                    if self._queue[0].wait_for_commit != wait:
+                    head = self._queue[0]
+                    if head.wait_for_commit != wait:
                         break
+                    if batch and size + len(head.envelope) > MAX_BATCH_BYTES:
+                        break
+                    size += len(head.envelope)
                     batch.append(self._queue.popleft())
                 self._in_flight += 1
                 self.calls += 1
@@ -106,7 +121,7 @@ class ForwardBatcher:
             envelopes=[s.envelope for s in batch], wait_for_commit=wait
         )
         try:
-            future = self._stub.ForwardTransactions.future(request, timeout=FORWARD_TIMEOUT_SECONDS)
+            future = self._stub.ForwardTransactions.future(request, timeout=_timeout(wait))
         except grpc.RpcError as error:
             self._answered(batch, None, f"gRPC {error.code().name}")
             return
@@ -146,3 +161,7 @@ class ForwardBatcher:
         submission.answer = answer
         submission.error = error
         submission.done.set()
+
+
+def _timeout(wait_for_commit: bool) -> float:
+    return FORWARD_TIMEOUT_SECONDS if wait_for_commit else ADMIT_TIMEOUT_SECONDS

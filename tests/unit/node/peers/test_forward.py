@@ -18,6 +18,7 @@ from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
 from clients.pki.authority import IssuedCertificate
 from node.chain.ledger_node import SubmissionUnavailable, TransactionState, TransactionStatus
+from node.peers import forward
 from node.peers.forward import MAX_IN_FLIGHT, ForwardBatcher, ForwardFailed
 from node.peers.service import MAX_FORWARDED_PER_CALL, Forwarding, PeerService, add_peer_service
 from tests.unit.node.bft_fixtures import VALIDATOR_IDS, FourValidators, RecordingHandler
@@ -191,3 +192,39 @@ def test_a_failed_batch_fails_each_of_its_submissions_by_name(
         batcher.close()
     with pytest.raises(ForwardFailed, match="stopping"):
         batcher.submit(b"tx", wait_for_commit=False)
+
+
+def test_batches_are_bounded_in_bytes_so_large_transactions_still_reach_the_validator(
+    served: Served, admission: GatedAdmission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: six large envelopes queued together used to go as one call over the
+    validator's 4 MiB receive limit, and every submission in it failed."""
+    monkeypatch.setattr(forward, "MAX_IN_FLIGHT", 1)  # the queue forms behind one held call
+    batcher = ForwardBatcher(served.channel(served.chain.observer), "v0", structlog.get_logger())
+    large = [b"%d-" % n + b"x" * (900 * 1024) for n in range(6)]
+    answers: dict[bytes, str] = {}
+    failures: list[str] = []
+
+    def submit(envelope: bytes) -> None:
+        try:
+            answers[envelope] = batcher.submit(envelope, wait_for_commit=False).transaction_id
+        except ForwardFailed as error:
+            failures.append(str(error))
+
+    threads = [threading.Thread(target=submit, args=(e,), daemon=True) for e in [b"first", *large]]
+    try:
+        threads[0].start()
+        assert _poll(lambda: len(admission.calls) == 1)  # held at the validator
+        for thread in threads[1:]:
+            thread.start()
+        assert _poll(lambda: batcher.queued() == len(large))
+        admission.gate.set()
+        for thread in threads:
+            thread.join(DEADLINE_SECONDS)
+        assert failures == []
+        assert answers == {e: e.decode() for e in [b"first", *large]}
+        assert all(sum(map(len, call)) <= forward.MAX_BATCH_BYTES for call in admission.calls)
+        assert len(admission.calls) >= 3  # 1 + at least two calls for 5.4 MB
+    finally:
+        admission.gate.set()
+        batcher.close()
