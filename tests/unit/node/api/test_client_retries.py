@@ -9,10 +9,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from clients.cli.main import tirkeu
 from clients.client import (
+    EXIT_OK,
+    EXIT_UNDECIDED,
     ConnectionSettings,
     LedgerClient,
     NodeUnreachable,
@@ -24,7 +29,7 @@ from node.runtime import server as server_module
 from node.runtime.server import RunningServer, start_server
 from tests.integration.harness import free_port
 from tests.registry_fixtures import envelope_transaction_id
-from tests.unit.node.api.conftest import NOW
+from tests.unit.node.api.conftest import NOW, Api
 from tests.unit.node.conftest import InProcessNode
 
 DEADLINE_SECONDS = 30.0
@@ -156,3 +161,24 @@ def _refused(client: LedgerClient) -> bool:
     except Exception as error:
         return "RESOURCE_EXHAUSTED" in str(error)
     return False
+
+
+def test_the_cli_exits_4_when_a_submission_is_still_pending_at_the_deadline(
+    api: Api, tmp_path: Path
+) -> None:
+    """Submitted but undecided is neither "refused" (1) nor "unreachable" (3): exit 4."""
+    api.in_process.node.wait_for_commit_seconds = 0.2  # nothing seals here: it stays pending
+    registrar = api.in_process.parties.registrar
+    cert, key, ca = tmp_path / "r.cert.pem", tmp_path / "r.key.pem", tmp_path / "ca.pem"
+    cert.write_bytes(registrar.pem + api.in_process.parties.authority.intermediate.pem)
+    key.write_bytes(registrar.key_pem)
+    ca.write_bytes(api.in_process.parties.authority.chain_pem)
+    envelope_file = tmp_path / "tx.env"
+    envelope_file.write_bytes(api.in_process.property_import(4))
+    arguments = ["--node", f"127.0.0.1:{api.server.port}", "--cert", str(cert), "--key", str(key)]
+    arguments += ["--ca", str(ca), "--timeout", "1", "tx", "submit", str(envelope_file), "--wait"]
+    result = CliRunner().invoke(tirkeu, arguments)
+    assert result.exit_code == EXIT_UNDECIDED, result.output
+    assert "StillPending" in result.stderr
+    again = CliRunner().invoke(tirkeu, [*arguments[:-1], "--no-wait"])
+    assert again.exit_code == EXIT_OK, again.output  # the same file again: PENDING, not REJECTED
