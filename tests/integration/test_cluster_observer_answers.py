@@ -12,6 +12,7 @@ committed. After: PENDING or COMMITTED, and it commits exactly once."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import grpc
@@ -124,18 +125,31 @@ def test_a_validator_killed_before_answering_a_forwarded_submission(tmp_path: Pa
 def test_oversized_transactions_through_the_observer_get_the_named_rejection(
     tmp_path: Path,
 ) -> None:
-    """Several at once: they used to go to the validators in one call over its message limit,
-    and every client was told UNAVAILABLE "try again", forever."""
+    """KTK's observer may take larger messages than its validators (here 8 MiB against 4): a
+    5 MiB transaction used to be forwarded, refused by every validator's transport, and the
+    client told UNAVAILABLE "try again", forever. Large ones sent together went in one call
+    over the validators' limit, with the same answer."""
     cluster = LocalCluster(tmp_path)
     observer = cluster.observer
     assert observer is not None
+    larger = 8 * 1024 * 1024
+    config = observer.config_path.read_text()
+    observer.config_path.write_text(
+        config.replace("[limits]\n", f"[limits]\nmax_message_bytes = {larger}\n", 1)
+    )
+    observer.settings = replace(observer.settings, max_message_bytes=larger)
     try:
         cluster.start_all()
-        # 1 MiB each: four times the chain's limit, within the observer's message limit, and
-        # 24 together several times the validators' message limit.
+        single = observer.submit(b"\x0a" + b"\x01" * (5 * 1024 * 1024), wait_for_commit=False)
+        assert (single.status, single.rejection.reason) == (
+            api_pb2.REJECTED,
+            "OVERSIZED_TRANSACTION",
+        ), single
+        # 1 MiB each: four times the chain's limit, together several times the validators'
+        # message limit.
         size = 1024 * 1024
         assert size > observer.settings.max_transaction_bytes
-        oversized = [b"\x0a" + bytes([n]) * size for n in range(1, 25)]
+        oversized = [b"\x0a" + bytes([n]) * size for n in range(2, 26)]
         answers: list[api_pb2.SubmitTransactionResponse] = []
         errors: list[str] = []
 
