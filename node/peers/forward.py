@@ -1,17 +1,16 @@
 """KTK's observer forwards its clients' submissions to a validator in batches (issue 11).
 
 One ``ForwardBatcher`` per validator. A client's submission waits in a queue; a sender thread
-takes everything queued with the same ``wait_for_commit`` (up to ``MAX_BATCH``) into one
+takes everything queued with the same ``wait_for_commit`` (up to ``MAX_BATCH``, and within
+``max_batch_bytes``: the receive limit every node must admit, issue 13) into one
 ``Peer.ForwardTransactions`` call and hands each client its own answer. Up to ``MAX_IN_FLIGHT``
 calls are outstanding at once, so while one batch waits for its block the next one forms: with
 many clients, one call carries what a unary call per submission carried, and the validator
 holds one thread per batch instead of one per waiting client.
 
-A batch is bounded in bytes too (``MAX_BATCH_BYTES``, under the validators' default 4 MiB
-receive limit): a batch of a few large transactions used to exceed it, every validator refused
-the call, and every client in it was told UNAVAILABLE "try again" (issue 13). A call without
-``wait_for_commit`` is answered at admission, so it waits ``ADMIT_TIMEOUT_SECONDS`` only: a
-validator that stopped answering is given up in seconds, not a minute.
+A call without ``wait_for_commit`` is answered at admission, so it waits
+``ADMIT_TIMEOUT_SECONDS`` only: a validator that stopped answering is given up in seconds, not a
+minute (issue 13).
 
 A call that fails fails every submission in it with ``ForwardFailed`` (the observer then asks
 the next validator, node/engine/observer.py); a validator that answers a batch with the wrong
@@ -29,9 +28,9 @@ import grpc
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
+from node.peers.stream import DEFAULT_MAX_BATCH_BYTES
+
 MAX_BATCH = 200
-# Envelope bytes per call; one larger envelope still goes, alone (the validator names its fate).
-MAX_BATCH_BYTES = 3 * 1024 * 1024
 MAX_IN_FLIGHT = 8
 FORWARD_TIMEOUT_SECONDS = 60.0  # above a validator's own wait_for_commit bound (30 s)
 ADMIT_TIMEOUT_SECONDS = 15.0  # admission only: checks and signatures of at most MAX_BATCH
@@ -52,7 +51,15 @@ class _Submission:
 
 
 class ForwardBatcher:
-    def __init__(self, channel: grpc.Channel, validator: str, log: FilteringBoundLogger) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        validator: str,
+        log: FilteringBoundLogger,
+        *,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+    ) -> None:
+        self._max_batch_bytes = max_batch_bytes
         self._stub = peer_pb2_grpc.PeerStub(channel)  # type: ignore[no-untyped-call]
         self._validator = validator
         self._log = log
@@ -106,12 +113,13 @@ class ForwardBatcher:
                 size = 0
                 while self._queue and len(batch) < MAX_BATCH:
                     head = self._queue[0]
-                    if head.wait_for_commit != wait:
+                    cost = len(head.envelope) + 6  # field tag and length prefix
+                    if head.wait_for_commit != wait or (
+                        batch and size + cost > self._max_batch_bytes
+                    ):
                         break
-                    if batch and size + len(head.envelope) > MAX_BATCH_BYTES:
-                        break
-                    size += len(head.envelope)
                     batch.append(self._queue.popleft())
+                    size += cost
                 self._in_flight += 1
                 self.calls += 1
             self._send(batch, wait)

@@ -14,15 +14,14 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2
 from tirkeu_pb import api_pb2
 
-from clients.transaction_builders import property_import
+from ledger.rejections import Rejection, RejectionReason
 from node.api.errors import MAX_DETAIL_CHARS, bounded
+from node.api.recent_rejections import RecentRejections
 from node.api.service import LedgerService
 from node.operations.config import ListenAddress
 from node.operations.tls import TlsMaterial
 from node.peers.service import PeerService
 from node.runtime.server import RunningServer, start_server
-from tests.pki_fixtures import KTK_BIN
-from tests.registry_fixtures import EnvelopeBuilder
 from tests.unit.node.api.conftest import NOW, Api
 from tests.unit.node.api.test_api_errors import _refusal
 from tests.unit.node.bft_fixtures import RecordingHandler
@@ -128,24 +127,11 @@ def test_bounded_keeps_short_texts_and_cuts_long_ones_naming_their_length() -> N
     assert bounded("ж" * 10, limit=4) == "жжжж…(20 bytes)"
 
 
-def test_a_rejection_quoting_a_huge_field_is_bounded_in_the_answer_and_in_memory(api: Api) -> None:
-    """WRONG_CHAIN_ID quotes the body's chain id: 200 KB of it was answered, and remembered for
-    GetTransaction 4096 times over."""
-    in_process = api.in_process
-    action = property_import(
-        cadastral_number="21:318:023:7:1/45",
-        address="Astana, apartment 7",
-        kind="APARTMENT",
-        area_square_metres="54.30",
-        holder_bin=KTK_BIN,
-    )
-    envelope = EnvelopeBuilder("c" * 200_000).envelope(action, in_process.parties.registrar)
-    stub = api.ledger(in_process.parties.registrar)
-    answer = stub.SubmitTransaction(api_pb2.SubmitTransactionRequest(envelope=envelope), timeout=10)
-    assert (answer.status, answer.rejection.reason) == (api_pb2.REJECTED, "WRONG_CHAIN_ID")
-    assert len(answer.rejection.detail) < MAX_DETAIL_CHARS + 32
-    assert answer.rejection.detail.endswith("bytes)")
-    view = stub.GetTransaction(
-        api_pb2.GetTransactionRequest(transaction_id=answer.transaction_id), timeout=10
-    )
-    assert view.rejection.detail == answer.rejection.detail
+def test_remembered_rejections_keep_a_bounded_detail() -> None:
+    """A detail may quote the envelope; 4096 remembered 200 KB details would be a gigabyte."""
+    memory = RecentRejections()
+    memory.remember("a" * 64, Rejection(RejectionReason.WRONG_CHAIN_ID, "c" * 200_000))
+    kept = memory.lookup("a" * 64)
+    assert kept is not None and kept.reason is RejectionReason.WRONG_CHAIN_ID
+    assert kept.detail == bounded("c" * 200_000)
+    assert len(kept.detail) < MAX_DETAIL_CHARS + 32

@@ -18,7 +18,6 @@ from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
 
 from clients.pki.authority import IssuedCertificate
 from node.chain.ledger_node import SubmissionUnavailable, TransactionState, TransactionStatus
-from node.peers import forward
 from node.peers.forward import MAX_IN_FLIGHT, ForwardBatcher, ForwardFailed
 from node.peers.service import MAX_FORWARDED_PER_CALL, Forwarding, PeerService, add_peer_service
 from tests.unit.node.bft_fixtures import VALIDATOR_IDS, FourValidators, RecordingHandler
@@ -194,37 +193,34 @@ def test_a_failed_batch_fails_each_of_its_submissions_by_name(
         batcher.submit(b"tx", wait_for_commit=False)
 
 
-def test_batches_are_bounded_in_bytes_so_large_transactions_still_reach_the_validator(
-    served: Served, admission: GatedAdmission, monkeypatch: pytest.MonkeyPatch
+def test_a_forwarded_batch_stays_within_the_peer_message_limit(
+    served: Served, admission: GatedAdmission
 ) -> None:
-    """Issue 13: six large envelopes queued together used to go as one call over the
-    validator's 4 MiB receive limit, and every submission in it failed."""
-    monkeypatch.setattr(forward, "MAX_IN_FLIGHT", 1)  # the queue forms behind one held call
-    batcher = ForwardBatcher(served.channel(served.chain.observer), "v0", structlog.get_logger())
-    large = [b"%d-" % n + b"x" * (900 * 1024) for n in range(6)]
+    """Issue 13: up to 200 envelopes of up to 256 KiB made a call no validator received; a
+    batch now stops at ``max_batch_bytes`` (node/peers/stream.py ``peer_message_bytes``)."""
+    limit = 10_000
+    batcher = ForwardBatcher(
+        served.channel(served.chain.observer), "v0", structlog.get_logger(), max_batch_bytes=limit
+    )
+    envelopes = [b"tx-%02d" % n + b"x" * 3000 for n in range(30)]
     answers: dict[bytes, str] = {}
-    failures: list[str] = []
 
     def submit(envelope: bytes) -> None:
-        try:
-            answers[envelope] = batcher.submit(envelope, wait_for_commit=False).transaction_id
-        except ForwardFailed as error:
-            failures.append(str(error))
+        answers[envelope] = batcher.submit(envelope, wait_for_commit=False).transaction_id
 
-    threads = [threading.Thread(target=submit, args=(e,), daemon=True) for e in [b"first", *large]]
+    threads = [threading.Thread(target=submit, args=(e,), daemon=True) for e in envelopes]
     try:
-        threads[0].start()
-        assert _poll(lambda: len(admission.calls) == 1)  # held at the validator
-        for thread in threads[1:]:
+        for thread in threads:
             thread.start()
-        assert _poll(lambda: batcher.queued() == len(large))
+        assert _poll(lambda: len(admission.calls) == MAX_IN_FLIGHT)
+        # At most 3 x 8 are in the held calls: at least 6 wait, and go three to a batch.
+        assert _poll(lambda: batcher.queued() == 30 - sum(len(c) for c in admission.calls))
         admission.gate.set()
         for thread in threads:
             thread.join(DEADLINE_SECONDS)
-        assert failures == []
-        assert answers == {e: e.decode() for e in [b"first", *large]}
-        assert all(sum(map(len, call)) <= forward.MAX_BATCH_BYTES for call in admission.calls)
-        assert len(admission.calls) >= 3  # 1 + at least two calls for 5.4 MB
+        assert answers == {e: e.decode() for e in envelopes}
+        assert all(sum(len(e) + 6 for e in call) <= limit for call in admission.calls)
+        assert max(len(call) for call in admission.calls) == 3
     finally:
         admission.gate.set()
         batcher.close()
