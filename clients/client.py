@@ -50,6 +50,7 @@ from clients.envelopes import (
     write_envelope,
 )
 from clients.errors import (
+    CA_CHAIN_GIVEN_AS_CERTIFICATE,
     EXIT_BAD_INPUT,
     EXIT_CONNECTION_FAILED,
     EXIT_OK,
@@ -151,22 +152,11 @@ def _require_key_fits(certificate_pem: bytes, key_pem: bytes, cert: Path, key: P
         private_key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError) as error:
         raise InvalidCredentials(f"{cert} or {key} is not a PEM certificate/key: {error}") from None
-    if _is_ca(leaf):  # a CA chain file: gRPC would fail the handshake without saying why
-        raise CaChainGivenAsCertificate(
-            f"{cert} holds only CA certificates (a CA chain, like tirkeu-pki's X.ca-chain.pem), "
-            "not your certificate: give --cert X.cert.pem or X.fullchain.pem (--ca takes the "
-            "CA chain)"
-        )
+    # A CA chain file (tirkeu-pki's X.ca-chain.pem): gRPC would fail the handshake unexplained.
+    if any(isinstance(e.value, x509.BasicConstraints) and e.value.ca for e in leaf.extensions):
+        raise CaChainGivenAsCertificate(f"{cert} {CA_CHAIN_GIVEN_AS_CERTIFICATE}")
     if leaf.public_key() != private_key.public_key():
         raise InvalidCredentials(f"{KEY_DOES_NOT_FIT} ({cert}, {key})")
-
-
-def _is_ca(certificate: x509.Certificate) -> bool:
-    try:
-        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
-    except x509.ExtensionNotFound:
-        return False
-    return constraints.value.ca
 
 
 def open_channel(settings: ConnectionSettings) -> grpc.Channel:

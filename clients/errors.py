@@ -103,6 +103,10 @@ KEY_DOES_NOT_FIT = (
     "the client certificate and private key do not fit together: is --cert your leaf "
     "certificate (X.cert.pem or X.fullchain.pem, not X.ca-chain.pem) and --key its key?"
 )
+CA_CHAIN_GIVEN_AS_CERTIFICATE = (
+    "holds only CA certificates (a CA chain, like tirkeu-pki's X.ca-chain.pem), not your "
+    "certificate: give --cert X.cert.pem or X.fullchain.pem (--ca takes the CA chain)"
+)
 _HANDSHAKE_FAILURES = (
     ("Socket closed", NODE_REFUSED_CERTIFICATE),
     ("CERTIFICATE_VERIFY_FAILED", CLIENT_REFUSED_NODE),
