@@ -1,0 +1,120 @@
+"""Start-up refuses a damaged database with a named error (issue 13, build point 6; ADR 0019).
+
+On a real LevelDB copy of the story chain (tests/unit/ledger/audit/chain.py), damaged as a
+failing disk or a careless copy would: a checksum error in the middle of LevelDB's log (before,
+LevelDB dropped the records silently and the node served a chain with missing heights), a
+damaged table file, a hole in the block sequence, a block above the tip, a tip that does not
+link to the block below it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import plyvel
+import pytest
+
+from ledger.chain.store import Store
+from node.chain.open import (
+    ChainNotContinuous,
+    ChainStartError,
+    StoreDamaged,
+    chain_setup,
+    open_chain,
+)
+from tests.unit.ledger.audit.chain import StoryChain, build_story_chain
+from tests.unit.ledger.audit.tamper import Tamperer, block_key
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> StoryChain:
+    return build_story_chain(tmp_path_factory.mktemp("open-integrity") / "node")
+
+
+@pytest.fixture
+def copy(story: StoryChain, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(story.data_dir, tmp_path / "node"))
+
+
+def _open(data_dir: Path, story: StoryChain) -> Store:
+    return open_chain(data_dir, chain_setup(story.genesis_bytes))
+
+
+def _refusal(data_dir: Path, story: StoryChain) -> ChainStartError:
+    with pytest.raises(ChainStartError) as refused:
+        _open(data_dir, story).close()
+    return refused.value
+
+
+def _flip_middle_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_the_undamaged_chain_opens_at_its_tip(copy: Path, story: StoryChain) -> None:
+    with _open(copy, story) as store:
+        meta = store.load_meta()
+        assert meta is not None and meta.height == story.tip
+        assert store.block_heights().continuous
+
+
+def test_a_checksum_error_in_the_middle_of_the_log_is_refused_not_dropped(
+    copy: Path, story: StoryChain
+) -> None:
+    (log,) = (copy / "ledger").glob("*.log")  # the story was never compacted: all in the log
+    _flip_middle_byte(log)
+    refusal = _refusal(copy, story)
+    assert isinstance(refusal, StoreDamaged)
+    assert refusal.event == "store_corrupt"
+    assert "checksum" in str(refusal) and "resync from peers" in str(refusal)
+
+
+def test_a_damaged_table_file_is_refused(copy: Path, story: StoryChain) -> None:
+    database = plyvel.DB(str(copy / "ledger"))
+    database.compact_range()  # everything into table files
+    database.close()
+    for log in (copy / "ledger").glob("*.log"):
+        assert log.stat().st_size == 0
+    table = max((copy / "ledger").glob("*.ldb"), key=lambda path: path.stat().st_size)
+    _flip_middle_byte(table)
+    refusal = _refusal(copy, story)
+    assert isinstance(refusal, StoreDamaged), refusal
+    assert "resync from peers" in str(refusal)
+
+
+def test_a_missing_height_is_refused_with_its_number(copy: Path, story: StoryChain) -> None:
+    with Tamperer(copy / "ledger") as tamperer:
+        tamperer.delete(block_key(4))
+    refusal = _refusal(copy, story)
+    assert isinstance(refusal, ChainNotContinuous)
+    assert refusal.event == "chain_not_continuous"
+    assert "block 4 is missing" in str(refusal)
+
+
+def test_a_missing_first_block_is_refused(copy: Path, story: StoryChain) -> None:
+    with Tamperer(copy / "ledger") as tamperer:
+        tamperer.delete(block_key(1))
+    refusal = _refusal(copy, story)
+    assert isinstance(refusal, ChainNotContinuous)
+    assert "block 1 is missing" in str(refusal)
+
+
+def test_a_block_above_the_tip_is_refused(copy: Path, story: StoryChain) -> None:
+    with Tamperer(copy / "ledger") as tamperer:
+        tamperer.put(block_key(story.tip + 3), tamperer.get(block_key(story.tip)))
+    refusal = _refusal(copy, story)
+    assert isinstance(refusal, ChainNotContinuous)
+    assert f"block {story.tip + 3} is stored above the recorded tip {story.tip}" in str(refusal)
+
+
+def test_a_tip_that_does_not_link_to_the_block_below_is_refused(
+    copy: Path, story: StoryChain
+) -> None:
+    below = story.tip - 1
+    with Tamperer(copy / "ledger") as tamperer:
+        tamperer.put(block_key(below), tamperer.get(block_key(below - 1)))
+    refusal = _refusal(copy, story)
+    assert isinstance(refusal, ChainNotContinuous)
+    assert f"block {story.tip} does not link to the stored block {below}" in str(refusal)
