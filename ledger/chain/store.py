@@ -77,6 +77,8 @@ SIGNED_PREFIX = b"signed/"
 SIGNED_LAST_KEY = b"signed-last"
 WAL_PREFIX = b"wal/"
 WAL_END = b"wal0"  # the first key after every wal/ key
+# Re-exported: callers name the store's errors through this module.
+__all__ = ["StoreCorrupt", "StoreInvariantError", "StoreUnavailable"]
 
 
 @dataclass(frozen=True, slots=True)

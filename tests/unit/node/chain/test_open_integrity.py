@@ -24,7 +24,7 @@ from node.chain.open import (
     open_chain,
 )
 from tests.unit.ledger.audit.chain import StoryChain, build_story_chain
-from tests.unit.ledger.audit.tamper import Tamperer, block_key
+from tests.unit.ledger.audit.tamper import Tamperer, block_key, damage_leveldb_log
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,7 @@ def test_the_undamaged_chain_opens_at_its_tip(copy: Path, story: StoryChain) -> 
 def test_a_checksum_error_in_the_middle_of_the_log_is_refused_not_dropped(
     copy: Path, story: StoryChain
 ) -> None:
-    (log,) = (copy / "ledger").glob("*.log")  # the story was never compacted: all in the log
-    _flip_middle_byte(log)
+    damage_leveldb_log(copy / "ledger")
     refusal = _refusal(copy, story)
     assert isinstance(refusal, StoreDamaged)
     assert refusal.event == "store_corrupt"
