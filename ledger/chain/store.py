@@ -1,10 +1,11 @@
 """The node's database: blocks, commits, state, state-tree nodes and indexes in LevelDB.
 
-DESIGN.md §5. This is the only module that imports plyvel. Everything a committed block changes
-goes to disk in ONE synced write batch (``commit_block``): the block, its commit certificate, the
-state records it wrote, the new sparse-Merkle-tree nodes, the transaction index, its
-notifications, the application indexes and the chain metadata. A crash therefore leaves the block
-either fully applied or absent, never half.
+DESIGN.md §5. This module and its helpers store_checks.py and store_indexes.py alone import
+plyvel. Everything a committed block changes goes to disk in ONE synced write batch
+(``commit_block``): the block, its commit certificate, the state records it wrote, the new
+sparse-Merkle-tree nodes, the transaction index, its notifications, the application indexes and
+the chain metadata. A crash therefore leaves the block either fully applied or absent, never
+half.
 
 Key layout (ASCII prefixes, disjoint; heights and indexes big-endian so byte order is numeric):
     meta/chain                              ChainMeta (latest height, hash, state root, ...)
