@@ -45,14 +45,14 @@ import plyvel
 from consensus.types import Height
 from ledger.chain.blocks import Block, ChainTip, CommitCertificate
 from ledger.chain.store_checks import (
-    BlockHeights,
     CheckedSource,
     StoreCorrupt,
     StoreInvariantError,
     StoreUnavailable,
+    count_blocks,
     first_missing_height,
+    lowest_block_at_or_above,
     open_database,
-    scan_block_heights,
     write_errors_named,
 )
 from ledger.chain.store_indexes import (
@@ -151,9 +151,13 @@ class StoreReader:
         data = self._source.get(FIRST_HEIGHT_KEY)
         return None if data is None else int(struct.unpack(">Q", data)[0])
 
-    def block_heights(self) -> BlockHeights:
-        """The stored block keys, counted without reading a block (start-up's hole check)."""
-        return scan_block_heights(self._source)
+    def lowest_block_height(self, at_or_above: int = 0) -> int | None:
+        """The lowest height >= ``at_or_above`` with a stored block (one seek)."""
+        return lowest_block_at_or_above(self._source, at_or_above)
+
+    def count_blocks(self, first: int, last: int) -> int:
+        """How many of first..last have a block, from the keys alone (start-up's hole check)."""
+        return count_blocks(self._source, first, last)
 
     def first_missing_height(self, first: int, last: int) -> int | None:
         return first_missing_height(self._source, first, last)
