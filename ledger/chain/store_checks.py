@@ -13,11 +13,11 @@ tip, and a count of the block keys of the last ``CONTINUITY_WINDOW`` heights (he
 big-endian, so ``count == last - first + 1`` means no hole in the window). Counting keys still
 reads the table blocks that hold them, values included: measured 3.2-5.4 s per million blocks
 here (2 shared cores, scripts/bench_startup_check.py), so a full count would break the 2 s
-start-up budget of issue 11, while the seeks and the window took 0.21-0.79 s. Below the window, blocks have long left
-LevelDB's log (it holds the last few megabytes of writes) for table files, whose damage the
-paranoid checks and checksums refuse instead of dropping; each block's link was checked when
-``Store.commit_block`` wrote it; and the auditor (``tirkeu-audit verify --data-dir``) checks
-every height and every link.
+start-up budget of issue 11, while the seeks and the window took 0.21-0.79 s. Below the
+window, blocks have long left LevelDB's log (it holds the last few megabytes of writes) for
+table files, whose damage the paranoid checks and checksums refuse instead of dropping; each
+block's link was checked when ``Store.commit_block`` wrote it; and the auditor
+(``tirkeu-audit verify --data-dir``) checks every height and every link.
 """
 
 from __future__ import annotations
