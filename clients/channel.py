@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import grpc
 
+# Twice the largest block any genesis may allow (ledger/chain/genesis.py MAX_BLOCK_BYTES_CEILING):
+# a channel opened before the genesis is known carries every legal block with its certificate
+# (issue 13; tests/unit/node/peers/test_message_limits.py holds the two together).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 INITIAL_RECONNECT_BACKOFF_MS = 100
 MAX_RECONNECT_BACKOFF_MS = 1000

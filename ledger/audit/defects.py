@@ -36,6 +36,7 @@ class DefectKind(enum.Enum):
     # Block contents against the chain's limits (ledger/chain/block_checks.py, ``body_problems``):
     # a block the node would refuse, even when the validators certified it.
     TOO_MANY_TRANSACTIONS = "the block carries more transactions than genesis allows per block"
+    TOO_MANY_BYTES = "the encoded block is larger than genesis allows per block"
     TOO_MUCH_EVIDENCE = "the block carries more evidence items than a block may"
     DUPLICATE_EVIDENCE = "the block carries one evidence item twice"
     # Commit certificates.

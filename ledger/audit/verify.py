@@ -159,8 +159,7 @@ class _ChainAudit:
         contents = check_contents(block)
         self.add(contents.defects)
         certified = contents.certified_transactions
-        limit = self.anchor.genesis.limits.max_block_transactions
-        self.add(check_limits(block, certified, limit))
+        self.add(check_limits(block, certified, self.anchor.genesis.limits))
         authentic = trusted and certified is not None
         # Transactions that are not the certified ones are still executed, to name the one
         # that fails; the state does not advance on them.

@@ -33,6 +33,7 @@ from node.operations.metrics import NodeMetrics
 from node.operations.tls import TlsMaterial
 from node.peers.client import open_peer_channel
 from node.peers.forward import ForwardBatcher, ForwardFailed
+from node.peers.stream import DEFAULT_MAX_BATCH_BYTES, peer_message_bytes
 from node.peers.sync import apply_certified_block, certified_blocks
 
 FORWARD_TIMEOUT_SECONDS = 60.0
@@ -147,6 +148,11 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _forward_batch_bytes(setup: ChainSetup | None) -> int:
+    """Forwarded batches stay within what every validator must receive (issue 13)."""
+    return DEFAULT_MAX_BATCH_BYTES if setup is None else peer_message_bytes(setup.genesis.limits)
+
+
 class SubmissionForwarder:
     """Sends a client's envelope to the validators (batched with other clients' submissions:
     node/peers/forward.py) and checks what comes back.
@@ -176,7 +182,9 @@ class SubmissionForwarder:
         self._validators = []
         for peer in validators:
             channel = open_peer_channel(peer.address, tls)
-            forward = ForwardBatcher(channel, peer.node_id, log)
+            forward = ForwardBatcher(
+                channel, peer.node_id, log, max_batch_bytes=_forward_batch_bytes(setup)
+            )
             self._validators.append(_Validator(peer.node_id, forward, channel))
         self._signal = signal
         self._log = log

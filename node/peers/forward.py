@@ -1,7 +1,8 @@
 """KTK's observer forwards its clients' submissions to a validator in batches (issue 11).
 
 One ``ForwardBatcher`` per validator. A client's submission waits in a queue; a sender thread
-takes everything queued with the same ``wait_for_commit`` (up to ``MAX_BATCH``) into one
+takes everything queued with the same ``wait_for_commit`` (up to ``MAX_BATCH``, and within
+``max_batch_bytes``: the receive limit every node must admit, issue 13) into one
 ``Peer.ForwardTransactions`` call and hands each client its own answer. Up to ``MAX_IN_FLIGHT``
 calls are outstanding at once, so while one batch waits for its block the next one forms: with
 many clients, one call carries what a unary call per submission carried, and the validator
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 import grpc
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import api_pb2, peer_pb2, peer_pb2_grpc
+
+from node.peers.stream import DEFAULT_MAX_BATCH_BYTES
 
 MAX_BATCH = 200
 MAX_IN_FLIGHT = 8
@@ -42,7 +45,15 @@ class _Submission:
 
 
 class ForwardBatcher:
-    def __init__(self, channel: grpc.Channel, validator: str, log: FilteringBoundLogger) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        validator: str,
+        log: FilteringBoundLogger,
+        *,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+    ) -> None:
+        self._max_batch_bytes = max_batch_bytes
         self._stub = peer_pb2_grpc.PeerStub(channel)  # type: ignore[no-untyped-call]
         self._validator = validator
         self._log = log
@@ -93,10 +104,16 @@ class ForwardBatcher:
                     return
                 wait = self._queue[0].wait_for_commit
                 batch: list[_Submission] = []
+                size = 0
                 while self._queue and len(batch) < MAX_BATCH:
-                    if self._queue[0].wait_for_commit != wait:
+                    head = self._queue[0]
+                    cost = len(head.envelope) + 6  # field tag and length prefix
+                    if head.wait_for_commit != wait or (
+                        batch and size + cost > self._max_batch_bytes
+                    ):
                         break
                     batch.append(self._queue.popleft())
+                    size += cost
                 self._in_flight += 1
                 self.calls += 1
             self._send(batch, wait)

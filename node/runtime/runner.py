@@ -47,9 +47,10 @@ from node.operations.metrics import NodeMetrics
 from node.operations.tls import TlsMaterial
 from node.peers.client import PeerClients
 from node.peers.service import PeerHandler, PeerService
+from node.peers.stream import peer_message_bytes
 from node.peers.sync import BlockSync
 from node.runtime.failures import NamedFailure, named_failure
-from node.runtime.server import RunningServer, start_server
+from node.runtime.server import RunningServer, check_message_limit, start_server
 
 Engine = SoloEngine | TendermintEngine | ObserverEngine
 
@@ -149,6 +150,9 @@ class NodeRuntime:
         except OSError as error:
             raise NodeSetupError(f"cannot read the genesis file: {error}") from error
         setup = chain_setup(genesis_bytes)  # InvalidGenesis propagates
+        # Before anything opens: a receive limit that cannot carry a legal block would stall
+        # the chain at the first full block (issue 13). MessageLimitTooSmall propagates.
+        check_message_limit(config.limits.max_message_bytes, setup.genesis.limits)
         try:
             store = open_chain(config.data_dir, setup)
         except StoreUnavailable as error:
@@ -186,6 +190,7 @@ class NodeRuntime:
             keys.tls,
             max_message_bytes=config.limits.max_message_bytes,
             max_transaction_bytes=setup.genesis.limits.max_transaction_bytes,
+            max_block_bytes=setup.genesis.limits.max_block_bytes,
             peer_service=peer_service,
         )
         if config.metrics_listen is not None:
@@ -235,7 +240,13 @@ class NodeRuntime:
             node.set_transaction_listener(solo.transaction_arrived)
             self._engine = solo
             return None
-        peers = PeerClients(config.peers, keys.tls, self.log)
+        # Messages to peers within what every node must receive (issue 13).
+        peers = PeerClients(
+            config.peers,
+            keys.tls,
+            self.log,
+            max_message_bytes=peer_message_bytes(setup.genesis.limits),
+        )
         self._peers = peers
         self.metrics.peers.set_function(peers.reachable_count)  # observers have no engine loop
         if config.role is NodeRole.OBSERVER:

@@ -26,10 +26,14 @@ from tests.unit.ledger.audit.sealer import Sealer
 from tests.unit.ledger.registry.story import Story, shared_parties
 
 
-def _genesis_bytes(*, max_block_transactions: int | None = None) -> bytes:
+def _genesis_bytes(
+    *, max_block_transactions: int | None = None, max_block_bytes: int | None = None
+) -> bytes:
     document = json.loads(story_genesis_bytes(shared_parties()))
     if max_block_transactions is not None:
         document["limits"]["max_block_transactions"] = max_block_transactions
+    if max_block_bytes is not None:
+        document["limits"]["max_block_bytes"] = max_block_bytes
     return json.dumps(document).encode()
 
 
@@ -75,6 +79,21 @@ def test_more_transactions_than_genesis_allows_is_reported_at_the_block() -> Non
         }
     ]
     assert report.replayed_to_height == height
+
+
+def test_a_block_larger_than_genesis_allows_is_reported_at_the_block() -> None:
+    """Issue 13: the byte bound is the node's (ledger/chain/block_checks.py ``body_problems``),
+    so a certified block over it is a defect even though the validators signed it."""
+    limit = 131_072
+    sealer = Sealer(_genesis_bytes(max_block_bytes=limit))
+    sealer.seal([], [b"%d" % index + b"e" * 9_000 for index in range(MAX_EVIDENCE_PER_BLOCK)])
+    height = sealer.seal([], [])
+    report = _audit(sealer)
+    assert [(d.kind, d.height, d.field, d.expected) for d in report.defects] == [
+        (DefectKind.TOO_MANY_BYTES, height - 1, "block", f"at most {limit} bytes")
+    ]
+    found = report.defects[0].found or ""
+    assert int(found.split()[0]) > limit
 
 
 def test_more_evidence_than_a_block_may_carry_is_reported_at_the_evidence() -> None:
