@@ -25,7 +25,7 @@ import click
 from structlog.typing import FilteringBoundLogger
 
 from ledger.chain.genesis import InvalidGenesis
-from ledger.chain.store import Store, StoreUnavailable
+from ledger.chain.store import Store, StoreCorrupt, StoreUnavailable
 from node.chain.open import ChainStartError, chain_setup
 from node.chain.replay import replay_chain
 from node.operations.config import InvalidConfig, NodeConfig, load_config
@@ -35,6 +35,7 @@ from node.runtime.failures import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_RULES_UNSUPPORTED,
+    STORE_CORRUPT,
     NamedFailure,
     named_failure,
 )
@@ -83,6 +84,9 @@ def replay(config_path: Path, as_json: bool) -> None:
     try:
         with Store(config.data_dir / "ledger") as source:
             report = replay_chain(source, setup)
+    except StoreCorrupt as error:
+        click.echo(f"tirkeu-node: {error} ({STORE_CORRUPT.remedy})", err=True)
+        sys.exit(STORE_CORRUPT.exit_code)
     except StoreUnavailable as error:
         click.echo(f"tirkeu-node: {error} (stop the node first)", err=True)
         sys.exit(EXIT_FAILURE)
