@@ -15,6 +15,7 @@ from pathlib import Path
 import plyvel
 import pytest
 
+from ledger.chain.blocks import Block
 from ledger.chain.store import Store
 from node.chain.open import (
     ChainNotContinuous,
@@ -47,12 +48,6 @@ def _refusal(data_dir: Path, story: StoryChain) -> ChainStartError:
     return refused.value
 
 
-def _flip_middle_byte(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
 def test_the_undamaged_chain_opens_at_its_tip(copy: Path, story: StoryChain) -> None:
     with _open(copy, story) as store:
         meta = store.load_meta()
@@ -72,16 +67,23 @@ def test_a_checksum_error_in_the_middle_of_the_log_is_refused_not_dropped(
 
 
 def test_a_damaged_table_file_is_refused(copy: Path, story: StoryChain) -> None:
+    """A checksum error in the table block holding the tip block, which start-up reads."""
+    with Tamperer(copy / "ledger") as tamperer:
+        tip = Block.decode(tamperer.get(block_key(story.tip)))
+    assert tip.last_commit is not None
+    # A precommit signature: random bytes, stored as they are, first in block/<tip> (its last
+    # commit) and again in commit/<tip - 1>, which sorts after it.
+    needle = tip.last_commit.signatures[0].signature
     database = plyvel.DB(str(copy / "ledger"))
     database.compact_range()  # everything into table files
     database.close()
-    for log in (copy / "ledger").glob("*.log"):
-        assert log.stat().st_size == 0
-    table = max((copy / "ledger").glob("*.ldb"), key=lambda path: path.stat().st_size)
-    _flip_middle_byte(table)
+    (table,) = [path for path in (copy / "ledger").glob("*.ldb") if needle in path.read_bytes()]
+    data = bytearray(table.read_bytes())
+    data[data.index(needle) + 10] ^= 0xFF
+    table.write_bytes(bytes(data))
     refusal = _refusal(copy, story)
     assert isinstance(refusal, StoreDamaged), refusal
-    assert "resync from peers" in str(refusal)
+    assert "checksum mismatch" in str(refusal) and "resync from peers" in str(refusal)
 
 
 def test_a_missing_height_is_refused_with_its_number(copy: Path, story: StoryChain) -> None:
