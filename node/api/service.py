@@ -20,9 +20,10 @@ from tirkeu_pb import api_pb2, api_pb2_grpc, block_pb2
 from ledger.chain.store import StoreReader
 from ledger.hashing import sha256
 from ledger.registry.notifications import load_notification
+from ledger.rejections import Rejection
 from ledger.state.access import read_application, read_property
 from ledger.state.records import Application, ApplicationStatus
-from node.api.errors import ErrorReason, abort
+from node.api.errors import ErrorReason, abort, bounded
 from node.api.extract import ExtractUnavailable, build_property_extract
 from node.api.identity import Caller, Unauthenticated, identify_caller
 from node.api.recent_rejections import RecentRejections
@@ -126,7 +127,9 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
             height=state.height,
         )
         if state.rejection is not None:
-            response.rejection.CopyFrom(rejection_message(state.rejection))
+            # A detail may quote the envelope (a 200 KB chain id): the answer names its length.
+            rejection = Rejection(state.rejection.reason, bounded(state.rejection.detail))
+            response.rejection.CopyFrom(rejection_message(rejection))
             if state.status is TransactionStatus.REJECTED:
                 self._recent_rejections.remember(state.transaction_id, state.rejection)
         return response

@@ -216,6 +216,11 @@ class SubmissionForwarder:
             )
             if state.status is TransactionStatus.COMMITTED:
                 return self._committed(state)
+            if _held_there(state):
+                # A validator of an older release says "already pending or committed" this way:
+                # it holds the transaction, so the truth is pending (or committed here), never
+                # a rejection (issue 13, ADR 0016).
+                return self._held(state.transaction_id)
             if state.status is TransactionStatus.REJECTED:
                 confirmed = self._recheck(envelope, state)
                 if confirmed is not None:
@@ -238,6 +243,14 @@ class SubmissionForwarder:
         # Not (yet) in this node's verified chain: the client may ask again with GetTransaction.
         return TransactionState(state.transaction_id, TransactionStatus.PENDING)
 
+    def _held(self, transaction_id: str) -> TransactionState:
+        """A transaction a validator already holds: committed here, or pending."""
+        if self._local_state is not None:
+            local = self._local_state(transaction_id)
+            if local.status is TransactionStatus.COMMITTED:
+                return local
+        return TransactionState(transaction_id, TransactionStatus.PENDING)
+
     def _recheck(self, envelope: bytes, state: TransactionState) -> TransactionState | None:
         """This node's own rejection of ``envelope``, or None when it would admit it."""
         if self._store is None or self._setup is None:
@@ -253,6 +266,14 @@ class SubmissionForwarder:
         for validator in self._validators:
             validator.forward.close()
             validator.channel.close()
+
+
+def _held_there(state: TransactionState) -> bool:
+    return (
+        state.status is TransactionStatus.REJECTED
+        and state.rejection is not None
+        and state.rejection.reason is RejectionReason.REPLAYED_TRANSACTION
+    )
 
 
 def _as_validators(state: TransactionState, validator: str) -> TransactionState:

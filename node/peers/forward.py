@@ -8,9 +8,14 @@ calls are outstanding at once, so while one batch waits for its block the next o
 many clients, one call carries what a unary call per submission carried, and the validator
 holds one thread per batch instead of one per waiting client.
 
+A call without ``wait_for_commit`` is answered at admission, so it waits
+``ADMIT_TIMEOUT_SECONDS`` only: a validator that stopped answering is given up in seconds, not a
+minute (issue 13).
+
 A call that fails fails every submission in it with ``ForwardFailed`` (the observer then asks
 the next validator, node/engine/observer.py); a validator that answers a batch with the wrong
-number of answers fails it the same way.
+number of answers fails it the same way. Asking the next validator is safe: the same envelope is
+the same transaction, and a validator that already holds it answers its state (ADR 0016).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from node.peers.stream import DEFAULT_MAX_BATCH_BYTES
 MAX_BATCH = 200
 MAX_IN_FLIGHT = 8
 FORWARD_TIMEOUT_SECONDS = 60.0  # above a validator's own wait_for_commit bound (30 s)
+ADMIT_TIMEOUT_SECONDS = 15.0  # admission only: checks and signatures of at most MAX_BATCH
 _ANSWER_GRACE_SECONDS = 5.0
 
 
@@ -73,7 +79,7 @@ class ForwardBatcher:
                 raise ForwardFailed("the node is stopping")
             self._queue.append(submission)
             self._condition.notify_all()
-        if not submission.done.wait(FORWARD_TIMEOUT_SECONDS + _ANSWER_GRACE_SECONDS):
+        if not submission.done.wait(_timeout(wait_for_commit) + _ANSWER_GRACE_SECONDS):
             raise ForwardFailed(f"no answer from {self._validator}")
         if submission.answer is None:
             raise ForwardFailed(submission.error)
@@ -123,7 +129,7 @@ class ForwardBatcher:
             envelopes=[s.envelope for s in batch], wait_for_commit=wait
         )
         try:
-            future = self._stub.ForwardTransactions.future(request, timeout=FORWARD_TIMEOUT_SECONDS)
+            future = self._stub.ForwardTransactions.future(request, timeout=_timeout(wait))
         except grpc.RpcError as error:
             self._answered(batch, None, f"gRPC {error.code().name}")
             return
@@ -163,3 +169,7 @@ class ForwardBatcher:
         submission.answer = answer
         submission.error = error
         submission.done.set()
+
+
+def _timeout(wait_for_commit: bool) -> float:
+    return FORWARD_TIMEOUT_SECONDS if wait_for_commit else ADMIT_TIMEOUT_SECONDS

@@ -149,8 +149,8 @@ def start_server(
                 client_queue=CLIENT_QUEUE_LIMIT,
                 stream_slots=PEER_STREAM_SLOTS,
             ),
-            # Undecodable Ledger requests: INVALID_ARGUMENT with details, not INTERNAL.
-            DecodingErrors(f"/{LEDGER_SERVICE_NAME}/"),
+            # Undecodable requests to any service: INVALID_ARGUMENT with details, not INTERNAL.
+            DecodingErrors("/"),
         ],
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
         options=[
