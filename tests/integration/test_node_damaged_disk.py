@@ -28,6 +28,7 @@ from clients.transaction_builders import property_import
 from tests.integration.harness import (
     CHAIN_ID,
     NODE_EXECUTABLE,
+    STOP_TIMEOUT_SECONDS,
     NodeProcess,
     free_port,
     node,
@@ -44,6 +45,7 @@ EXIT_DISK_FULL = 5
 FILE_SIZE_HEADROOM = 192 * 1024  # bytes LevelDB may still write under the limit
 FULL_DISK_DEADLINE_SECONDS = 120.0
 PRLIMIT = shutil.which("prlimit") or "prlimit"  # util-linux
+AUDIT_EXECUTABLE = NODE_EXECUTABLE.parent / "tirkeu-audit"
 
 
 def _largest_file(directory: Path) -> int:
@@ -166,6 +168,14 @@ def test_a_full_disk_is_a_named_clean_stop_and_the_node_resumes(tmp_path: Path) 
         limited.close()
 
 
+def _audit(node: NodeProcess) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(AUDIT_EXECUTABLE), "verify", "--genesis", str(node.workdir / "genesis.json"),
+         "--data-dir", str(node.data_dir), "--json"],
+        capture_output=True, text=True, timeout=STOP_TIMEOUT_SECONDS * 4, check=False,
+    )  # fmt: skip
+
+
 def _run_node(node: NodeProcess) -> subprocess.CompletedProcess[str]:
     return node.run_cli("--config", str(node.config_path))
 
@@ -193,8 +203,15 @@ def test_a_corrupt_signing_record_is_a_named_refusal_with_exit_4(tmp_path: Path)
         validator.start()
         _commit_imports(validator, 2)  # the validator prevoted and precommitted for each
         assert validator.stop() == 0
+        # The auditor reads the validator's real signing records and consensus log: no defect.
+        clean = _audit(validator)
+        assert clean.returncode == 0, clean.stdout + clean.stderr
         with Tamperer(validator.data_dir / "ledger") as tamperer:
             tamperer.flip_byte_at(b"signed-last", 2)  # the record's JSON no longer parses
+        damaged = _audit(validator)  # the auditor refuses what the node refuses
+        assert damaged.returncode == 1, damaged.stdout
+        kinds = {defect["kind"] for defect in json.loads(damaged.stdout)["defects"]}
+        assert kinds == {"SIGNING_RECORD_CORRUPT"}
         refused = _run_node(validator)
         assert refused.returncode == EXIT_DATA_DAMAGED, refused.stderr
         (event,) = [e for e in _events(refused.stderr) if e["event"] == "signing_record_corrupt"]
