@@ -16,8 +16,10 @@ class RejectionReason(enum.Enum):
     MALFORMED_ENVELOPE = "the bytes are not a valid Envelope"
     MALFORMED_BODY = "the envelope body is not a valid TransactionBody"
     OVERSIZED_TRANSACTION = "the envelope is larger than the chain's transaction size limit"
-    TRANSACTION_EXCEEDS_BLOCK = "the envelope is larger than any block of this chain can carry"
-    NONCE_TOO_LONG = "the body's nonce is longer than the chain allows"
+    TRANSACTION_EXCEEDS_BLOCK = (
+        "the envelope is larger than any block of this chain can carry (ADR 0015)"
+    )
+    NONCE_TOO_LONG = "the body's nonce is longer than the chain allows (ADR 0015)"
     MISSING_ACTION = "the body carries no action"
     WRONG_CHAIN_ID = "the body names another chain"
     TRANSACTION_EXPIRED = "the body's expiry height has passed"

@@ -2,9 +2,10 @@
 
 Start-up failures are named: ``InvalidConfig`` / ``InvalidGenesis`` / ``NodeSetupError`` (the
 files do not describe a node that can run; ``tirkeu-node`` exits 2) and ``ChainStartError``
-(the data directory cannot be resumed; exit 1). Stopping is graceful: the engine finishes the
-block in progress, waiting clients and notification streams are released, in-flight calls get
-a grace period, then the database is closed.
+(the data directory cannot be resumed; exit 1, or 4 when it is damaged). A full disk or a
+damaged store while running is a named stop too (node/runtime/failures.py). Stopping is
+graceful: the engine finishes the block in progress, waiting clients and notification streams
+are released, in-flight calls get a grace period, then the database is closed.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from node.peers.client import PeerClients
 from node.peers.service import PeerHandler, PeerService
 from node.peers.stream import peer_message_bytes
 from node.peers.sync import BlockSync
+from node.runtime.failures import NamedFailure, named_failure
 from node.runtime.server import (
     RunningServer,
     ServerSetupError,
@@ -135,6 +137,7 @@ class NodeRuntime:
         self.failed = threading.Event()  # set when the engine died: the process must exit 1
         # Set when the chain reached a rules version this node lacks (ADR 0012): exit 3.
         self.rules_unsupported = threading.Event()
+        self.failure: NamedFailure | None = None  # a named stop (disk_full, ...): its exit code
         self.stopped = threading.Event()
         self.metrics = NodeMetrics()
         self._store: Store | None = None
@@ -353,10 +356,22 @@ class NodeRuntime:
             self.rules_unsupported.set()
             self.failed.set()
             self.stopped.set()
-        except Exception:
+        except Exception as error:
             # A broken invariant (the store refused our own block, a corrupt record): stop
-            # serving rather than answer from a state that may be wrong.
-            self.log.exception("engine_failed")
+            # serving rather than answer from a state that may be wrong. A full disk or damaged
+            # files are named, with the operator's remedy, rather than left in a traceback.
+            failure = named_failure(error)
+            if failure is None:
+                self.log.exception("engine_failed")
+            else:
+                self.log.error(
+                    failure.event,
+                    error=type(error).__name__,
+                    detail=str(error),
+                    remedy=failure.remedy,
+                    exit_code=failure.exit_code,
+                )
+            self.failure = failure
             self.failed.set()
             self.stopped.set()
 
