@@ -50,6 +50,7 @@ from clients.envelopes import (
     write_envelope,
 )
 from clients.errors import (
+    CA_CHAIN_GIVEN_AS_CERTIFICATE,
     EXIT_BAD_INPUT,
     EXIT_CONNECTION_FAILED,
     EXIT_OK,
@@ -59,6 +60,7 @@ from clients.errors import (
     AccessRefused,
     AlreadySigned,
     BadRequest,
+    CaChainGivenAsCertificate,
     CertificateRefused,
     ClientError,
     InvalidCredentials,
@@ -82,6 +84,7 @@ __all__ = [
     "AccessRefused",
     "AlreadySigned",
     "BadRequest",
+    "CaChainGivenAsCertificate",
     "CertificateRefused",
     "ClientError",
     "Closeable",
@@ -149,6 +152,9 @@ def _require_key_fits(certificate_pem: bytes, key_pem: bytes, cert: Path, key: P
         private_key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError) as error:
         raise InvalidCredentials(f"{cert} or {key} is not a PEM certificate/key: {error}") from None
+    # A CA chain file (tirkeu-pki's X.ca-chain.pem): gRPC would fail the handshake unexplained.
+    if any(isinstance(e.value, x509.BasicConstraints) and e.value.ca for e in leaf.extensions):
+        raise CaChainGivenAsCertificate(f"{cert} {CA_CHAIN_GIVEN_AS_CERTIFICATE}")
     if leaf.public_key() != private_key.public_key():
         raise InvalidCredentials(f"{KEY_DOES_NOT_FIT} ({cert}, {key})")
 

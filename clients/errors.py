@@ -26,6 +26,10 @@ class InvalidCredentials(ClientError):
     exit_code = EXIT_BAD_INPUT
 
 
+class CaChainGivenAsCertificate(InvalidCredentials):
+    """--cert holds only CA certificates (e.g. `tirkeu-pki`'s X.ca-chain.pem), no leaf."""
+
+
 class InvalidEnvelopeFile(ClientError):
     """A file that does not hold a serialized Envelope."""
 
@@ -97,7 +101,11 @@ CLIENT_REFUSED_NODE = (
 )
 KEY_DOES_NOT_FIT = (
     "the client certificate and private key do not fit together: is --cert your leaf "
-    "certificate (X.cert.pem, not X.chain.pem) and --key its key?"
+    "certificate (X.cert.pem or X.fullchain.pem, not X.ca-chain.pem) and --key its key?"
+)
+CA_CHAIN_GIVEN_AS_CERTIFICATE = (
+    "holds only CA certificates (a CA chain, like tirkeu-pki's X.ca-chain.pem), not your "
+    "certificate: give --cert X.cert.pem or X.fullchain.pem (--ca takes the CA chain)"
 )
 _HANDSHAKE_FAILURES = (
     ("Socket closed", NODE_REFUSED_CERTIFICATE),

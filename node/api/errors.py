@@ -42,6 +42,7 @@ class ErrorReason(enum.Enum):
     EXTRACT_UNAVAILABLE = ("FAILED_PRECONDITION", "no committed, certified state to prove yet")
     NO_VALIDATOR_REACHABLE = ("UNAVAILABLE", "an observer reached no validator to forward to")
     TOO_MANY_STREAMS = ("RESOURCE_EXHAUSTED", "too many notification streams open")
+    STREAM_EVICTED = ("RESOURCE_EXHAUSTED", "a caller with fewer streams took this stream's slot")
 
     @property
     def code(self) -> grpc.StatusCode:

@@ -30,6 +30,7 @@ from ledger.identity.certificates import (
     load_certificates_pem,
 )
 from ledger.identity.identifiers import InvalidIdentifier
+from node.api.notifications import NotificationStreams
 from node.api.service import LedgerService
 from node.chain.commit import CommittedBlock
 from node.chain.events import CommitSignal
@@ -39,7 +40,7 @@ from node.chain.mempool import Mempool
 from node.chain.open import ChainSetup, ChainStartError, chain_setup, open_chain
 from node.engine.handlers import ValidatorPeerHandler
 from node.engine.observer import ObserverEngine, ObserverPeerHandler, SubmissionForwarder
-from node.engine.solo import SoloEngine, SoloEngineUnfit
+from node.engine.solo import SoloEngine, SoloEngineUnfit, SoloPeerHandler
 from node.engine.tendermint import TendermintEngine
 from node.engine.wiring import ValidatorWiring
 from node.operations.config import NodeConfig, NodeRole
@@ -50,7 +51,12 @@ from node.peers.service import PeerHandler, PeerService
 from node.peers.stream import peer_message_bytes
 from node.peers.sync import BlockSync
 from node.runtime.failures import NamedFailure, named_failure
-from node.runtime.server import RunningServer, check_message_limit, start_server
+from node.runtime.server import (
+    RunningServer,
+    ServerSetupError,
+    check_message_limit,
+    start_server,
+)
 
 Engine = SoloEngine | TendermintEngine | ObserverEngine
 
@@ -169,7 +175,12 @@ class NodeRuntime:
         node = LedgerNode(store=store, setup=setup, mempool=mempool, signal=signal, log=self.log)
         self._node = node
         peer_handler = self._make_engine(setup, keys, store, node)
-        service = LedgerService(node, node_id=config.node_id, role=config.role.value)
+        service = LedgerService(
+            node,
+            node_id=config.node_id,
+            role=config.role.value,
+            streams=NotificationStreams(node, idle_seconds=config.notification_idle_seconds),
+        )
         peer_service = (
             None
             if peer_handler is None
@@ -194,7 +205,12 @@ class NodeRuntime:
             peer_service=peer_service,
         )
         if config.metrics_listen is not None:
-            self.metrics.serve(config.metrics_listen)
+            try:
+                self.metrics.serve(config.metrics_listen)
+            except OSError as error:  # a named start-up failure, not a traceback (issue 13)
+                raise ServerSetupError(
+                    f"cannot listen on {config.metrics_listen} for metrics: {error}"
+                ) from error
         self._engine_thread = threading.Thread(target=self._run_engine, name="engine", daemon=True)
         self._engine_thread.start()
         if self._sync is not None:
@@ -210,6 +226,15 @@ class NodeRuntime:
     def _after_commit(self, committed: CommittedBlock) -> None:
         if self._node is not None:
             self._node.after_commit(committed)
+        if isinstance(self._engine, SoloEngine) and self._peers is not None:
+            # Tendermint announces its own commits; the solo engine's are announced here, so an
+            # observer beside it follows at once instead of at its next sync poll.
+            self._peers.announce(
+                peer_pb2.CertifiedBlock(
+                    block=committed.executed.block.encode(),
+                    certificate=committed.certificate.encode(),
+                )
+            )
         self.metrics.height.set(committed.meta.height)
         self.metrics.mempool_size.set(0 if self._node is None else len(self._node.mempool))
 
@@ -239,7 +264,16 @@ class NodeRuntime:
                 raise NodeSetupError(f"{error}; configure [[peers]] for BFT") from error
             node.set_transaction_listener(solo.transaction_arrived)
             self._engine = solo
-            return None
+            if config.peers:  # observers only (validator peers would mean BFT): announce to them
+                self._peers = PeerClients(
+                    config.peers,
+                    keys.tls,
+                    self.log,
+                    max_message_bytes=peer_message_bytes(setup.genesis.limits),
+                )
+                self.metrics.peers.set_function(self._peers.reachable_count)
+            # The peer service an observer syncs from (issue 13): status, blocks, forwarding.
+            return SoloPeerHandler(store, config.node_id)
         # Messages to peers within what every node must receive (issue 13).
         peers = PeerClients(
             config.peers,

@@ -61,6 +61,8 @@ PEER_STREAM_SLOTS = 64  # the largest validator set a node streams with (Kazakhs
 MAX_WORKER_THREADS = (
     CLIENT_CALL_SLOTS + CLIENT_QUEUE_LIMIT + PEER_CALL_SLOTS + PEER_STREAM_SLOTS + 16
 )
+KEEPALIVE_TIME_MS = 60_000
+KEEPALIVE_TIMEOUT_MS = 20_000
 # Calls admitted by gRPC at once; more are RESOURCE_EXHAUSTED before reaching a thread.
 MAX_CONCURRENT_RPCS = MAX_WORKER_THREADS
 
@@ -158,6 +160,17 @@ def start_server(
             ("grpc.max_send_message_length", max_message_bytes),
             # A second node configured on a port in use must fail, not share it silently.
             ("grpc.so_reuseport", 0),
+            # Keepalive (issue 13): ping a connection idle this long and drop it when the ping
+            # goes unanswered, so a client that vanished (power cut, NAT timeout) frees its
+            # notification streams. Clients may ping too, but not more often than every 10 s.
+            ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+            ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+            ("grpc.keepalive_permit_without_calls", 1),
+            # Keep pinging a connection whose only stream is a quiet notification stream (the
+            # default stops after 2 pings without data, and a vanished client would go unseen).
+            ("grpc.http2.max_pings_without_data", 0),
+            # The least interval the server accepts between a client's pings without data.
+            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
         ],
     )
     api_pb2_grpc.add_LedgerServicer_to_server(service, server)  # type: ignore[no-untyped-call]
