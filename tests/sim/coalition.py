@@ -107,6 +107,10 @@ class Coalition:
 
     # ------------------------------------------------------------------ what each half sees
 
+    def equivocated(self, height: Height, round_number: Round) -> bool:
+        """Whether the coalition showed the two halves different blocks in this round."""
+        return (height, round_number) in self._proposals
+
     def learn_proposal(self, proposal: Proposal) -> None:
         """A member received an honest proposal: the value the coalition may back."""
         if proposal.proposer not in self.members:
@@ -121,6 +125,7 @@ class Coalition:
             fresh = (self.env.new_value(1.0), NO_ROUND)
             pair = (own, fresh) if self.rng.random() < 0.5 else (fresh, own)
             self._proposals[where] = pair
+            self.env.count("coalition equivocating proposals")
         value, valid_round = pair[half]
         return Proposal(proposal.height, proposal.round, value, valid_round, proposal.proposer)
 
@@ -146,6 +151,8 @@ class Coalition:
             )
             single = self.rng.random() < 0.5 and len(members) > 1
             self._precommit_audience[where] = self.rng.choice(members) if single else None
+            if single:
+                self.env.count("coalition precommits to one member of a half")
         audience = self._precommit_audience[where]
         return audience is None or audience == peer
 

@@ -9,10 +9,11 @@ signature, before sending it). At the heal every partition goes,
 loss stops, crashed nodes restart; from then on the simulator demands progress.
 
 Long-partition: one to three partitions back to back, each far longer than a round's
-timeouts (12 to 40 s of virtual time while round 0 takes about 2 s), so round numbers grow
-while nobody can commit: an even split (2/2 of four, 5/5 of ten: no side has a quorum),
-the proposer of the moment cut off, or any node cut off. Then the same heal and the same
-demand: progress within the bound, from whatever round each node reached.
+timeouts (12 to 40 s of virtual time while round 0 takes about 2 s): an even split (2/2 of
+four, 5/5 of ten: no side has a quorum, so nobody even times out of its round), every
+round's proposer cut off (the others time out round after round: round numbers grow), the
+proposer of the moment cut off for the whole episode, or any node cut off. Then the same
+heal and the same demand: progress within the bound, from whatever round each node reached.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class PartitionKind(enum.Enum):
     ISOLATE_PROPOSER = "isolate_proposer"  # the proposer of the current round, alone
     ISOLATE_ANY = "isolate_any"  # one random node alone
     EVEN_SPLIT = "even_split"  # two halves of equal size (or off by one): no quorum anywhere
+    EACH_PROPOSER = "each_proposer"  # in every round, that round's proposer is cut off
 
 
 # The random plan draws from the first three only, so its seeds replay as before.
@@ -108,6 +110,8 @@ def plan_long_partitions(rng: random.Random, honest: tuple[ValidatorId, ...]) ->
     kinds = (
         PartitionKind.EVEN_SPLIT,
         PartitionKind.EVEN_SPLIT,
+        PartitionKind.EACH_PROPOSER,
+        PartitionKind.EACH_PROPOSER,
         PartitionKind.ISOLATE_PROPOSER,
         PartitionKind.ISOLATE_ANY,
         PartitionKind.SPLIT,

@@ -140,10 +140,11 @@ class Simulation:
         self.checker = Checker(self.validator_set, frozenset(self.honest))
         self.nodes: dict[ValidatorId, SimNode] = {}
         coalition: Coalition | None = None
+        self.coalition = coalition
         if config.strategy is Strategy.COORDINATED and byzantine_ids:
             members = tuple(ValidatorId(v) for v in byzantine_ids)
             coalition_rng = random.Random(byzantine_rng.getrandbits(64))
-            coalition = Coalition(coalition_rng, self, members, self.honest)
+            coalition = self.coalition = Coalition(coalition_rng, self, members, self.honest)
             self.trace(coalition.describe())
         for validator_id in self.validator_set.validator_ids:
             if coalition is not None and validator_id in coalition.members:
@@ -200,6 +201,7 @@ class Simulation:
                 PartitionKind.ISOLATE_PROPOSER: self._isolate_proposer,
                 PartitionKind.ISOLATE_ANY: self._isolate_any,
                 PartitionKind.EVEN_SPLIT: self._even_split,
+                PartitionKind.EACH_PROPOSER: self._cut_each_proposer,
             }[episode.kind]
             self.queue.push(episode.start_ms, Fault(episode.kind.value, apply_partition))
             self.queue.push(episode.end_ms, Fault("partition ends", self.network.heal_partition))
@@ -221,6 +223,10 @@ class Simulation:
         groups = even_split(self._plan_rng, self.validator_set.validator_ids)
         self.trace(f"even split {groups}")
         self.network.partition(groups)
+
+    def _cut_each_proposer(self) -> None:
+        self.trace("every round's proposer is cut off")
+        self.network.cut_each_round_proposer(self.validator_set.proposer)
 
     def _isolate_proposer(self) -> None:
         up = [v for v in self.honest if self.nodes[v].core is not None]
@@ -307,6 +313,13 @@ class Simulation:
             self.events += 1
             if self.events > self.config.max_events:
                 raise RuntimeError(f"seed {self.config.seed}: event budget exhausted")
+        if self.coalition is not None:
+            # Blocks the honest decided in a round where the halves were shown two blocks:
+            # the attack's dangerous case happened, and the checker saw no fork.
+            decided = {(b.height, b.round) for v in self.honest for b in self.nodes[v].store.chain}
+            for height, round_number in sorted(decided):
+                if self.coalition.equivocated(height, round_number):
+                    self.count("blocks decided in a round the coalition equivocated")
         return SimResult(
             config=self.config,
             violations=tuple(self.checker.violations),
