@@ -95,6 +95,7 @@ class SimResult:
     network: NetworkStats
     counts: tuple[tuple[str, int], ...]  # what happened: crashes, syncs, evidence, ...
     max_round: int = 0  # the highest round any honest validator signed a message in
+    heights_at_heal: tuple[int, ...] = ()  # honest chain lengths when the network healed
 
     def count(self, what: str) -> int:
         return dict(self.counts).get(what, 0)
@@ -168,6 +169,7 @@ class Simulation:
             plan = plan_long_partitions if config.plan is PlanKind.LONG_PARTITION else plan_faults
             self.plan = plan(self._plan_rng, self.honest)
         self.heal_ms = 0
+        self.heights_at_heal: tuple[int, ...] = ()
         self._progress_target: int | None = None
         self.events = 0
         self._counts: dict[str, int] = {}
@@ -253,7 +255,8 @@ class Simulation:
             self.network.conditions = self.plan.healed_network
         for validator_id in self.honest:
             self.nodes[validator_id].restart()
-        best = max(len(self.nodes[v].store.chain) for v in self.honest)
+        self.heights_at_heal = tuple(len(self.nodes[v].store.chain) for v in self.honest)
+        best = max(self.heights_at_heal)
         self._progress_target = best + self.config.progress_blocks
         self.trace(f"heal: every honest node must reach height {self._progress_target}")
 
@@ -332,6 +335,7 @@ class Simulation:
             network=self.network.stats,
             counts=tuple(sorted(self._counts.items())),
             max_round=self.checker.max_honest_round,
+            heights_at_heal=self.heights_at_heal,
         )
 
 
