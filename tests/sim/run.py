@@ -30,10 +30,10 @@ class Configuration:
     seeds: int
 
     def label(self) -> str:
-        return (
-            f"n={self.validators} f={self.byzantine} {self.strategy.value} "
-            f"byzantine, {self.plan.value} faults"
+        adversary = (
+            f"{self.byzantine} {self.strategy.value} Byzantine" if self.byzantine else "honest"
         )
+        return f"n={self.validators}, {adversary}, {self.plan.value} faults"
 
 
 # ``--long``: 10,400 seeds over every configuration the simulator knows, all at the

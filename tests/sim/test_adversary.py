@@ -9,11 +9,13 @@ the heal every honest node must add two blocks within 60 s of virtual time.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from consensus import ConsensusCore, VoteType
 from consensus.vote_set import VoteSet
+from tests.sim import run as run_module
 from tests.sim.byzantine import AmnesicCore
 from tests.sim.checker import ViolationKind
 from tests.sim.network import NetworkConditions
@@ -153,6 +155,18 @@ def test_cli_runs_a_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     argv += ["--strategy", "coordinated", "--plan", "long-partition"]
     assert main(argv) == 0
     assert "3 of 3 seeds passed" in capsys.readouterr().out
+
+
+def test_cli_long_setting_prints_one_row_per_configuration(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny = tuple(replace(c, seeds=1) for c in run_module.LONG_SETTING if c.validators == 4)
+    monkeypatch.setattr(run_module, "LONG_SETTING", tiny)
+    assert main(["--long"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| n=")]
+    assert len(rows) == len(tiny)
+    assert rows[-1].startswith("| n=4, 1 coordinated Byzantine, long-partition faults | 1 |")
+    assert rows[-1].endswith("| 0 |")
 
 
 def test_cli_verbose_names_the_coalition(capsys: pytest.CaptureFixture[str]) -> None:
