@@ -101,8 +101,8 @@ def run_configuration(config: Configuration, start: int) -> tuple[list[SimResult
 def run_long(start: int) -> int:
     """Every configuration of LONG_SETTING; one Markdown table row each, failures listed."""
     print(
-        "| configuration | seeds | time (s) | honest commits | max round | "
-        "longest recovery after heal (virtual s) | violations |"
+        "| configuration | seeds | time (s) | blocks committed (honest node x height) | "
+        "max round | longest recovery after the heal (virtual s) | violations |"
     )
     print("|---|---|---|---|---|---|---|")
     failed = 0
