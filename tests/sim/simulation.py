@@ -140,13 +140,13 @@ class Simulation:
         self.network = Network(network_rng, self.queue)
         self.checker = Checker(self.validator_set, frozenset(self.honest))
         self.nodes: dict[ValidatorId, SimNode] = {}
-        coalition: Coalition | None = None
-        self.coalition = coalition
+        self.coalition: Coalition | None = None
         if config.strategy is Strategy.COORDINATED and byzantine_ids:
             members = tuple(ValidatorId(v) for v in byzantine_ids)
             coalition_rng = random.Random(byzantine_rng.getrandbits(64))
-            coalition = self.coalition = Coalition(coalition_rng, self, members, self.honest)
-            self.trace(coalition.describe())
+            self.coalition = Coalition(coalition_rng, self, members, self.honest)
+            self.trace(self.coalition.describe())
+        coalition = self.coalition
         for validator_id in self.validator_set.validator_ids:
             if coalition is not None and validator_id in coalition.members:
                 # Members run the real core for timing: a mutant under test is for honest ones.
