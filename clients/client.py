@@ -10,11 +10,19 @@ signed envelopes.
 Signing lives in clients/envelopes.py and the errors in clients/errors.py; both are
 re-exported here so that callers import one module. Errors from the node come back as named
 ClientError subclasses whose `exit_code` is what `tirkeu` exits with.
+
+Submissions are retried until a definite answer (issue 13, ADR 0016): the channel's service
+config has gRPC retry a refused call (UNAVAILABLE, RESOURCE_EXHAUSTED; clients/channel.py), and
+`submit` resends the same envelope bytes, with exponential backoff and full jitter, when even
+those attempts fail or an attempt's deadline passes, until the node answers or
+`submit_deadline_seconds` runs out. Resending is safe: the same bytes are the same transaction,
+and the node answers its state (PENDING, COMMITTED at H), never a second execution.
 """
 
 from __future__ import annotations
 
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,14 +50,17 @@ from clients.envelopes import (
     write_envelope,
 )
 from clients.errors import (
+    CA_CHAIN_GIVEN_AS_CERTIFICATE,
     EXIT_BAD_INPUT,
     EXIT_CONNECTION_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
+    EXIT_UNDECIDED,
     KEY_DOES_NOT_FIT,
     AccessRefused,
     AlreadySigned,
     BadRequest,
+    CaChainGivenAsCertificate,
     CertificateRefused,
     ClientError,
     InvalidCredentials,
@@ -57,7 +68,9 @@ from clients.errors import (
     NodeFailed,
     NodeUnreachable,
     NotFound,
+    StillPending,
     error_from_rpc,
+    is_handshake_failure,
     read_file,
 )
 from clients.transaction_builders import DEFAULT_EXPIRES_IN_BLOCKS, Action, transaction_body
@@ -67,9 +80,11 @@ __all__ = [
     "EXIT_CONNECTION_FAILED",
     "EXIT_OK",
     "EXIT_REFUSED",
+    "EXIT_UNDECIDED",
     "AccessRefused",
     "AlreadySigned",
     "BadRequest",
+    "CaChainGivenAsCertificate",
     "CertificateRefused",
     "ClientError",
     "Closeable",
@@ -82,6 +97,7 @@ __all__ = [
     "NotFound",
     "NotificationStream",
     "SigningIdentity",
+    "StillPending",
     "add_signature",
     "decode_body",
     "open_channel",
@@ -92,6 +108,20 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
+# How long `submit` keeps trying for a definite answer, across attempts (each within the
+# per-call timeout): long enough for a node restart or a burst of load to pass.
+DEFAULT_SUBMIT_DEADLINE_SECONDS = 120.0
+RETRY_INITIAL_BACKOFF_SECONDS = 0.2
+RETRY_MAX_BACKOFF_SECONDS = 5.0
+# Failures after which the same envelope is sent again: the node did not answer, or refused
+# before doing anything. Any other status is a definite answer.
+RETRYABLE_CODES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +152,9 @@ def _require_key_fits(certificate_pem: bytes, key_pem: bytes, cert: Path, key: P
         private_key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError) as error:
         raise InvalidCredentials(f"{cert} or {key} is not a PEM certificate/key: {error}") from None
+    # A CA chain file (tirkeu-pki's X.ca-chain.pem): gRPC would fail the handshake unexplained.
+    if any(isinstance(e.value, x509.BasicConstraints) and e.value.ca for e in leaf.extensions):
+        raise CaChainGivenAsCertificate(f"{cert} {CA_CHAIN_GIVEN_AS_CERTIFICATE}")
     if leaf.public_key() != private_key.public_key():
         raise InvalidCredentials(f"{KEY_DOES_NOT_FIT} ({cert}, {key})")
 
@@ -160,17 +193,31 @@ class LedgerClient(Closeable):
     """Typed calls of the Ledger service (api.proto) over one channel."""
 
     def __init__(
-        self, channel: grpc.Channel, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+        self,
+        channel: grpc.Channel,
+        *,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        submit_deadline_seconds: float = DEFAULT_SUBMIT_DEADLINE_SECONDS,
     ) -> None:
         self._channel = channel
         self._stub = api_grpc.LedgerStub(channel)  # type: ignore[no-untyped-call]
         self._timeout_seconds = timeout_seconds
+        self._submit_deadline_seconds = submit_deadline_seconds
+        self.submit_attempts = 0  # SubmitTransaction calls made by this client (for reports)
 
     @classmethod
     def connect(
-        cls, settings: ConnectionSettings, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+        cls,
+        settings: ConnectionSettings,
+        *,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        submit_deadline_seconds: float = DEFAULT_SUBMIT_DEADLINE_SECONDS,
     ) -> LedgerClient:
-        return cls(open_channel(settings), timeout_seconds=timeout_seconds)
+        return cls(
+            open_channel(settings),
+            timeout_seconds=timeout_seconds,
+            submit_deadline_seconds=submit_deadline_seconds,
+        )
 
     def close(self) -> None:
         self._channel.close()
@@ -215,12 +262,15 @@ class LedgerClient(Closeable):
     ) -> api.SubmitTransactionResponse:
         """The node's verdict: PENDING, COMMITTED at a height, or REJECTED with a named reason.
 
+        The same bytes are sent again after a timeout, UNAVAILABLE or RESOURCE_EXHAUSTED, with
+        backoff, until the node answers or `submit_deadline_seconds` passes (NodeUnreachable).
         With `wait_for_commit`, a transaction still pending when the node's own wait ends is
-        followed with GetTransaction until it is decided or this client's timeout passes.
+        followed with GetTransaction until it is decided or this client's timeout passes
+        (StillPending: submitted, not yet decided).
         """
         data = envelope if isinstance(envelope, bytes) else envelope.SerializeToString()
         request = api.SubmitTransactionRequest(envelope=data, wait_for_commit=wait_for_commit)
-        response = self._unary(self._stub.SubmitTransaction, request, api.SubmitTransactionResponse)
+        response = self._submit_until_answered(request)
         if wait_for_commit and response.status == api.PENDING and response.transaction_id:
             view = self.await_decision(response.transaction_id)
             response = api.SubmitTransactionResponse(
@@ -231,15 +281,53 @@ class LedgerClient(Closeable):
             )
         return response
 
+    def _submit_until_answered(
+        self, request: api.SubmitTransactionRequest
+    ) -> api.SubmitTransactionResponse:
+        """SubmitTransaction, sent again (same bytes) until a definite answer or the deadline.
+
+        Backoff doubles from RETRY_INITIAL_BACKOFF_SECONDS up to RETRY_MAX_BACKOFF_SECONDS with
+        full jitter (a random wait up to the backoff), so that many clients refused together do
+        not come back together (the AWS architecture blog's "exponential backoff and jitter")."""
+        deadline = time.monotonic() + self._submit_deadline_seconds
+        backoff = RETRY_INITIAL_BACKOFF_SECONDS
+        while True:
+            remaining = deadline - time.monotonic()
+            self.submit_attempts += 1
+            try:
+                response = self._stub.SubmitTransaction(
+                    request, timeout=max(min(self._timeout_seconds, remaining), 0.001)
+                )
+            except grpc.RpcError as error:
+                pause = random.uniform(0, backoff)  # jitter, not a secret
+                if (
+                    error.code() not in RETRYABLE_CODES
+                    or is_handshake_failure(error)
+                    or time.monotonic() + pause >= deadline
+                ):
+                    raise error_from_rpc(error) from None
+                time.sleep(pause)  # a bounded backoff between attempts, not a wait for a state
+                backoff = min(backoff * 2, RETRY_MAX_BACKOFF_SECONDS)
+                continue
+            if not isinstance(response, api.SubmitTransactionResponse):
+                raise TypeError(
+                    f"expected SubmitTransactionResponse, got {type(response).__name__}"
+                )
+            return response
+
     def await_decision(self, transaction_id: str) -> api.TransactionStatusView:
-        """Poll until the transaction is no longer pending, within this client's timeout."""
+        """Poll until the transaction is no longer pending, within this client's timeout;
+        StillPending when it is still pending then."""
         deadline = time.monotonic() + self._timeout_seconds
         while True:
             view = self.transaction(transaction_id)
             if view.status != api.PENDING:
                 return view
             if time.monotonic() > deadline:
-                raise NodeUnreachable(f"transaction {transaction_id} still pending at the deadline")
+                raise StillPending(
+                    f"transaction {transaction_id} was submitted and is still pending at the "
+                    f"deadline; ask again with `tirkeu tx status {transaction_id}`"
+                )
             time.sleep(0.1)  # a CLI waiting on a person's behalf; tests use wait_for_commit
 
     def transaction(self, transaction_id: str) -> api.TransactionStatusView:

@@ -1,5 +1,6 @@
 """Named errors of the Tirkeu client; `exit_code` is what `tirkeu` exits with
-(0 ok, 1 refused or not found, 2 bad input, 3 the node could not be reached)."""
+(0 ok, 1 refused or not found, 2 bad input, 3 the node could not be reached, 4 submitted but
+still pending at the deadline: ask again, never resubmit blindly a different envelope)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_CONNECTION_FAILED = 0, 1, 2, 3
+EXIT_UNDECIDED = 4
 
 
 class ClientError(Exception):
@@ -22,6 +24,10 @@ class InvalidCredentials(ClientError):
     """A key, certificate or CA file that cannot be read or does not fit together."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class CaChainGivenAsCertificate(InvalidCredentials):
+    """--cert holds only CA certificates (e.g. `tirkeu-pki`'s X.ca-chain.pem), no leaf."""
 
 
 class InvalidEnvelopeFile(ClientError):
@@ -40,6 +46,13 @@ class NodeUnreachable(ClientError):
     """No answer from the node: down, wrong address, TLS handshake refused, or too slow."""
 
     exit_code = EXIT_CONNECTION_FAILED
+
+
+class StillPending(ClientError):
+    """The node took the transaction, and it was still pending when this client stopped
+    waiting: not a failure, not yet a success (GetTransaction tells later)."""
+
+    exit_code = EXIT_UNDECIDED
 
 
 class CertificateRefused(NodeUnreachable):
@@ -88,13 +101,25 @@ CLIENT_REFUSED_NODE = (
 )
 KEY_DOES_NOT_FIT = (
     "the client certificate and private key do not fit together: is --cert your leaf "
-    "certificate (X.cert.pem, not X.chain.pem) and --key its key?"
+    "certificate (X.cert.pem or X.fullchain.pem, not X.ca-chain.pem) and --key its key?"
+)
+CA_CHAIN_GIVEN_AS_CERTIFICATE = (
+    "holds only CA certificates (a CA chain, like tirkeu-pki's X.ca-chain.pem), not your "
+    "certificate: give --cert X.cert.pem or X.fullchain.pem (--ca takes the CA chain)"
 )
 _HANDSHAKE_FAILURES = (
     ("Socket closed", NODE_REFUSED_CERTIFICATE),
     ("CERTIFICATE_VERIFY_FAILED", CLIENT_REFUSED_NODE),
     ("Failed to create security handshaker", KEY_DOES_NOT_FIT),
 )
+
+
+def is_handshake_failure(error: grpc.RpcError) -> bool:
+    """UNAVAILABLE over a certificate: trying again cannot help."""
+    details = error.details() or ""
+    return error.code() is grpc.StatusCode.UNAVAILABLE and any(
+        marker in details for marker, _ in _HANDSHAKE_FAILURES
+    )
 
 
 def error_from_rpc(error: grpc.RpcError) -> ClientError:

@@ -1,7 +1,8 @@
 """Transaction bodies from plain arguments: what `tirkeu`, the demo and the tests all build.
 
 Each builder returns the protobuf message of one action of `transaction.proto`; `transaction_body`
-wraps an action with the chain id, expiry height and nonce. Builders check only what they must to
+wraps an action with the chain id, expiry height and nonce, and NFC-normalises every text field
+(ADR 0018: the signer signs the text the ledger keeps). Builders check only what they must to
 build a message (enum names, the shape of "IIN:ROLE" and "KIND:SOURCE:passed" texts, PEM/DER); the
 ledger judges everything else (IIN check digits, required signers, legal grounds), so that a test
 can build any wrong transaction and see the ledger's named rejection. The CLI adds friendlier
@@ -11,12 +12,15 @@ checks of its own before building.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.message import Message
 from tirkeu_pb import transaction_pb2 as pb
 
 from ledger.documents.cms import MalformedCms, carried_digests, load_cms
@@ -78,7 +82,27 @@ def transaction_body(
         nonce=new_nonce() if nonce is None else nonce,
     )
     getattr(body, ACTION_FIELDS[type(action)]).CopyFrom(action)
+    nfc_normalise(body)
     return body
+
+
+def nfc_normalise(message: Message) -> None:
+    """Every string field of ``message`` (nested and repeated ones too) in Unicode NFC, in place.
+
+    What a person types or pastes may arrive decomposed ("и" + U+0306 for "й"); the ledger
+    refuses text that is not NFC (TEXT_NOT_NFC) and never rewrites signed bytes (ADR 0018), so
+    the client normalises before signing: the signer signs what the ledger will keep. NFC only:
+    digits of other scripts and fullwidth forms are left as typed for the ledger to refuse by
+    name (IDENTIFIER_NOT_ASCII), never silently turned into another identifier here."""
+    for field, value in message.ListFields():
+        if field.type == FieldDescriptor.TYPE_STRING:
+            if field.is_repeated:
+                value[:] = [unicodedata.normalize("NFC", item) for item in value]
+            else:
+                setattr(message, field.name, unicodedata.normalize("NFC", value))
+        elif field.type == FieldDescriptor.TYPE_MESSAGE:
+            for item in value if field.is_repeated else (value,):
+                nfc_normalise(item)
 
 
 def action_kind(body: pb.TransactionBody) -> str:

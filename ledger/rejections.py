@@ -16,6 +16,10 @@ class RejectionReason(enum.Enum):
     MALFORMED_ENVELOPE = "the bytes are not a valid Envelope"
     MALFORMED_BODY = "the envelope body is not a valid TransactionBody"
     OVERSIZED_TRANSACTION = "the envelope is larger than the chain's transaction size limit"
+    TRANSACTION_EXCEEDS_BLOCK = (
+        "the envelope is larger than any block of this chain can carry (ADR 0015)"
+    )
+    NONCE_TOO_LONG = "the body's nonce is longer than the chain allows (ADR 0015)"
     MISSING_ACTION = "the body carries no action"
     WRONG_CHAIN_ID = "the body names another chain"
     TRANSACTION_EXPIRED = "the body's expiry height has passed"
@@ -134,6 +138,25 @@ class RejectionReason(enum.Enum):
     OCSP_INVALID = (
         "an OCSP response is malformed, not signed by a trusted CA or its delegated responder, "
         "or produced after the block time (RFC 6960; ADR 0009)"
+    )
+
+    # Canonical input (issue 13, docs/adr/0018-canonical-text.md; ledger/transactions/text.py).
+    TEXT_NOT_NFC = "a text field is not in Unicode NFC: normalise it before signing (ADR 0018)"
+    TEXT_CONTROL_CHARACTER = (
+        "a text field holds a control character (C0, DEL, C1, line or paragraph separator) "
+        "(ADR 0018)"
+    )
+    TEXT_FORMAT_CHARACTER = (
+        "a text field holds a bidi control or another invisible format character that changes "
+        "how the text displays (ADR 0018)"
+    )
+    TEXT_CHARACTER_NOT_ALLOWED = (
+        "a text field holds a character outside the registry's repertoire (Cyrillic, Latin, "
+        "punctuation) (ADR 0018)"
+    )
+    IDENTIFIER_NOT_ASCII = (
+        "an identifier, number or date holds a character that is not printable ASCII, e.g. "
+        "digits of another script (ADR 0018)"
     )
 
     @property

@@ -7,8 +7,9 @@
 
 Nothing the audited node says is trusted: the genesis file is the trust anchor (the chain id,
 the validators whose signatures commit blocks, the CAs). See docs/adr/0003-audit-replay.md.
-Exit codes: 0 verified, no defect; 1 defects found (the extract does not verify); 2 unusable
-input (bad genesis file, no chain at the path, node unreachable or locked database).
+Exit codes: 0 verified, no defect; 1 defects found (the extract does not verify; also a
+database LevelDB refuses to open as damaged, reported as STORE_CORRUPT); 2 unusable input (bad
+genesis file, no chain at the path, node unreachable or locked database).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from ledger.audit import (
     audit_chain,
     trust_anchor,
 )
-from ledger.audit.source import ChainSource
+from ledger.audit.records import unopenable
+from ledger.audit.source import ChainSource, SourceCorrupt
 from ledger.chain.genesis import InvalidGenesis
 from ledger.extract.extract import verify_extract
 
@@ -118,6 +120,9 @@ def verify(
             settings = _settings(node, cert, key, ca)
             with NodeSource(settings, timeout_seconds=timeout) as node_source:
                 result = _run(node_source, anchor, None, progress_every, jobs)
+    except SourceCorrupt as error:
+        # A damaged backup is a finding, not an input error: the node refuses it too.
+        result = unopenable(f"data directory {data_dir}", anchor, str(error))
     except (SourceUnusable, ClientError) as error:
         _unusable(str(error), as_json)
     document = result.to_dict()

@@ -3,13 +3,17 @@ node over gRPC with the auditor's mTLS certificate. Both implement ledger.audit.
 the data directory also gives the node's own state and indexes (ledger.audit.StoredLedger).
 
 The data directory is read through ledger/chain/store.py (the one module that opens LevelDB), from
-one snapshot. LevelDB lets one process open a database, so the node must be stopped; a running
-node is audited over gRPC instead.
+one snapshot, with LevelDB's paranoid checks and every read checksummed: a database LevelDB
+refuses to open is ``SourceCorrupt`` (the audit reports it as a defect), a damaged record read
+later an ``UnreadableRecord`` at its place. LevelDB lets one process open a database, so the node
+must be stopped; a running node is audited over gRPC instead.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tirkeu_pb import api_pb2 as api
@@ -21,7 +25,9 @@ from ledger.audit import (
     TransactionPlace,
     UnreadableRecord,
 )
+from ledger.audit.source import SourceCorrupt
 from ledger.chain.store import Store, StoreUnavailable, StoreView
+from ledger.chain.store_checks import StoreCorrupt
 from ledger.state.records import CorruptRecord
 
 LEDGER_SUBDIRECTORY = "ledger"  # node.chain.open.open_chain keeps the database here
@@ -43,6 +49,8 @@ class DataDirectorySource(Closeable):
             raise SourceUnusable(f"{data_dir} holds no node database (no {directory}/CURRENT)")
         try:
             self._store = Store(directory)
+        except StoreCorrupt as error:
+            raise SourceCorrupt(str(error)) from None
         except StoreUnavailable as error:
             raise SourceUnusable(f"{error} (a running node holds its database: stop it)") from None
         self._view: StoreView = self._store.view()
@@ -52,6 +60,9 @@ class DataDirectorySource(Closeable):
     def _read_meta(self) -> StoredChainMeta:
         try:
             meta = self._view.load_meta()
+        except StoreCorrupt as error:
+            self.close()
+            raise SourceCorrupt(f"the chain metadata cannot be read: {error}") from None
         except CorruptRecord as error:
             self.close()
             raise SourceUnusable(f"the chain metadata does not decode: {error}") from None
@@ -85,10 +96,12 @@ class DataDirectorySource(Closeable):
         return self._meta.height
 
     def block_bytes(self, height: int) -> bytes | None:
-        return self._view.load_block_bytes(height)
+        with _readable():
+            return self._view.load_block_bytes(height)
 
     def commit_bytes(self, height: int) -> bytes | None:
-        return self._view.load_commit_bytes(height)
+        with _readable():
+            return self._view.load_commit_bytes(height)
 
     # -- StoredLedger -----------------------------------------------------------------------------
 
@@ -96,35 +109,51 @@ class DataDirectorySource(Closeable):
         return self._meta
 
     def state_items(self) -> Iterator[tuple[bytes, bytes]]:
-        return self._view.state_items()
+        with _readable():
+            yield from self._view.state_items()
 
     def state_tree_node(self, node_hash: bytes) -> bytes | None:
-        return self._view.smt_nodes.get_node(node_hash)
+        with _readable():
+            return self._view.smt_nodes.get_node(node_hash)
 
     def transaction_place(self, transaction_id: str) -> TransactionPlace | None:
-        try:
+        with _readable():
             location = self._view.load_transaction_location(transaction_id)
-        except CorruptRecord as error:
-            raise UnreadableRecord(str(error)) from None
         return None if location is None else TransactionPlace(location.height, location.index)
 
     def indexed_transaction_ids(self) -> Iterator[str]:
-        return self._view.transaction_ids()
+        with _readable():
+            yield from self._view.transaction_ids()
 
     def height_of_block(self, block_hash: bytes) -> int | None:
-        try:
+        with _readable():
             return self._view.load_height_of_block(block_hash)
-        except ValueError as error:  # struct.error: not an 8-byte height
-            raise UnreadableRecord(str(error)) from None
 
     def notifications(self, height: int) -> list[bytes]:
-        return [stored.encoded for stored in self._view.load_notifications(height, height)]
+        with _readable():
+            return [stored.encoded for stored in self._view.load_notifications(height, height)]
 
     def application_ids_by_party(self, identifier: str) -> list[str]:
-        return self._view.application_ids_by_party(identifier)
+        with _readable():
+            return self._view.application_ids_by_party(identifier)
 
     def application_ids_by_status(self, status: str) -> list[str]:
-        return self._view.application_ids_by_status(status)
+        with _readable():
+            return self._view.application_ids_by_status(status)
+
+    def records(self) -> Iterator[tuple[bytes, bytes]]:
+        with _readable():
+            yield from self._view.records()
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    """A damaged record (LevelDB's checksum, bytes that do not decode) is UnreadableRecord: a
+    defect at its place, not the end of the audit."""
+    try:
+        yield
+    except (StoreCorrupt, CorruptRecord, struct.error) as error:
+        raise UnreadableRecord(str(error)) from None
 
 
 class NodeSource(Closeable):

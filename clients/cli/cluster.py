@@ -1,6 +1,6 @@
 """`tirkeu-cluster`: make and run a local Tirkeu cluster.
 
-    tirkeu-cluster init DIR --registrar-iin 900312400566 --ktk-bin ... [--participants FILE]
+    tirkeu-cluster init DIR [--validators N] [--observer] [--participants FILE | --ktk-bin ...]
     tirkeu-cluster start DIR          # background processes; waits until each serves
     tirkeu-cluster status DIR [--json]
     tirkeu-cluster kill DIR NODE      # SIGKILL, as a crash
@@ -17,7 +17,9 @@ add-validator, remove-validator and rotate-key change the validator set by trans
 submitted by a registrar, and waited for until in force.
 
 `init DIR --validators 4 --observer` makes four registrar validators (Tendermint BFT) and the
-KTK observer. Exit codes: 0 ok, 1 failure, 2 bad input.
+KTK observer. Without participants it names the built-in demo ones (clients/cluster/participants.py
+DEMO_PARTICIPANTS: the BINs and IINs of ./scripts/demo); each flag replaces one of them, and
+--participants FILE replaces them all. Exit codes: 0 ok, 1 failure, 2 bad input.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ from clients.cluster.membership import (
     upgrade_rules,
 )
 from clients.cluster.observers import add_observer
-from clients.cluster.participants import ClusterError, Participants
+from clients.cluster.participants import DEMO_PARTICIPANTS, ClusterError, Participants
+from clients.cluster.ports import reclaim_ports
 from clients.cluster.processes import (
     DEFAULT_START_DEADLINE_SECONDS,
     kill_node,
@@ -120,11 +123,30 @@ def main(ctx: click.Context, json_output: bool) -> None:
     help="JSON/TOML with ktk_bin, state_corporation_bin, first_credit_bureau_bin, "
     "registrar_iins, ktk_head_iins, auditor_iins (instead of the options below).",
 )
-@click.option("--ktk-bin", help="BIN of Kazakhstan Housing Company (KTK).")
-@click.option("--state-corporation-bin", help="BIN of the State Corporation.")
-@click.option("--first-credit-bureau-bin", help="BIN of First Credit Bureau LLP (para 37).")
-@click.option("--registrar-iin", multiple=True, help="A registrar's IIN; repeatable.")
-@click.option("--ktk-head-iin", multiple=True, help="IIN of KTK's head (para 19); repeatable.")
+@click.option(
+    "--ktk-bin",
+    help=f"BIN of Kazakhstan Housing Company (KTK). Default: {DEMO_PARTICIPANTS.ktk_bin} (demo).",
+)
+@click.option(
+    "--state-corporation-bin",
+    help="BIN of the State Corporation. "
+    f"Default: {DEMO_PARTICIPANTS.state_corporation_bin} (demo).",
+)
+@click.option(
+    "--first-credit-bureau-bin",
+    help="BIN of First Credit Bureau LLP (para 37). "
+    f"Default: {DEMO_PARTICIPANTS.first_credit_bureau_bin} (demo).",
+)
+@click.option(
+    "--registrar-iin",
+    multiple=True,
+    help=f"A registrar's IIN; repeatable. Default: {DEMO_PARTICIPANTS.registrar_iins[0]} (demo).",
+)
+@click.option(
+    "--ktk-head-iin",
+    multiple=True,
+    help=f"IIN of KTK's head (para 19); repeatable. Default: {DEMO_PARTICIPANTS.ktk_head_iins[0]}.",
+)
 @click.option("--auditor-iin", multiple=True, help="An auditor's IIN; repeatable.")
 @click.option("--chain-id", default=DEFAULT_CHAIN_ID, show_default=True)
 @click.option("--ca-dir", type=DIRECTORY, help="Use this `tirkeu-pki` CA instead of a new DIR/ca.")
@@ -151,9 +173,13 @@ def init(directory: Path, **options: Any) -> None:
         batch_delay_ms=options["batch_delay_ms"],
     )
     nodes = ", ".join(f"{node.node_id} on {node.api}" for node in cluster.nodes)
+    demo = " (the built-in demo participants)" if participants == DEMO_PARTICIPANTS else ""
     output().emit(
         cluster.describe(),
         f"Initialised cluster {cluster.chain_id} in {directory}: {nodes}\n"
+        f"Genesis names KTK {participants.ktk_bin}, registrars "
+        f"{', '.join(participants.registrar_iins)}, KTK's head "
+        f"{', '.join(participants.ktk_head_iins)}{demo}.\n"
         f"Clients trust {cluster.ca_chain}; start it with `tirkeu-cluster start {directory}`.",
     )
 
@@ -169,19 +195,15 @@ def _participants(options: dict[str, Any]) -> Participants:
         if given:
             raise click.UsageError(f"--participants replaces --{given[0].replace('_', '-')}")
         return Participants.from_file(options["participants"])
-    missing = [f"--{name.replace('_', '-')}" for name in listed if not options[name]]
-    for repeated in ("registrar_iin", "ktk_head_iin"):
-        if not options[repeated]:
-            missing.append(f"--{repeated.replace('_', '-')}")
-    if missing:
-        raise click.UsageError(f"init needs {', '.join(missing)} (or --participants FILE)")
+    # Built-in demo participants for a local test cluster (issue 13); each flag replaces one.
+    demo = DEMO_PARTICIPANTS
     return Participants(
-        ktk_bin=options["ktk_bin"],
-        state_corporation_bin=options["state_corporation_bin"],
-        first_credit_bureau_bin=options["first_credit_bureau_bin"],
-        registrar_iins=tuple(options["registrar_iin"]),
-        ktk_head_iins=tuple(options["ktk_head_iin"]),
-        auditor_iins=tuple(options["auditor_iin"]),
+        ktk_bin=options["ktk_bin"] or demo.ktk_bin,
+        state_corporation_bin=options["state_corporation_bin"] or demo.state_corporation_bin,
+        first_credit_bureau_bin=options["first_credit_bureau_bin"] or demo.first_credit_bureau_bin,
+        registrar_iins=tuple(options["registrar_iin"]) or demo.registrar_iins,
+        ktk_head_iins=tuple(options["ktk_head_iin"]) or demo.ktk_head_iins,
+        auditor_iins=tuple(options["auditor_iin"]) or demo.auditor_iins,
     )
 
 
@@ -196,14 +218,28 @@ def _participants(options: dict[str, Any]) -> Participants:
 @json_option
 def start(directory: Path, deadline_seconds: float) -> None:
     """Start every node in the background and wait until each serves."""
-    cluster = load_cluster(directory)
+    # Ports taken since `init` move to free ones first (clients/cluster/ports.py, issue 13).
+    cluster, moved = reclaim_ports(load_cluster(directory))
     pids = start_cluster(cluster, deadline_seconds=deadline_seconds)
+    notes = [f"{m.node_id}'s {m.purpose} port {m.old} was taken: moved to {m.new}" for m in moved]
     output().emit(
-        {"nodes": [{"node_id": node_id, "pid": pid} for node_id, pid in pids.items()]},
+        {
+            "nodes": [{"node_id": node_id, "pid": pid} for node_id, pid in pids.items()],
+            "moved_ports": [
+                {"node_id": m.node_id, "purpose": m.purpose, "old": m.old, "new": m.new}
+                for m in moved
+            ],
+        },
         "\n".join(
-            f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, log {node.log})"
-            for node in cluster.nodes
-            if node.node_id in pids
+            [
+                *notes,
+                *(
+                    f"{node.node_id} serving on {node.api} (pid {pids[node.node_id]}, "
+                    f"log {node.log})"
+                    for node in cluster.nodes
+                    if node.node_id in pids
+                ),
+            ]
         ),
     )
 

@@ -7,7 +7,9 @@
 
 The connection options also come from TIRKEU_NODE, TIRKEU_CERT, TIRKEU_KEY and TIRKEU_CA. Every
 command takes --json (one JSON document on stdout; JSON Lines for `notifications --follow`).
-Exit codes: 0 ok; 1 rejected, refused or not found; 2 bad input; 3 the node could not be reached.
+Exit codes: 0 ok; 1 rejected, refused or not found; 2 bad input; 3 the node could not be reached
+(for a submission: after retrying the same envelope until the submit deadline); 4 submitted with
+--wait and still pending at the deadline (clients/cli/transactions.py ``SUBMIT_EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from clients.cli.state import (
     parse_signer,
     sign_option,
 )
-from clients.cli.transactions import add_kind_commands, report_submission
+from clients.cli.transactions import SUBMIT_EXIT_CODES, add_kind_commands, report_submission
 from clients.client import (
     EXIT_BAD_INPUT,
     EXIT_REFUSED,
@@ -318,7 +320,7 @@ def tx_sign(
     state.emit(document, text)
 
 
-@tx.command("submit")
+@tx.command("submit", epilog=SUBMIT_EXIT_CODES)
 @click.argument("envelope_file", type=EXISTING_FILE)
 @click.option("--wait/--no-wait", default=False, help="Wait until committed or rejected.")
 @json_option

@@ -57,6 +57,8 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 REASONS = [flag.value for flag in x509.ReasonFlags if flag is not x509.ReasonFlags.remove_from_crl]
 CA_DIRECTORY = click.Path(path_type=Path, file_okay=False)
+# `issue -o PREFIX` writes PREFIX.<part>.pem for each part.
+OUTPUT_PARTS = ("key", "cert", "fullchain", "ca-chain")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +170,21 @@ def init(
 @click.option("--valid-days", type=click.IntRange(min=1), default=365, show_default=True)
 @click.option("--not-before", help="ISO 8601 start of validity (UTC if no offset).")
 @click.option("--not-after", help="ISO 8601 end of validity (UTC if no offset).")
-@click.option("-o", "--output", "prefix", required=True, help="Writes PREFIX.{key,cert,chain}.pem")
+@click.option(
+    "-o",
+    "--output",
+    "prefix",
+    required=True,
+    help="Writes PREFIX.key.pem (the private key), PREFIX.cert.pem (the certificate), "
+    "PREFIX.fullchain.pem (the certificate and its issuing CA: what TLS presents) and "
+    "PREFIX.ca-chain.pem (the CA chain only: what to trust, never a --cert).",
+)
 @reporting
 def issue(directory: Path, prefix: str, **request: Any) -> Report:
     """Issue a certificate from the issuing CA of DIRECTORY."""
-    outputs = {part: Path(f"{prefix}.{part}.pem") for part in ("key", "cert", "chain")}
+    # Each file named for what it holds (issue 13): the CA chain used to be PREFIX.chain.pem,
+    # which users passed as --cert and got an opaque handshake error.
+    outputs = {part: Path(f"{prefix}.{part}.pem") for part in OUTPUT_PARTS}
     existing = [str(path) for path in outputs.values() if path.exists()]
     if existing:
         raise PkiInputError(f"refusing to overwrite {', '.join(existing)}")
@@ -182,9 +194,13 @@ def issue(directory: Path, prefix: str, **request: Any) -> Report:
         outputs["key"].parent.mkdir(parents=True, exist_ok=True)
         write_new_file(outputs["key"], issued.key_pem, 0o600)
         write_new_file(outputs["cert"], issued.pem, 0o644)
-        write_new_file(outputs["chain"], ca.chain_file.read_bytes(), 0o644)
+        write_new_file(outputs["fullchain"], issued.pem + ca.intermediate.pem, 0o644)
+        write_new_file(outputs["ca-chain"], ca.chain_file.read_bytes(), 0o644)
         record_issued(ca, issued)
-    payload = _describe(issued, outputs["cert"], outputs["key"]) | {"chain": str(outputs["chain"])}
+    payload = _describe(issued, outputs["cert"], outputs["key"]) | {
+        "fullchain": str(outputs["fullchain"]),
+        "ca_chain": str(outputs["ca-chain"]),
+    }
     return Report(payload, f"issued {issued.info.kind.value} {issued.info.subject}: {prefix}.*")
 
 

@@ -45,6 +45,19 @@ from ledger.identity.identifiers import InvalidIdentifier, parse_iin
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+# The answer a submission's exit code gives (clients/errors.py; docs/operations.md). The client
+# sends the same envelope again after a timeout, UNAVAILABLE or RESOURCE_EXHAUSTED until the
+# node answers (ADR 0016), so only 3 means "no answer", and sending the same file again is safe.
+SUBMIT_EXIT_CODES = (
+    "\b\nExit codes:\n"
+    "  0  accepted: PENDING (without --wait) or COMMITTED at a height\n"
+    "  1  REJECTED with a named reason (the same envelope will be rejected again)\n"
+    "  2  bad input (nothing was sent)\n"
+    "  3  no answer from the node within the submit deadline, after retries; sending the\n"
+    "     same envelope again is safe: it is the same transaction\n"
+    "  4  with --wait: submitted and still pending at the deadline; ask with `tirkeu tx status`"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TransactionKind:
@@ -402,6 +415,7 @@ def _command(kind: TransactionKind, submit: bool) -> click.Command:
         params=[*kind.params, *_body_params(), *extra],
         callback=callback,
         help=kind.help,
+        epilog=SUBMIT_EXIT_CODES if submit else None,
     )
 
 

@@ -14,7 +14,14 @@ from typing import Any
 
 from ledger.identity.identifiers import has_valid_check_digit
 
-__all__ = ["ClusterError", "InvalidClusterRequest", "NotImplementedYet", "Participants"]
+__all__ = [
+    "DEMO_PARTICIPANTS",
+    "ClusterError",
+    "InvalidClusterRequest",
+    "NotImplementedYet",
+    "Participants",
+    "PortTaken",
+]
 
 
 class ClusterError(Exception):
@@ -27,6 +34,10 @@ class InvalidClusterRequest(ClusterError):
     """Bad input: nothing was changed."""
 
     exit_code = 2
+
+
+class PortTaken(ClusterError):
+    """A port the cluster's configs name is held by another process (issue 13)."""
 
 
 class NotImplementedYet(InvalidClusterRequest):
@@ -86,3 +97,15 @@ class Participants:
             )
         except KeyError as error:
             raise InvalidClusterRequest(f"{path} lacks {error.args[0]!r}") from None
+
+
+# A local test cluster starts on these when `tirkeu-cluster init` is given no participants
+# (issue 13); each flag, or --participants FILE, overrides them. The same invented numbers as
+# ./scripts/demo, with valid check digits (Algorithm para 2(4), 2(7)); never a real registry's.
+DEMO_PARTICIPANTS = Participants(
+    ktk_bin="050140000011",  # Kazakhstan Housing Company JSC (KTK)
+    state_corporation_bin="160240000028",
+    first_credit_bureau_bin="040840000075",
+    registrar_iins=("900312400566",),
+    ktk_head_iins=("720301300145",),  # KTK's head (para 19)
+)

@@ -9,6 +9,7 @@ SERVING over mutual TLS, asked with the node's own certificate.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import shutil
@@ -27,7 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient, open_channel
 from clients.cluster.layout import RETIRED, Cluster, ClusterNode
-from clients.cluster.participants import ClusterError
+from clients.cluster.participants import ClusterError, PortTaken
 
 DEFAULT_START_DEADLINE_SECONDS = 60.0
 DEFAULT_STOP_GRACE_SECONDS = 15.0
@@ -108,6 +109,24 @@ def _log_tail(node: ClusterNode, lines: int = 20) -> str:
         return "(no log)"
 
 
+def _listen_failure(node: ClusterNode) -> str | None:
+    """The node's own words when its last start failed to bind a port (``node_setup_failed``
+    with ServerSetupError, node/runtime/server.py and runner.py), else None."""
+    for line in reversed(_log_tail(node, 40).splitlines()):
+        if not line.startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("event") == "node_setup_failed":
+            detail = str(event.get("detail", ""))
+            if event.get("error") == "ServerSetupError" and "listen" in detail:
+                return detail
+            return None
+    return None
+
+
 def start_node(
     node: ClusterNode, *, deadline_seconds: float = DEFAULT_START_DEADLINE_SECONDS
 ) -> int:
@@ -135,6 +154,9 @@ def wait_until_serving(node: ClusterNode, pid: int, deadline_seconds: float) -> 
     deadline = time.monotonic() + deadline_seconds
     while not is_serving(node):
         if not is_alive(pid):
+            taken = _listen_failure(node)
+            if taken is not None:
+                raise PortTaken(f"{node.node_id} could not listen: {taken}")
             raise ClusterError(
                 f"{node.node_id} exited before serving; the end of {node.log}:\n{_log_tail(node)}"
             )

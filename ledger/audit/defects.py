@@ -36,6 +36,7 @@ class DefectKind(enum.Enum):
     # Block contents against the chain's limits (ledger/chain/block_checks.py, ``body_problems``):
     # a block the node would refuse, even when the validators certified it.
     TOO_MANY_TRANSACTIONS = "the block carries more transactions than genesis allows per block"
+    TOO_MANY_BYTES = "the encoded block is larger than genesis allows per block"
     TOO_MUCH_EVIDENCE = "the block carries more evidence items than a block may"
     DUPLICATE_EVIDENCE = "the block carries one evidence item twice"
     # Commit certificates.
@@ -64,6 +65,14 @@ class DefectKind(enum.Enum):
     NOTIFICATION_MISMATCH = "the stored notifications differ from the replayed ones"
     APPLICATION_INDEX_WRONG = "the application index disagrees with the application records"
     CHAIN_META_MISMATCH = "the recorded chain metadata disagrees with the blocks"
+    # Every key of the database, read once (offline only; ledger/audit/records.py, ADR 0019).
+    STORE_CORRUPT = "LevelDB reports damaged files (a checksum fails): records may be lost"
+    SIGNING_RECORD_CORRUPT = (
+        "a signing record of the double-sign guard does not decode or does not match what was "
+        "signed (the node refuses to start on it)"
+    )
+    RECORD_MALFORMED = "a stored record of a known kind does not decode"
+    UNKNOWN_KEY = "a stored key belongs to no record the node writes"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,11 @@ class SourceUnusable(Exception):
     """The source cannot be read at all (no chain there, unreachable node, locked database)."""
 
 
+class SourceCorrupt(SourceUnusable):
+    """LevelDB refuses to open the database: a checksum fails in its log or tables. A defect of
+    the data directory as a whole (``STORE_CORRUPT``), not an input error."""
+
+
 class UnreadableRecord(Exception):
     """One stored item exists but cannot be read back (its bytes do not decode): a defect at
     that place, not a reason to give up on the source."""
@@ -92,3 +97,8 @@ class StoredLedger(Protocol):
     def application_ids_by_party(self, identifier: str) -> list[str]: ...
 
     def application_ids_by_status(self, status: str) -> list[str]: ...
+
+    def records(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every key and value of the database in key order; UnreadableRecord where LevelDB
+        finds damage (ledger/audit/records.py reads them all)."""
+        ...

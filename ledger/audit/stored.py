@@ -8,7 +8,7 @@ notifications must be those the decisions emitted; the metadata must name the ce
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
@@ -228,8 +228,15 @@ def check_meta(
     ]
 
 
-def check_application_indexes(stored: StoredLedger, state: MappingState) -> list[Defect]:
-    """The by-party and by-status indexes against the replayed application records."""
+def check_application_indexes(
+    stored: StoredLedger,
+    state: MappingState,
+    stored_parties: Mapping[str, set[str]] | None = None,
+    stored_statuses: Mapping[str, set[str]] | None = None,
+) -> list[Defect]:
+    """The by-party and by-status indexes against the replayed application records; with the
+    whole index as stored (ledger/audit/records.py), also entries under a party or status that
+    no application has."""
     by_party: dict[str, set[str]] = {}
     by_status: dict[str, set[str]] = {status.name: set() for status in ApplicationStatus}
     for key, value in state.items():
@@ -243,6 +250,10 @@ def check_application_indexes(stored: StoredLedger, state: MappingState) -> list
         "status": stored.application_ids_by_status,
         "party": stored.application_ids_by_party,
     }
+    for name in stored_parties or {}:
+        by_party.setdefault(name, set())
+    for name in stored_statuses or {}:
+        by_status.setdefault(name, set())
     expectations = [("status", name, ids) for name, ids in by_status.items()]
     expectations += [("party", name, ids) for name, ids in sorted(by_party.items())]
     defects = []

@@ -20,7 +20,7 @@ from tirkeu_pb import block_pb2
 from consensus.types import Height
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import Defect, DefectKind
-from ledger.chain.block_checks import body_problems, header_problems
+from ledger.chain.block_checks import block_bytes, body_problems, header_problems
 from ledger.chain.blocks import (
     MAX_EVIDENCE_PER_BLOCK,
     Block,
@@ -33,6 +33,7 @@ from ledger.chain.blocks import (
     transactions_root,
     verify_block_contents,
 )
+from ledger.chain.genesis import ChainLimits
 from ledger.transactions.envelope import transaction_id_of
 
 _LINK_DEFECTS = {
@@ -232,18 +233,19 @@ def _content_defect(error: InvalidBlock, height: int) -> Defect:
 
 
 def check_limits(
-    block: Block, certified_transactions: tuple[bytes, ...] | None, max_block_transactions: int
+    block: Block, certified_transactions: tuple[bytes, ...] | None, limits: ChainLimits
 ) -> list[Defect]:
     """The block against the chain's size limits, as the node judges a block before it commits
-    it (review finding #3): genesis ``limits.max_block_transactions``, MAX_EVIDENCE_PER_BLOCK
-    and no evidence item twice. Counted on the certified transactions when they are known, so
-    that an inserted transaction (already reported) is not also blamed on the validators."""
+    it (review finding #3, issue 13): genesis ``limits.max_block_transactions`` and
+    ``limits.max_block_bytes``, MAX_EVIDENCE_PER_BLOCK and no evidence item twice. Counted on
+    the certified transactions when they are known, so that an inserted transaction (already
+    reported) is not also blamed on the validators."""
     judged = block
     if certified_transactions is not None:
         judged = dataclasses.replace(block, transactions=certified_transactions)
     height = block.header.height
     defects: list[Defect] = []
-    for problem in body_problems(judged, max_block_transactions):
+    for problem in body_problems(judged, limits):
         if problem.problem is BlockProblem.TOO_MANY_TRANSACTIONS:
             defects.append(
                 Defect(
@@ -251,8 +253,19 @@ def check_limits(
                     "the node refuses a block with more transactions than genesis allows",
                     height=height,
                     field="transactions",
-                    expected=f"at most {max_block_transactions}",
+                    expected=f"at most {limits.max_block_transactions}",
                     found=str(len(judged.transactions)),
+                )
+            )
+        elif problem.problem is BlockProblem.TOO_MANY_BYTES:
+            defects.append(
+                Defect(
+                    DefectKind.TOO_MANY_BYTES,
+                    "the node refuses a block larger than genesis allows",
+                    height=height,
+                    field="block",
+                    expected=f"at most {limits.max_block_bytes} bytes",
+                    found=f"{block_bytes(judged)} bytes",
                 )
             )
         elif problem.problem is BlockProblem.TOO_MUCH_EVIDENCE:
@@ -268,7 +281,7 @@ def check_limits(
             )
         elif problem.problem is BlockProblem.DUPLICATE_EVIDENCE:
             defects.extend(_duplicate_evidence(height, judged.evidence))
-        else:  # body_problems reports only the three limits above
+        else:  # body_problems reports only the four limits above
             raise RuntimeError(f"unexpected block limit problem {problem.problem.name}")
     return defects
 

@@ -13,8 +13,10 @@ For each height, in order (docs/adr/0003-audit-replay.md):
 4. the registry rules are replayed on the certified transactions and the state root compared;
 5. offline, the node's indexes and notifications are compared with the blocks and the replay.
 
-At the tip, offline, the stored state records, state tree, application indexes and metadata
-are compared with the replayed state. Nothing stops at the first defect.
+At the tip, offline, every key of the database is read once (LevelDB damage, signing records,
+keys no node writes, blocks above the tip), and the stored state records, state tree,
+application indexes and metadata are compared with the replayed state. Nothing stops at the
+first defect.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ledger.audit.anchor import TrustAnchor, genesis_state
 from ledger.audit.commits import CommitCheck, CommitPlace, check_commit, decode_stored_commit
 from ledger.audit.defects import AuditReport, Defect, DefectKind
 from ledger.audit.prefetch import BlockVerdicts
+from ledger.audit.records import scan_records
 from ledger.audit.replay import ReplayedBlock, StateReplay
 from ledger.audit.source import ChainSource, SourceUnusable, StoredLedger, UnreadableRecord
 from ledger.audit.stored import (
@@ -156,8 +159,7 @@ class _ChainAudit:
         contents = check_contents(block)
         self.add(contents.defects)
         certified = contents.certified_transactions
-        limit = self.anchor.genesis.limits.max_block_transactions
-        self.add(check_limits(block, certified, limit))
+        self.add(check_limits(block, certified, self.anchor.genesis.limits))
         authentic = trusted and certified is not None
         # Transactions that are not the certified ones are still executed, to name the one
         # that fails; the state does not advance on them.
@@ -226,7 +228,10 @@ class _ChainAudit:
         if self.stored is None:
             return []
         notifications = replayed_notifications(replayed.execution.notifications)
-        return check_notifications(self.stored, replayed.height, notifications)
+        try:
+            return check_notifications(self.stored, replayed.height, notifications)
+        except UnreadableRecord as error:
+            return [_unreadable(f"notifications of {replayed.height}", error, replayed.height)]
 
     def check_indexes(self, header: BlockHeader, transactions: tuple[bytes, ...]) -> None:
         ids = [transaction_id_of(envelope) for envelope in transactions]
@@ -291,14 +296,12 @@ def _finish(audit: _ChainAudit) -> None:
 
 def _finish_stored(audit: _ChainAudit, stored: StoredLedger) -> None:
     report, replay, tip = audit.report, audit.replay, audit.tip
-    if audit.source.block_bytes(tip + 1) is not None:
-        report.add(
-            Defect(
-                DefectKind.BLOCK_BEYOND_TIP,
-                f"the metadata records height {tip}",
-                height=tip + 1,
-                field="block",
-            )
+    # Every key once, also those the replay never asks for (ledger/audit/records.py).
+    scan = scan_records(stored.records(), tip)
+    audit.add(scan.defects)
+    if not scan.complete:
+        report.not_verified.append(
+            f"LevelDB could not read the database past its damage: {scan.keys_read} keys read"
         )
     meta = stored.meta()
     if meta is None:
@@ -306,18 +309,26 @@ def _finish_stored(audit: _ChainAudit, stored: StoredLedger) -> None:
     genesis_root = genesis_state(audit.anchor).state_root
     audit.add(check_meta(meta, audit.anchor, audit.tip_header, audit.tip_hash, genesis_root))
     indexed = stored.indexed_transaction_ids()
-    if indexed is not None and audit.all_blocks_known:
-        audit.add(check_unexpected_transactions(indexed, audit.committed_ids, tip))
-    if not replay.running or replay.height != tip:
+    if indexed is not None and audit.all_blocks_known and scan.complete:
+        audit.add(check_unexpected_transactions(list(indexed), audit.committed_ids, tip))
+    if not replay.running or replay.height != tip or not scan.complete:
         report.not_verified.append(
             "the stored state records, state tree and application indexes were not compared"
         )
         return
-    defects, compared = compare_state(stored.state_items(), replay.state.items())
-    audit.add(defects)
-    report.counts.state_records_compared = compared
-    audit.add(check_state_tree(stored, replay.tree, replay.state_root))
-    audit.add(check_application_indexes(stored, replay.state))
+    try:
+        defects, compared = compare_state(stored.state_items(), replay.state.items())
+        audit.add(defects)
+        report.counts.state_records_compared = compared
+        audit.add(check_state_tree(stored, replay.tree, replay.state_root))
+        audit.add(check_application_indexes(stored, replay.state, scan.by_party, scan.by_status))
+    except UnreadableRecord as error:
+        audit.add([_unreadable("the stored state", error, None)])
+        report.not_verified.append("the stored state could not be read to its end")
+
+
+def _unreadable(what: str, error: UnreadableRecord, height: int | None) -> Defect:
+    return Defect(DefectKind.STORE_CORRUPT, f"{what}: {error}", height=height, field="database")
 
 
 def _misplaced(height: int, header: BlockHeader) -> Defect:

@@ -6,7 +6,9 @@ auditor that re-verifies a stored chain (ledger/audit/structure.py, ``check_link
 "a block the node would commit" and "a block the auditor accepts" cannot drift apart
 (ADR 0003). The checks are collected, not stopped at the first: the auditor reports every
 defect of a header, the node refuses on the first. ``body_problems`` holds a block to the
-chain's size limits (review finding #3). Pure: no clock, no I/O.
+chain's size limits (review finding #3; bytes since issue 13), and ``transaction_room`` tells
+the proposer how many transaction bytes a block has left, so that the proposer packs by the
+same measure the validators judge by. Pure: no clock, no I/O.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from ledger.chain.blocks import (
     InvalidBlock,
     verify_block_link,
 )
+from ledger.chain.genesis import ChainLimits
+
+# What a block's header may grow by once it carries transactions: the transaction count field
+# (tag and a varint of up to 10 bytes) and the length prefix of the header inside the Block.
+_HEADER_GROWTH_BYTES = 16
 
 
 def header_problems(
@@ -55,17 +62,46 @@ def header_problems(
     return problems
 
 
-def body_problems(block: Block, max_block_transactions: int) -> list[InvalidBlock]:
+def block_bytes(block: Block) -> int:
+    """The size the byte limit is judged on: the canonical encoding of the whole Block (header,
+    transactions, last commit, evidence), as a proposal and block sync carry it."""
+    return len(block.encode())
+
+
+def transaction_bytes(envelope: bytes) -> int:
+    """What one envelope adds to an encoded Block: its bytes, field tag and length prefix."""
+    return 1 + _varint_bytes(len(envelope)) + len(envelope)
+
+
+def transaction_room(empty_block: Block, limits: ChainLimits) -> int:
+    """How many bytes of transactions (``transaction_bytes`` each) a block may carry beside
+    what ``empty_block`` (the same block without transactions) already holds."""
+    return limits.max_block_bytes - block_bytes(empty_block) - _HEADER_GROWTH_BYTES
+
+
+def _varint_bytes(value: int) -> int:
+    return max(1, (value.bit_length() + 6) // 7)
+
+
+def body_problems(block: Block, limits: ChainLimits) -> list[InvalidBlock]:
     """Every way ``block`` exceeds the chain's limits: more transactions than genesis
-    ``limits.max_block_transactions``, more evidence than MAX_EVIDENCE_PER_BLOCK, or one
-    evidence item twice. Cheap (counts and hashes only), so a node judges it before any
-    signature. Empty when the block is within the limits."""
+    ``limits.max_block_transactions``, more bytes than ``limits.max_block_bytes``, more
+    evidence than MAX_EVIDENCE_PER_BLOCK, or one evidence item twice. Cheap (counts, one
+    encoding and hashes), so a node judges it before any signature. Empty when the block is
+    within the limits."""
     problems: list[InvalidBlock] = []
-    if len(block.transactions) > max_block_transactions:
+    if len(block.transactions) > limits.max_block_transactions:
         problems.append(
             InvalidBlock(
                 BlockProblem.TOO_MANY_TRANSACTIONS,
-                f"{len(block.transactions)} transactions, at most {max_block_transactions}",
+                f"{len(block.transactions)} transactions, at most {limits.max_block_transactions}",
+            )
+        )
+    size = block_bytes(block)
+    if size > limits.max_block_bytes:
+        problems.append(
+            InvalidBlock(
+                BlockProblem.TOO_MANY_BYTES, f"{size} bytes, at most {limits.max_block_bytes}"
             )
         )
     if len(block.evidence) > MAX_EVIDENCE_PER_BLOCK:

@@ -94,6 +94,7 @@ class BlockProblem(enum.Enum):
     WRONG_RULES_VERSION = "the header names another rules version than the one in force"
     # Judged against the chain's limits (ledger/chain/block_checks.py, ``body_problems``).
     TOO_MANY_TRANSACTIONS = "the block carries more transactions than genesis allows per block"
+    TOO_MANY_BYTES = "the encoded block is larger than genesis allows per block"
     TOO_MUCH_EVIDENCE = "the block carries more evidence items than a block may"
     DUPLICATE_EVIDENCE = "the block carries one evidence item twice"
 

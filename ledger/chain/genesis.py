@@ -32,6 +32,20 @@ from ledger.state.records import Authorities, Validator
 DEFAULT_MAX_TRANSACTION_BYTES = 262_144
 DEFAULT_MAX_EXPIRY_BLOCKS = 100_000
 DEFAULT_MAX_BLOCK_TRANSACTIONS = 1000
+# Blocks are bounded in bytes, not only in count (issue 13): a proposal travels in one gRPC
+# message, and a block larger than the peers' receive limit stalls every round. 2 MiB holds
+# eight transactions of the largest size (256 KiB: an application with its CMS-signed scans) or
+# some two hundred ordinary ones (~10 KiB: a body, two or three CMS signatures with GOST
+# certificates), and fits the default 4 MiB gRPC limit with room for the proposal around it.
+DEFAULT_MAX_BLOCK_BYTES = 2 * 1024 * 1024
+# Room a block keeps for all but its transactions: the header (~300 bytes), the last commit
+# (~250 bytes per precommit; 64 validators, node/runtime/server.py PEER_STREAM_SLOTS, take
+# 16 KiB) and MAX_EVIDENCE_PER_BLOCK evidence items (two signed votes, ~1 KiB each). A
+# transaction larger than ``max_block_bytes`` minus this can never be proposed (inference).
+BLOCK_OVERHEAD_RESERVE_BYTES = 64 * 1024
+# The largest block a genesis may allow: every channel (clients/channel.py MAX_MESSAGE_BYTES,
+# 64 MiB) must carry the largest legal block with its proposal or certificate around it.
+MAX_BLOCK_BYTES_CEILING = 32 * 1024 * 1024
 KAZAKHSTAN_UTC_OFFSET_HOURS = 5
 SATURDAY_AND_SUNDAY = (6, 7)
 
@@ -50,6 +64,14 @@ class ChainLimits:
     max_transaction_bytes: int
     max_expiry_blocks: int  # how far ahead of the current height a body's expiry may be
     max_block_transactions: int
+    max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES  # the encoded Block, header to evidence
+
+    @property
+    def largest_fitting_transaction(self) -> int:
+        """The largest envelope any block can carry: above it a transaction is refused
+        (TRANSACTION_EXCEEDS_BLOCK) instead of waiting in the mempool for a block it never
+        fits (issue 13)."""
+        return self.max_block_bytes - BLOCK_OVERHEAD_RESERVE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +148,7 @@ def load_genesis(data: bytes) -> Genesis:
     authorities = _authorities(reader)
     genesis_time = _utc_time(reader.text("genesis_time"), "genesis_time")
     genesis = Genesis(
-        chain_id=_nonempty(reader.text("chain_id"), "chain_id"),
+        chain_id=_chain_id(reader.text("chain_id")),
         genesis_time=genesis_time,
         trusted_certificate_authorities=authorities,
         ktk_bin=_identifier(reader.text("ktk_bin"), "ktk_bin"),
@@ -166,9 +188,19 @@ def genesis_document(
     max_transaction_bytes: int = DEFAULT_MAX_TRANSACTION_BYTES,
     max_expiry_blocks: int = DEFAULT_MAX_EXPIRY_BLOCKS,
     max_block_transactions: int = DEFAULT_MAX_BLOCK_TRANSACTIONS,
+    max_block_bytes: int | None = None,
 ) -> dict[str, Any]:
     """A genesis document for `json.dumps` (tools that create clusters). By default the pilot
-    is in force for twelve months from the genesis day (order para 8)."""
+    is in force for twelve months from the genesis day (order para 8). ``max_block_bytes`` is
+    written only when given: without it the file reads DEFAULT_MAX_BLOCK_BYTES, as genesis
+    files written before the field existed do."""
+    limits: dict[str, int] = {
+        "max_transaction_bytes": max_transaction_bytes,
+        "max_expiry_blocks": max_expiry_blocks,
+        "max_block_transactions": max_block_transactions,
+    }
+    if max_block_bytes is not None:
+        limits["max_block_bytes"] = max_block_bytes
     first_day = pilot_in_force_from or genesis_time.astimezone(UTC).date()
     last_day = pilot_in_force_until or first_day.replace(year=first_day.year + 1) - timedelta(1)
     return {
@@ -190,11 +222,7 @@ def genesis_document(
             "holidays": [day.isoformat() for day in holidays],
             "extra_working_days": [day.isoformat() for day in extra_working_days],
         },
-        "limits": {
-            "max_transaction_bytes": max_transaction_bytes,
-            "max_expiry_blocks": max_expiry_blocks,
-            "max_block_transactions": max_block_transactions,
-        },
+        "limits": limits,
         "pilot": {"in_force_from": first_day.isoformat(), "in_force_until": last_day.isoformat()},
     }
 
@@ -238,6 +266,14 @@ class _Reader:
 
     def section(self, key: str, *, required: bool) -> _Reader:
         return _Reader(self.raw(key, {}, required=required), self.name(key))
+
+
+def _chain_id(value: str) -> str:
+    """Every body names it, and body text is canonical (ADR 0018): a chain id outside printable
+    ASCII, or over 128 characters, would make every transaction of the chain refused."""
+    if not value.isascii() or not value.isprintable() or len(value) > 128:
+        raise InvalidGenesis("chain_id", "must be printable ASCII of at most 128 characters")
+    return _nonempty(value, "chain_id")
 
 
 def _nonempty(value: str, field: str) -> str:
@@ -365,10 +401,17 @@ def _limits(reader: _Reader) -> ChainLimits:
         max_block_transactions=reader.integer(
             "max_block_transactions", DEFAULT_MAX_BLOCK_TRANSACTIONS
         ),
+        max_block_bytes=reader.integer("max_block_bytes", DEFAULT_MAX_BLOCK_BYTES),
     )
     for name in ("max_transaction_bytes", "max_expiry_blocks", "max_block_transactions"):
         if getattr(limits, name) <= 0:
             raise InvalidGenesis(reader.name(name), "must be positive")
+    smallest = 2 * BLOCK_OVERHEAD_RESERVE_BYTES
+    if not smallest <= limits.max_block_bytes <= MAX_BLOCK_BYTES_CEILING:
+        raise InvalidGenesis(
+            reader.name("max_block_bytes"),
+            f"{limits.max_block_bytes} is outside {smallest}..{MAX_BLOCK_BYTES_CEILING}",
+        )
     return limits
 
 

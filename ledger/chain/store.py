@@ -1,10 +1,11 @@
 """The node's database: blocks, commits, state, state-tree nodes and indexes in LevelDB.
 
-DESIGN.md §5. This is the only module that imports plyvel. Everything a committed block changes
-goes to disk in ONE synced write batch (``commit_block``): the block, its commit certificate, the
-state records it wrote, the new sparse-Merkle-tree nodes, the transaction index, its
-notifications, the application indexes and the chain metadata. A crash therefore leaves the block
-either fully applied or absent, never half.
+DESIGN.md §5. This module and its helpers store_checks.py and store_indexes.py alone import
+plyvel. Everything a committed block changes goes to disk in ONE synced write batch
+(``commit_block``): the block, its commit certificate, the state records it wrote, the new
+sparse-Merkle-tree nodes, the transaction index, its notifications, the application indexes and
+the chain metadata. A crash therefore leaves the block either fully applied or absent, never
+half.
 
 Key layout (ASCII prefixes, disjoint; heights and indexes big-endian so byte order is numeric):
     meta/chain                              ChainMeta (latest height, hash, state root, ...)
@@ -22,6 +23,12 @@ Key layout (ASCII prefixes, disjoint; heights and indexes big-endian so byte ord
     signed/<u64 height><u32 round><u8 step> what this validator signed there (node/signing_records)
     signed-last                             the latest of those (the double-sign guard's input)
     wal/<u64 height><u64 sequence>          consensus message logged at that height (consensus_wal)
+    meta/first-height                       <u64>: the lowest height whose block is held (1, or a
+                                            snapshot's height); absent in stores made before it
+
+Damaged disks (ledger/chain/store_checks.py, ADR 0019): LevelDB opens with paranoid checks,
+every read verifies checksums, corruption is ``StoreCorrupt`` and a failed write
+``StoreWriteFailed`` (``disk_full`` when out of space).
 """
 
 from __future__ import annotations
@@ -37,17 +44,28 @@ import plyvel
 
 from consensus.types import Height
 from ledger.chain.blocks import Block, ChainTip, CommitCertificate
+from ledger.chain.store_checks import (
+    CheckedSource,
+    StoreCorrupt,
+    StoreInvariantError,
+    StoreUnavailable,
+    count_blocks,
+    first_missing_height,
+    lowest_block_at_or_above,
+    open_database,
+    write_errors_named,
+)
+from ledger.chain.store_indexes import (
+    PARTY_INDEX_PREFIX,
+    STATUS_INDEX_PREFIX,
+    reindex_application,
+)
 from ledger.rejections import Rejection
 from ledger.state.access import APPLICATION_PREFIX
-from ledger.state.records import (
-    Application,
-    CorruptRecord,
-    load_application,
-    load_record,
-    save_record,
-)
+from ledger.state.records import load_record, save_record
 
 META_KEY = b"meta/chain"
+FIRST_HEIGHT_KEY = b"meta/first-height"
 BLOCK_PREFIX = b"block/"
 BLOCK_HASH_PREFIX = b"block-hash/"
 COMMIT_PREFIX = b"commit/"
@@ -56,20 +74,12 @@ REJECTION_PREFIX = b"rejected/"
 STATE_PREFIX = b"state/"
 SMT_PREFIX = b"smt/"
 NOTIFICATION_PREFIX = b"notification/"
-PARTY_INDEX_PREFIX = b"index/party/"
-STATUS_INDEX_PREFIX = b"index/status/"
 SIGNED_PREFIX = b"signed/"
 SIGNED_LAST_KEY = b"signed-last"
 WAL_PREFIX = b"wal/"
 WAL_END = b"wal0"  # the first key after every wal/ key
-
-
-class StoreUnavailable(Exception):
-    """The database cannot be opened: another process holds it, or the files are unreadable."""
-
-
-class StoreInvariantError(RuntimeError):
-    """The database does not hold what the chain promises (a gap, a wrong link): stop."""
+# Re-exported: callers name the store's errors through this module.
+__all__ = ["StoreCorrupt", "StoreInvariantError", "StoreUnavailable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +141,30 @@ class StoreReader:
     """Typed reads over the database or over one consistent snapshot of it (``Store.view``)."""
 
     def __init__(self, source: _Getter) -> None:
-        self._source = source
-        self.state = _StateRecords(source)
-        self.smt_nodes = _SmtNodes(source)
+        checked = CheckedSource(source)  # checksummed reads; damage raises StoreCorrupt
+        self._source: _Getter = checked
+        self.state = _StateRecords(checked)
+        self.smt_nodes = _SmtNodes(checked)
+
+    def load_first_height(self) -> int | None:
+        """The lowest height whose block this store holds by design (None: not recorded)."""
+        data = self._source.get(FIRST_HEIGHT_KEY)
+        return None if data is None else int(struct.unpack(">Q", data)[0])
+
+    def lowest_block_height(self, at_or_above: int = 0) -> int | None:
+        """The lowest height >= ``at_or_above`` with a stored block (one seek)."""
+        return lowest_block_at_or_above(self._source, at_or_above)
+
+    def count_blocks(self, first: int, last: int) -> int:
+        """How many of first..last have a block, from the keys alone (start-up's hole check)."""
+        return count_blocks(self._source, first, last)
+
+    def first_missing_height(self, first: int, last: int) -> int | None:
+        return first_missing_height(self._source, first, last)
+
+    def records(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every key and value in the database, in key order (the auditor reads them all)."""
+        yield from self._source.iterator()
 
     def load_meta(self) -> ChainMeta | None:
         data = self._source.get(META_KEY)
@@ -270,7 +301,9 @@ class Store(StoreReader):
     def __init__(self, path: Path) -> None:
         try:
             path.mkdir(parents=True, exist_ok=True)
-            self._db = plyvel.DB(str(path), create_if_missing=True)
+            self._db = open_database(str(path))
+        except StoreCorrupt:
+            raise
         except (OSError, plyvel.Error) as error:
             # LevelDB allows one process per database: a running node holds its lock.
             raise StoreUnavailable(f"cannot open the database at {path}: {error}") from error
@@ -289,6 +322,7 @@ class Store(StoreReader):
     def view(self) -> StoreView:
         return StoreView(self._db.snapshot())
 
+    @write_errors_named
     def commit_genesis(
         self,
         meta: ChainMeta,
@@ -305,8 +339,10 @@ class Store(StoreReader):
                 batch.put(STATE_PREFIX + key, value)
             for node_hash, node in smt_nodes.items():
                 batch.put(SMT_PREFIX + node_hash, node)
+            batch.put(FIRST_HEIGHT_KEY, _height_bytes(1))
             batch.put(META_KEY, save_record(meta))
 
+    @write_errors_named
     def commit_snapshot(
         self, meta: ChainMeta, records: Mapping[bytes, bytes], smt_nodes: Mapping[bytes, bytes],
         block: Block, certificate: CommitCertificate,
@@ -324,8 +360,10 @@ class Store(StoreReader):
             self._write_state(batch, dict(records))
             for node_hash, node in smt_nodes.items():
                 batch.put(SMT_PREFIX + node_hash, node)
+            batch.put(FIRST_HEIGHT_KEY, height)  # blocks below are not held, by design
             batch.put(META_KEY, save_record(meta))
 
+    @write_errors_named
     def commit_block(self, commit: BlockCommit) -> ChainMeta:
         """Append one committed block and everything it changes, atomically and synced."""
         meta = self.load_meta()
@@ -375,12 +413,13 @@ class Store(StoreReader):
         for key, value in writes.items():
             if key.startswith(APPLICATION_PREFIX):
                 # The database still holds the record as it was before this block.
-                _reindex_application(batch, self.state.get(key), value)
+                reindex_application(batch, self.state.get(key), value)
             if value is None:
                 batch.delete(STATE_PREFIX + key)
             else:
                 batch.put(STATE_PREFIX + key, value)
 
+    @write_errors_named
     def save_signing_record(self, position: tuple[int, int, int], encoded: bytes) -> None:
         """Durably record what this validator is about to sign (synced before it leaves the
         process: the double-sign guard reads it back after a crash)."""
@@ -390,47 +429,22 @@ class Store(StoreReader):
             batch.put(key, encoded)
             batch.put(SIGNED_LAST_KEY, encoded)
 
+    @write_errors_named
     def save_wal_entry(self, height: int, sequence: int, message: bytes, *, sync: bool) -> None:
         """Append one consensus message to the write-ahead log (node/engine/wal.py)."""
         self._db.put(WAL_PREFIX + struct.pack(">QQ", height, sequence), message, sync=sync)
 
+    @write_errors_named
     def prune_wal_below(self, height: int) -> None:
         """Drop the write-ahead log of heights below ``height`` (decided: never replayed)."""
         stop = WAL_PREFIX + _height_bytes(height)
         with self._db.write_batch() as batch:
-            for key in self._db.iterator(start=WAL_PREFIX, stop=stop, include_value=False):
+            for key in self._source.iterator(start=WAL_PREFIX, stop=stop, include_value=False):
                 batch.delete(key)
 
+    @write_errors_named
     def save_rejection(self, transaction_id: str, rejection: Rejection) -> None:
         """Record that this node refused a pending transaction (not consensus state)."""
         if self.load_transaction_location(transaction_id) is not None:
             raise StoreInvariantError(f"{transaction_id} is committed; it cannot be rejected")
         self._db.put(REJECTION_PREFIX + transaction_id.encode(), save_record(rejection), sync=True)
-
-
-def _reindex_application(batch: plyvel.WriteBatch, old: bytes | None, new: bytes | None) -> None:
-    # Deletes go first: within a batch the later put wins, so keys the old and new record share
-    # (the parties) stay indexed while the old status entry goes.
-    if old is not None:
-        for key in _index_keys(_load_application(old)):
-            batch.delete(key)
-    if new is not None:
-        for key in _index_keys(_load_application(new)):
-            batch.put(key, b"")
-
-
-def _load_application(encoded: bytes) -> Application:
-    try:
-        return load_application(encoded)
-    except CorruptRecord as error:
-        raise StoreInvariantError(f"an application record does not decode: {error}") from error
-
-
-def _index_keys(application: Application) -> list[bytes]:
-    application_id = application.application_id.encode()
-    keys = [
-        PARTY_INDEX_PREFIX + party.encode() + b"/" + application_id
-        for party in sorted(application.party_identifiers())
-    ]
-    keys.append(STATUS_INDEX_PREFIX + application.status.name.encode() + b"/" + application_id)
-    return keys

@@ -8,6 +8,7 @@ not valid (no such number is ever issued).
 
 from __future__ import annotations
 
+import re
 from typing import NewType
 
 Iin = NewType("Iin", str)
@@ -15,6 +16,10 @@ Bin = NewType("Bin", str)
 
 _FIRST_WEIGHTS = tuple(range(1, 12))
 _SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+# ASCII digits only: str.isdigit and `\d` take the digits of every script ("８７..." or
+# Arabic-Indic), which would give one person two IINs (ADR 0018).
+_ELEVEN_DIGITS = re.compile("[0-9]{11}", re.ASCII)
+_TWELVE_DIGITS = re.compile("[0-9]{12}", re.ASCII)
 
 
 class InvalidIdentifier(ValueError):
@@ -23,7 +28,7 @@ class InvalidIdentifier(ValueError):
 
 def compute_check_digit(first_eleven: str) -> int | None:
     """The check digit for eleven leading digits, or None when no valid number exists."""
-    if len(first_eleven) != 11 or not first_eleven.isascii() or not first_eleven.isdigit():
+    if _ELEVEN_DIGITS.fullmatch(first_eleven) is None:
         raise InvalidIdentifier(f"expected 11 digits, got {first_eleven!r}")
     digits = [int(character) for character in first_eleven]
     check = sum(w * d for w, d in zip(_FIRST_WEIGHTS, digits, strict=True)) % 11
@@ -35,7 +40,7 @@ def compute_check_digit(first_eleven: str) -> int | None:
 
 
 def has_valid_check_digit(number: str) -> bool:
-    if len(number) != 12 or not number.isascii() or not number.isdigit():
+    if _TWELVE_DIGITS.fullmatch(number) is None:
         return False
     expected = compute_check_digit(number[:11])
     return expected is not None and expected == int(number[11])

@@ -24,10 +24,14 @@ from ledger.state.records import IdentifierKind, PartyIdentifier, Property, Prop
 from ledger.transactions.envelope import reject
 
 # Region:district:quarter:parcel, then for a unit in a building ":building/unit" or ":unit",
-# e.g. "21:318:023:1245:1/45" (the example of transaction.proto).
-CADASTRAL_NUMBER = re.compile(r"\d{2}:\d{3}:\d{3}:\d{1,6}(:\d{1,6}(/\d{1,6})?)?")
-# Square metres, at most two fraction digits, e.g. "54.30".
-AREA = re.compile(r"\d{1,7}(\.\d{1,2})?")
+# e.g. "21:318:023:1245:1/45" (the example of transaction.proto). ASCII digits only: `\d`
+# takes the digits of every script, and "２１:..." would be a second property for the same
+# flat (ADR 0018).
+CADASTRAL_NUMBER = re.compile(
+    r"[0-9]{2}:[0-9]{3}:[0-9]{3}:[0-9]{1,6}(:[0-9]{1,6}(/[0-9]{1,6})?)?", re.ASCII
+)
+# Square metres, at most two fraction digits, e.g. "54.30"; ASCII digits only (ADR 0018).
+AREA = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?", re.ASCII)
 MAX_ADDRESS_LENGTH = 500
 
 _KINDS = {

@@ -1,7 +1,9 @@
 """Verifying a transaction envelope: from raw bytes to a body with identified, trusted signers.
 
 The order of checks is fixed so that every node names the same first problem:
-size -> envelope -> body -> chain id -> expiry -> replay -> each signature (certificate,
+size (the transaction limit, then the block limit) -> envelope -> body -> nonce -> action -> text
+of every string field (ledger/transactions/text.py) -> chain id -> expiry -> replay -> each
+signature (certificate,
 signature over the body bytes exactly as carried (once per distinct envelope:
 ledger/transactions/verdicts.py), chain to a CA trusted in state at block time,
 revocation from consensus state, key usage) -> duplicate signers. Any failure raises
@@ -34,12 +36,18 @@ from ledger.identity.signatures import verify_certificate_signature
 from ledger.rejections import RejectionReason, TransactionRejected
 from ledger.state.access import StateReader, transaction_key
 from ledger.state.records import Authorities
+from ledger.transactions.text import check_body_text
 from ledger.transactions.verdicts import envelope_verdict
 
 if TYPE_CHECKING:
     from ledger.transactions.context import BlockContext
 
 M = TypeVar("M", bound=Message)
+
+# A nonce only makes two equal requests two transactions: 16 random bytes do (clients/
+# transaction_builders.py NONCE_BYTES); 64 leave room for any client's scheme. Without a bound a
+# valid transaction could carry megabytes that no rule reads (issue 13). Inference.
+MAX_NONCE_BYTES = 64
 
 _CHAIN_PROBLEMS = {
     CertificateProblem.UNKNOWN_AUTHORITY: RejectionReason.UNKNOWN_CERTIFICATE_AUTHORITY,
@@ -111,11 +119,25 @@ def verify_transaction(
         raise reject(
             RejectionReason.OVERSIZED_TRANSACTION, f"{len(raw_envelope)} bytes, limit {limit}"
         )
+    fitting = context.limits.largest_fitting_transaction
+    if len(raw_envelope) > fitting:
+        raise reject(
+            RejectionReason.TRANSACTION_EXCEEDS_BLOCK,
+            f"{len(raw_envelope)} bytes; a block of at most {context.limits.max_block_bytes} "
+            f"bytes carries envelopes of at most {fitting}",
+        )
     envelope = _decode(transaction_pb2.Envelope, raw_envelope, RejectionReason.MALFORMED_ENVELOPE)
     body = _decode(transaction_pb2.TransactionBody, envelope.body, RejectionReason.MALFORMED_BODY)
+    if len(body.nonce) > MAX_NONCE_BYTES:
+        raise reject(
+            RejectionReason.NONCE_TOO_LONG,
+            f"the nonce has {len(body.nonce)} bytes, at most {MAX_NONCE_BYTES}",
+        )
     kind = body.WhichOneof("action")
     if kind is None:
         raise reject(RejectionReason.MISSING_ACTION, "the body sets none of the actions")
+    # Canonical text (ADR 0018) before any field is read: at admission and in every block.
+    check_body_text(body)
     if body.chain_id != context.chain_id:
         raise reject(
             RejectionReason.WRONG_CHAIN_ID,

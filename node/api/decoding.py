@@ -1,9 +1,11 @@
 """Requests whose bytes do not decode answer INVALID_ARGUMENT (reason UNDECODABLE_REQUEST).
 
 grpcio answers INTERNAL ("Exception deserializing request!") when a request deserializer raises,
-which tells a client the node is broken when the client is. This interceptor, for the Ledger
-service only, lets decoding fail into an ``Undecodable`` marker and the call then aborts with a
-google.rpc.Status naming the method's message (node/api/errors.py).
+which tells a client the node is broken when the client is. This interceptor, for every service
+on the node's port (Ledger, Peer, health, reflection: all that a client or peer can reach, issue
+13), lets decoding fail into an ``Undecodable`` marker and the call then aborts with a
+google.rpc.Status naming the method's message (node/api/errors.py). In a client stream (the
+Peer ``Exchange``, reflection) the first undecodable message ends the call the same way.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ class Undecodable:
 
 
 class DecodingErrors(_Interceptor):
-    """Wraps the handlers of methods under ``service_prefix`` (e.g. "/tirkeu.v1.Ledger/")."""
+    """Wraps the handlers of methods under ``service_prefix`` ("/": every service)."""
 
-    def __init__(self, service_prefix: str) -> None:
+    def __init__(self, service_prefix: str = "/") -> None:
         self._prefix = service_prefix
 
     def intercept_service(
@@ -66,7 +68,15 @@ class DecodingErrors(_Interceptor):
             return grpc.unary_unary_rpc_method_handler(_unary(handler.unary_unary), **codecs)
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(_stream(handler.unary_stream), **codecs)
-        return handler  # the Ledger service has no client-streaming method
+        if handler.stream_unary is not None:
+            return grpc.stream_unary_rpc_method_handler(
+                _client_stream(handler.stream_unary), **codecs
+            )
+        if handler.stream_stream is not None:
+            return grpc.stream_stream_rpc_method_handler(
+                _bidirectional(handler.stream_stream), **codecs
+            )
+        return handler
 
 
 def _refuse(request: Undecodable, context: grpc.ServicerContext) -> None:
@@ -91,5 +101,27 @@ def _stream(behaviour: _Behaviour) -> _Behaviour:
         if isinstance(request, Undecodable):
             _refuse(request, context)
         yield from behaviour(request, context)
+
+    return run
+
+
+def _checked(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+    """The client's messages; the call ends INVALID_ARGUMENT at the first undecodable one."""
+    for request in requests:
+        if isinstance(request, Undecodable):
+            _refuse(request, context)
+        yield request
+
+
+def _client_stream(behaviour: _Behaviour) -> _Behaviour:
+    def run(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+        return behaviour(_checked(requests, context), context)
+
+    return run
+
+
+def _bidirectional(behaviour: _Behaviour) -> _Behaviour:
+    def run(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+        yield from behaviour(_checked(requests, context), context)
 
     return run

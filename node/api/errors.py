@@ -4,6 +4,11 @@ Every refusal carries an ``ErrorInfo`` whose ``domain`` is ``DOMAIN`` and whose 
 of ``ErrorReason`` (listed in docs/protocol.md §6), so that a client in any language branches on a
 stable name; an INVALID_ARGUMENT also carries a ``BadRequest`` naming the field. The status code
 and message are the same as before, so a client that reads only those loses nothing.
+
+Every text that goes into the answer's trailers (message, ErrorInfo metadata, field violation)
+is cut to ``MAX_DETAIL_CHARS`` and says how long it was (``bounded``): the trailers are HTTP/2
+headers, which gRPC limits to a few KiB, so echoing a 1 MB argument used to break the answer
+itself (issue 13).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 DOMAIN = "tirkeu.kz"
+# Well under gRPC's default 8 KiB header list, with room for the rest of the trailers.
+MAX_DETAIL_CHARS = 512
 
 
 class ErrorReason(enum.Enum):
@@ -35,6 +42,7 @@ class ErrorReason(enum.Enum):
     EXTRACT_UNAVAILABLE = ("FAILED_PRECONDITION", "no committed, certified state to prove yet")
     NO_VALIDATOR_REACHABLE = ("UNAVAILABLE", "an observer reached no validator to forward to")
     TOO_MANY_STREAMS = ("RESOURCE_EXHAUSTED", "too many notification streams open")
+    STREAM_EVICTED = ("RESOURCE_EXHAUSTED", "a caller with fewer streams took this stream's slot")
 
     @property
     def code(self) -> grpc.StatusCode:
@@ -49,13 +57,24 @@ def status_of(
     reason: ErrorReason, message: str, *, field: str = "", metadata: dict[str, str] | None = None
 ) -> grpc.Status:
     """The rich status: code, message, ErrorInfo and (with ``field``) a BadRequest."""
-    info = error_details_pb2.ErrorInfo(reason=reason.name, domain=DOMAIN, metadata=metadata or {})
+    message = bounded(message)
+    bounded_metadata = {bounded(key): bounded(value) for key, value in (metadata or {}).items()}
+    info = error_details_pb2.ErrorInfo(reason=reason.name, domain=DOMAIN, metadata=bounded_metadata)
     details = [_packed(info)]
     if field:
-        violation = error_details_pb2.BadRequest.FieldViolation(field=field, description=message)
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=bounded(field), description=message
+        )
         details.append(_packed(error_details_pb2.BadRequest(field_violations=[violation])))
     status = status_pb2.Status(code=_CODES[reason.code], message=message, details=details)
     return rpc_status.to_status(status)
+
+
+def bounded(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and "…(N bytes)" naming its UTF-8 length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text.encode('utf-8', 'surrogatepass'))} bytes)"
 
 
 def abort(

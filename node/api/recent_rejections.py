@@ -3,9 +3,11 @@
 
 A transaction refused at submission never reaches a block or the store (ADR 0004), so the node
 remembers the answer in memory only: at most ``CAPACITY`` transactions for at most
-``WINDOW_SECONDS`` each, the oldest forgotten first. Bounded whatever clients send; lost on
-restart; per node (the node the client submitted to). A later decision (pending, committed,
-or a rejection at execution) always wins over this memory.
+``WINDOW_SECONDS`` each, the oldest forgotten first, each detail cut to ``MAX_DETAIL_CHARS``
+(a detail may quote the envelope, e.g. a chain id of 200 KB: 4096 of those would be a
+gigabyte). Bounded whatever clients send; lost on restart; per node (the node the client
+submitted to). A later decision (pending, committed, or a rejection at execution) always wins
+over this memory.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from ledger.rejections import Rejection
+from node.api.errors import MAX_DETAIL_CHARS, bounded
 
 CAPACITY = 4096
 WINDOW_SECONDS = 600.0
@@ -38,9 +41,10 @@ class RecentRejections:
     def remember(self, transaction_id: str, rejection: Rejection) -> None:
         if not transaction_id:
             return  # an envelope that did not decode has no id to ask about
+        kept = Rejection(rejection.reason, bounded(rejection.detail, MAX_DETAIL_CHARS))
         with self._lock:
             self._entries.pop(transaction_id, None)
-            self._entries[transaction_id] = (self._clock(), rejection)
+            self._entries[transaction_id] = (self._clock(), kept)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
 

@@ -8,8 +8,6 @@ signatures, so any authenticated caller may submit.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import cast
@@ -19,14 +17,15 @@ from tirkeu_pb import api_pb2, api_pb2_grpc, block_pb2
 
 from ledger.chain.store import StoreReader
 from ledger.hashing import sha256
-from ledger.registry.notifications import load_notification
+from ledger.rejections import Rejection
 from ledger.state.access import read_application, read_property
 from ledger.state.records import Application, ApplicationStatus
-from node.api.errors import ErrorReason, abort
+from node.api.errors import ErrorReason, abort, bounded
 from node.api.extract import ExtractUnavailable, build_property_extract
 from node.api.identity import Caller, Unauthenticated, identify_caller
+from node.api.notifications import NotificationStreams
 from node.api.recent_rejections import RecentRejections
-from node.api.views import application_view, notification_message, property_view, rejection_message
+from node.api.views import application_view, property_view, rejection_message
 from node.chain.ledger_node import (
     LedgerNode,
     SubmissionUnavailable,
@@ -36,14 +35,6 @@ from node.chain.ledger_node import (
 
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
-# How often an idle notification stream checks that its client is still there.
-STREAM_IDLE_CHECK_SECONDS = 1.0
-# Each open stream holds a worker thread (node/runtime/server.py): a few per certificate, and few in
-# all, well below the client share of the pool, so streams cannot crowd out other calls.
-MAX_STREAMS_PER_CALLER = 4
-MAX_STREAMS_TOTAL = 16
-# Stored notifications are read this many blocks at a time, never the whole history at once.
-NOTIFICATION_WINDOW_BLOCKS = 16
 BLOCKS_REFUSAL = (
     "blocks are for registrars, auditors and the chain's own nodes (a genesis validator's node "
     "certificate, or KTK's observer node certificate with KTK's BIN); a KTK employee "
@@ -55,32 +46,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class StreamSlots:
-    """Open notification streams, per caller (certificate fingerprint) and in total."""
-
-    def __init__(self, per_caller: int, total: int) -> None:
-        self._per_caller = per_caller
-        self._total = total
-        self._open: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def take(self, caller: str) -> str | None:
-        """None when a slot was taken for ``caller``, else why not."""
-        with self._lock:
-            if self._open[caller] >= self._per_caller:
-                return f"at most {self._per_caller} notification streams per certificate"
-            if self._open.total() >= self._total:
-                return f"the node serves at most {self._total} notification streams"
-            self._open[caller] += 1
-            return None
-
-    def give_back(self, caller: str) -> None:
-        with self._lock:
-            self._open[caller] -= 1
-            if self._open[caller] <= 0:
-                del self._open[caller]
-
-
 class LedgerService(api_pb2_grpc.LedgerServicer):
     def __init__(
         self,
@@ -89,14 +54,14 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
         node_id: str,
         role: str,
         clock: Callable[[], datetime] = _now,
-        streams: StreamSlots | None = None,
+        streams: NotificationStreams | None = None,
         recent_rejections: RecentRejections | None = None,
     ) -> None:
         self._node = node
         self._node_id = node_id
         self._role = role
         self._clock = clock
-        self._streams = streams or StreamSlots(MAX_STREAMS_PER_CALLER, MAX_STREAMS_TOTAL)
+        self._streams = streams or NotificationStreams(node)
         self._recent_rejections = recent_rejections or RecentRejections()
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
@@ -126,7 +91,9 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
             height=state.height,
         )
         if state.rejection is not None:
-            response.rejection.CopyFrom(rejection_message(state.rejection))
+            # A detail may quote the envelope (a 200 KB chain id): the answer names its length.
+            rejection = Rejection(state.rejection.reason, bounded(state.rejection.detail))
+            response.rejection.CopyFrom(rejection_message(rejection))
             if state.status is TransactionStatus.REJECTED:
                 self._recent_rejections.remember(state.transaction_id, state.rejection)
         return response
@@ -299,39 +266,9 @@ class LedgerService(api_pb2_grpc.LedgerServicer):
     def SubscribeNotifications(  # noqa: N802 (gRPC method name)
         self, request: api_pb2.SubscribeNotificationsRequest, context: grpc.ServicerContext
     ) -> Iterator[api_pb2.Notification]:
-        """Stored notifications from ``from_height``, then live; ends when the node stops.
-
-        RESOURCE_EXHAUSTED when the caller or the node already has as many streams open as
-        ``StreamSlots`` allows."""
+        """Shared fairly among callers of every role: node/api/notifications.py."""
         caller = self._caller(context)
-        fingerprint = caller.certificate.fingerprint
-        refusal = self._streams.take(fingerprint)
-        if refusal is not None:
-            abort(context, ErrorReason.TOO_MANY_STREAMS, refusal)
-        try:
-            context.send_initial_metadata(())  # tells the client the subscription is in place
-            yield from self._notifications(caller, max(request.from_height, 1), context)
-        finally:
-            self._streams.give_back(fingerprint)
-
-    def _notifications(
-        self, caller: Caller, next_height: int, context: grpc.ServicerContext
-    ) -> Iterator[api_pb2.Notification]:
-        signal = self._node.signal
-        while context.is_active() and not signal.closed:
-            latest = self._node.meta().height
-            while next_height <= latest and context.is_active():
-                # A bounded window of blocks per read: a subscription from height 1 never
-                # holds the whole history in memory.
-                last = min(latest, next_height + NOTIFICATION_WINDOW_BLOCKS - 1)
-                with self._node.store.view() as view:
-                    stored = view.load_notifications(next_height, last)
-                for item in stored:
-                    notification = load_notification(item.encoded)
-                    if caller.may_read_notification(notification):
-                        yield notification_message(notification, item.index)
-                next_height = last + 1
-            signal.wait_for_height_above(latest, STREAM_IDLE_CHECK_SECONDS)
+        yield from self._streams.subscribe(caller, request, context)
 
 
 def _require_property_reader(

@@ -128,7 +128,7 @@ def execute_block(
     except InvalidBlock as error:
         raise BlockRejected(BlockFault.INVALID_BLOCK, str(error)) from error
     # Limits before any signature: an oversized block costs a count, not 2·N verifications.
-    too_big = body_problems(block, setup.genesis.limits.max_block_transactions)
+    too_big = body_problems(block, setup.genesis.limits)
     if too_big:
         raise BlockRejected(BlockFault.OVER_LIMITS, str(too_big[0])) from too_big[0]
     # The sets in force come from the state this block follows (ADR 0011): it answers for

@@ -117,20 +117,32 @@ class LedgerNode:
     def submit(self, envelope: bytes, *, wait_for_commit: bool) -> TransactionState:
         """Admit ``envelope`` to the mempool, or say why not (nothing changes on rejection).
 
-        An observer forwards it to the validators instead and returns their answer."""
+        An observer forwards it to the validators instead and returns their answer; one that no
+        validator could ever admit (too large, not an Envelope) it answers itself, by the same
+        genesis limits, so the validators' named rejection reaches the client (issue 13)."""
         if self._forwarder is not None:
+            fit = self._fit(envelope)
+            if isinstance(fit, TransactionState):
+                return fit
             return self._forwarder(envelope, wait_for_commit)
         admitted = self._admit(envelope)
-        if isinstance(admitted, TransactionState):
+        if (
+            isinstance(admitted, TransactionState)
+            and admitted.status is not TransactionStatus.PENDING
+        ):
             return admitted
-        self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
-        self._transaction_arrived()
-        self._transaction_admitted(admitted)
+        if isinstance(admitted, PendingTransaction):
+            self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+            self._transaction_arrived()
+            self._transaction_admitted(admitted)
+        # A resubmission of a pending transaction waits like the first submission did: a client
+        # retrying after a lost answer gets the answer it would have had (ADR 0016).
+        transaction_id = admitted.transaction_id
         if wait_for_commit:
             self.signal.wait_until(
-                lambda: self._is_settled(admitted.transaction_id), self.wait_for_commit_seconds
+                lambda: self._is_settled(transaction_id), self.wait_for_commit_seconds
             )
-        return self.transaction_state(admitted.transaction_id)
+        return self.transaction_state(transaction_id)
 
     def submit_batch(
         self, envelopes: Sequence[bytes], *, wait_for_commit: bool
@@ -148,13 +160,19 @@ class LedgerNode:
                 self._transaction_arrived()
                 self._transaction_admitted(admitted)
             admitted_or_not.append(admitted)
-        waiting = [a.transaction_id for a in admitted_or_not if isinstance(a, PendingTransaction)]
+        waiting = [
+            a.transaction_id
+            for a in admitted_or_not
+            if isinstance(a, PendingTransaction) or a.status is TransactionStatus.PENDING
+        ]
         if wait_for_commit and waiting:
             self.signal.wait_until(
                 lambda: all(self._is_settled(t) for t in waiting), self.wait_for_commit_seconds
             )
         return [
-            a if isinstance(a, TransactionState) else self.transaction_state(a.transaction_id)
+            a
+            if isinstance(a, TransactionState) and a.status is TransactionStatus.REJECTED
+            else self.transaction_state(a.transaction_id)
             for a in admitted_or_not
         ]
 
@@ -166,9 +184,9 @@ class LedgerNode:
         self._transaction_arrived()
         return True
 
-    def _admit(
-        self, envelope: bytes, *, quiet: bool = False
-    ) -> TransactionState | PendingTransaction:
+    def _fit(self, envelope: bytes, *, quiet: bool = False) -> str | TransactionState:
+        """The transaction id, or the rejection of an envelope no state could admit (size,
+        decoding)."""
         limit = self.setup.genesis.limits.max_transaction_bytes
         if len(envelope) > limit:  # before decoding: do not parse what is too large to accept
             detail = f"the envelope has {len(envelope)} bytes, the chain allows {limit}"
@@ -182,19 +200,48 @@ class LedgerNode:
                 Rejection(RejectionReason.MALFORMED_ENVELOPE, "not a serialized Envelope"),
                 quiet=quiet,
             )
-        if quiet and (
-            transaction_id in self.mempool
-            or self.store.load_transaction_location(transaction_id) is not None
-        ):
-            return TransactionState(transaction_id, TransactionStatus.PENDING)
+        return transaction_id
+
+    def _admit(
+        self, envelope: bytes, *, quiet: bool = False
+    ) -> TransactionState | PendingTransaction:
+        transaction_id = self._fit(envelope, quiet=quiet)
+        if isinstance(transaction_id, TransactionState):
+            return transaction_id
+        # The id is the hash of the body: the same id is the same transaction, whoever sends it
+        # again and however often (a retry after a lost answer, an observer asking the next
+        # validator). Its answer is its state, never REPLAYED_TRANSACTION (ADR 0016, issue 13).
+        known = self._known(transaction_id, quiet=quiet)
+        if known is not None:
+            return known
         outcome = check_at_tip(self.store, self.setup, envelope, self._clock_ms())
         if isinstance(outcome, Rejection):
+            if outcome.reason is RejectionReason.REPLAYED_TRANSACTION:  # committed meanwhile
+                return self.transaction_state(transaction_id)
             return self._rejected(transaction_id, outcome, quiet=quiet)
         pending = PendingTransaction(transaction_id, envelope)
         refused = self.mempool.add(pending)
         if refused is not None:
+            if refused.reason is RejectionReason.REPLAYED_TRANSACTION:  # a concurrent twin won
+                return self.transaction_state(transaction_id)
             return self._rejected(transaction_id, refused, quiet=quiet)
         return pending
+
+    def _known(self, transaction_id: str, *, quiet: bool) -> TransactionState | None:
+        """The state of a transaction this node already holds (pending or committed), else None."""
+        if (
+            transaction_id not in self.mempool
+            and self.store.load_transaction_location(transaction_id) is None
+        ):
+            return None
+        state = self.transaction_state(transaction_id)
+        if state.status is TransactionStatus.UNKNOWN:
+            return None  # left the pool between the two reads, dropped: judge it afresh
+        if not quiet:
+            self._log.info(
+                "transaction_resubmitted", transaction_id=transaction_id, status=state.status.value
+            )
+        return state
 
     def _rejected(
         self, transaction_id: str, rejection: Rejection, *, quiet: bool = False

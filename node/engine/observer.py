@@ -33,6 +33,7 @@ from node.operations.metrics import NodeMetrics
 from node.operations.tls import TlsMaterial
 from node.peers.client import open_peer_channel
 from node.peers.forward import ForwardBatcher, ForwardFailed
+from node.peers.stream import DEFAULT_MAX_BATCH_BYTES, peer_message_bytes
 from node.peers.sync import apply_certified_block, certified_blocks
 
 FORWARD_TIMEOUT_SECONDS = 60.0
@@ -147,6 +148,11 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _forward_batch_bytes(setup: ChainSetup | None) -> int:
+    """Forwarded batches stay within what every validator must receive (issue 13)."""
+    return DEFAULT_MAX_BATCH_BYTES if setup is None else peer_message_bytes(setup.genesis.limits)
+
+
 class SubmissionForwarder:
     """Sends a client's envelope to the validators (batched with other clients' submissions:
     node/peers/forward.py) and checks what comes back.
@@ -176,7 +182,9 @@ class SubmissionForwarder:
         self._validators = []
         for peer in validators:
             channel = open_peer_channel(peer.address, tls)
-            forward = ForwardBatcher(channel, peer.node_id, log)
+            forward = ForwardBatcher(
+                channel, peer.node_id, log, max_batch_bytes=_forward_batch_bytes(setup)
+            )
             self._validators.append(_Validator(peer.node_id, forward, channel))
         self._signal = signal
         self._log = log
@@ -208,6 +216,11 @@ class SubmissionForwarder:
             )
             if state.status is TransactionStatus.COMMITTED:
                 return self._committed(state)
+            if _held_there(state):
+                # A validator of an older release says "already pending or committed" this way:
+                # it holds the transaction, so the truth is pending (or committed here), never
+                # a rejection (issue 13, ADR 0016).
+                return self._held(state.transaction_id)
             if state.status is TransactionStatus.REJECTED:
                 confirmed = self._recheck(envelope, state)
                 if confirmed is not None:
@@ -230,6 +243,14 @@ class SubmissionForwarder:
         # Not (yet) in this node's verified chain: the client may ask again with GetTransaction.
         return TransactionState(state.transaction_id, TransactionStatus.PENDING)
 
+    def _held(self, transaction_id: str) -> TransactionState:
+        """A transaction a validator already holds: committed here, or pending."""
+        if self._local_state is not None:
+            local = self._local_state(transaction_id)
+            if local.status is TransactionStatus.COMMITTED:
+                return local
+        return TransactionState(transaction_id, TransactionStatus.PENDING)
+
     def _recheck(self, envelope: bytes, state: TransactionState) -> TransactionState | None:
         """This node's own rejection of ``envelope``, or None when it would admit it."""
         if self._store is None or self._setup is None:
@@ -245,6 +266,14 @@ class SubmissionForwarder:
         for validator in self._validators:
             validator.forward.close()
             validator.channel.close()
+
+
+def _held_there(state: TransactionState) -> bool:
+    return (
+        state.status is TransactionStatus.REJECTED
+        and state.rejection is not None
+        and state.rejection.reason is RejectionReason.REPLAYED_TRANSACTION
+    )
 
 
 def _as_validators(state: TransactionState, validator: str) -> TransactionState:

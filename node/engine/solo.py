@@ -10,19 +10,30 @@ Timing (node.toml [block]): when transactions wait, seal after ``batch_delay_ms`
 when a block's worth is waiting); when none wait, seal an empty block every
 ``empty_block_interval_ms``, so that block time keeps moving for certificate validity and
 para 38 deadlines.
+
+A solo validator still serves the Peer service an observer needs (``SoloPeerHandler``): its
+status and certified blocks for block sync, and forwarded submissions; it announces each
+committed block to the observers it lists as [[peers]] (node/runtime/runner.py). Without this a
+KTK observer beside a single validator stayed at height 0 (issue 13).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Unpack
+
+from tirkeu_pb import peer_pb2
 
 from consensus.types import Round
 from ledger.chain.blocks import CommitSignature, sign_precommit
+from ledger.chain.store import Store
 from node.chain.commit import CommittedBlock
 from node.chain.sealing import commit_with_precommits, propose_from_mempool
+from node.engine.observer import peer_status
 from node.engine.wiring import ValidatorWiring, clock_of
+from node.peers.sync import certified_blocks
 
 COMMIT_ROUND = Round(0)  # one validator never needs a second round
 
@@ -107,3 +118,28 @@ class SoloEngine:
             self.seal_block()
             last_sealed_at = time.monotonic()
             first_pending_at = None
+
+
+class SoloPeerHandler:
+    """The Peer service of a solo validator: block sync for observers. It has no validator
+    peers, so consensus messages, gossip and announcements have nobody to come from; the peer
+    service refuses them from non-validators anyway, and here they are ignored."""
+
+    def __init__(self, store: Store, node_id: str) -> None:
+        self._store = store
+        self._node_id = node_id
+
+    def consensus_message(self, message: peer_pb2.ConsensusMessage) -> None:
+        return None  # the solo engine decides alone
+
+    def transactions_gossiped(self, envelopes: Sequence[bytes]) -> int:
+        return 0
+
+    def block_announced(self, block: bytes, certificate: bytes) -> None:
+        return None  # only this validator commits blocks
+
+    def peer_status(self) -> peer_pb2.GetPeerStatusResponse:
+        return peer_status(self._store, self._node_id, "validator")
+
+    def certified_blocks(self, from_height: int, count: int) -> list[peer_pb2.CertifiedBlock]:
+        return certified_blocks(self._store, from_height, count)

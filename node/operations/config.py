@@ -97,6 +97,10 @@ DEFAULT_MAX_PENDING_TRANSACTIONS = 10_000
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
+# Like a Kubernetes watch's timeout: an idle stream ends and the client resumes from its height.
+DEFAULT_NOTIFICATION_IDLE_SECONDS = 900
+
+
 @dataclass(frozen=True, slots=True)
 class BlockConfig:
     batch_delay_ms: int = DEFAULT_BATCH_DELAY_MS
@@ -142,6 +146,8 @@ class NodeConfig:
     consensus: ConsensusConfig = ConsensusConfig()
     peers: tuple[PeerConfig, ...] = ()
     metrics_listen: ListenAddress | None = None
+    # [notifications] idle_seconds: a stream that delivered nothing this long is ended (issue 13).
+    notification_idle_seconds: int = DEFAULT_NOTIFICATION_IDLE_SECONDS
 
 
 def load_config(path: Path) -> NodeConfig:
@@ -194,6 +200,9 @@ def load_config(path: Path) -> NodeConfig:
         consensus=_consensus(top.table("consensus", required=False)),
         peers=_peers(top.values.get("peers", [])),
         metrics_listen=_metrics_listen(top.table("metrics", required=False)),
+        notification_idle_seconds=top.table("notifications", required=False).positive(
+            "idle_seconds", DEFAULT_NOTIFICATION_IDLE_SECONDS
+        ),
     )
 
 

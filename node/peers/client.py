@@ -6,6 +6,9 @@ drains in batches; when a peer is down its queues overflow and the oldest messag
 counted (consensus re-gossips its own messages, block sync covers the rest). Block sync asks
 with unary calls and a deadline (``status`` and ``blocks``).
 
+Every message sent to a peer is at most ``max_message_bytes`` (``peer_message_bytes`` of the
+genesis limits, node/peers/stream.py): the receive limit every node is required to admit.
+
 Block fetches are rate-limited per peer: a peer is not asked again for the blocks from the same
 height within ``REFETCH_SECONDS``. Block sync takes the first peer that serves blocks, so
 without this a peer that claims to be ahead and serves blocks this node refuses (a Byzantine
@@ -25,7 +28,7 @@ from tirkeu_pb import peer_pb2, peer_pb2_grpc
 from clients.channel import open_mutual_tls_channel
 from node.operations.config import NodeRole, PeerConfig
 from node.operations.tls import TlsMaterial
-from node.peers.stream import PeerStream
+from node.peers.stream import DEFAULT_MAX_BATCH_BYTES, PeerStream
 
 SYNC_TIMEOUT_SECONDS = 5.0
 REFETCH_SECONDS = 2.0
@@ -47,6 +50,8 @@ class PeerConnection:
         tls: TlsMaterial,
         log: FilteringBoundLogger,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        max_message_bytes: int = DEFAULT_MAX_BATCH_BYTES,
     ) -> None:
         self.peer = peer
         self._clock = clock
@@ -55,7 +60,9 @@ class PeerConnection:
         self.stub = peer_pb2_grpc.PeerStub(self.channel)  # type: ignore[no-untyped-call]
         self._log = log.bind(peer=peer.node_id)
         self._synced_reachable = False
-        self.stream = PeerStream(self.stub.Exchange, self._log, peer.node_id)
+        self.stream = PeerStream(
+            self.stub.Exchange, self._log, peer.node_id, max_batch_bytes=max_message_bytes
+        )
 
     @property
     def reachable(self) -> bool:
@@ -103,8 +110,13 @@ class PeerClients:
         tls: TlsMaterial,
         log: FilteringBoundLogger,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        max_message_bytes: int = DEFAULT_MAX_BATCH_BYTES,
     ) -> None:
-        self.connections = [PeerConnection(peer, tls, log, clock) for peer in peers]
+        self.connections = [
+            PeerConnection(peer, tls, log, clock, max_message_bytes=max_message_bytes)
+            for peer in peers
+        ]
 
     @property
     def validators(self) -> list[PeerConnection]:

@@ -48,6 +48,7 @@ from node.api.views import rejection_message
 from node.chain.ledger_node import SubmissionUnavailable, TransactionState
 from node.chain.open import ChainSetup, genesis_state
 from node.chain.signed_messages import BadMessage, verify_proposal, verify_vote
+from node.peers.stream import peer_message_bytes
 
 MAX_BLOCKS_PER_FETCH = 50
 MAX_FORWARDED_PER_CALL = 500  # node/peers/forward.py sends at most MAX_BATCH
@@ -234,7 +235,19 @@ class PeerService(peer_pb2_grpc.PeerServicer):
         self._node(context)
         count = min(max(request.max_blocks, 1), MAX_BLOCKS_PER_FETCH)
         blocks = self._handler.certified_blocks(max(request.from_height, 1), count)
-        return peer_pb2.GetBlocksResponse(blocks=blocks)
+        # Within the receive limit every node must have (issue 13): fifty full blocks would
+        # be a message no peer takes, so block sync would never advance. The first block
+        # always goes; the caller asks again from the next height.
+        limit = peer_message_bytes(self._setup.genesis.limits)
+        answer = peer_pb2.GetBlocksResponse()
+        size = 0
+        for block in blocks:
+            cost = block.ByteSize() + 6  # field tag and length prefix
+            if answer.blocks and size + cost > limit:
+                break
+            answer.blocks.append(block)
+            size += cost
+        return answer
 
 
 @functools.lru_cache(maxsize=4)

@@ -17,6 +17,12 @@ consensus message of our own is not lost: the engine re-gossips its own messages
 height every second (node/engine/outbox.py ``regossip``) and block sync covers decided heights.
 A dropped gossiped transaction reaches the peer in a proposal or from its client's retry.
 
+Batches are bounded in bytes by ``peer_message_bytes``: the largest legal block (genesis
+``limits.max_block_bytes``) with the proposal or certificate around it, which every node's
+receive limit must admit (node/runtime/server.py refuses to start otherwise). A batch never
+grows past it; one item alone always fits it (issue 13: a proposal appended to a nearly full
+batch made a message no peer received, in every round).
+
 A stream that fails (peer down, connection cut) is reopened after ``RECONNECT_SECONDS``; one
 that stops acknowledging for ``ACK_TIMEOUT_SECONDS`` while batches are outstanding is cancelled
 and reopened (a peer that hangs must not hold the window forever). Batches in flight when a
@@ -35,15 +41,32 @@ import grpc
 from structlog.typing import FilteringBoundLogger
 from tirkeu_pb import peer_pb2
 
+from ledger.chain.genesis import DEFAULT_MAX_BLOCK_BYTES, ChainLimits
+
 WINDOW = 4
 CONSENSUS_QUEUE_LIMIT = 2000
 ANNOUNCEMENT_QUEUE_LIMIT = 64
 GOSSIP_QUEUE_LIMIT = 20_000  # envelopes
-MAX_BATCH_BYTES = 4 * 1024 * 1024  # a larger single item still goes, alone
+# Room around a block in the largest peer message: a proposal's round, signature and
+# proof-of-lock fields, a certified block's commit certificate (one ~250-byte precommit per
+# validator, up to 64 validators), and a batch's own field tags.
+BLOCK_MESSAGE_OVERHEAD_BYTES = 64 * 1024
 MAX_GOSSIP_PER_BATCH = 500
 ACK_TIMEOUT_SECONDS = 5.0
 RECONNECT_SECONDS = 0.2
 _POLL_SECONDS = 0.5  # how often a waiting stream checks its acknowledgement deadline
+
+
+def peer_message_bytes(limits: ChainLimits) -> int:
+    """The largest message one node sends another (a batch, a block-sync answer, a forwarded
+    batch): a block of the genesis limit, or the largest transaction, with room around it. Every
+    node's receive limit (``[limits] max_message_bytes``) must be at least this."""
+    largest = max(limits.max_block_bytes, limits.max_transaction_bytes)
+    return largest + BLOCK_MESSAGE_OVERHEAD_BYTES
+
+
+# For streams built without a genesis at hand (tests of the stream alone).
+DEFAULT_MAX_BATCH_BYTES = DEFAULT_MAX_BLOCK_BYTES + BLOCK_MESSAGE_OVERHEAD_BYTES
 
 
 class PeerStream:
@@ -55,8 +78,11 @@ class PeerStream:
         log: FilteringBoundLogger,
         name: str,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
     ) -> None:
         self._open_exchange = open_exchange
+        self._max_batch_bytes = max_batch_bytes
         self._log = log
         self._clock = clock
         self._consensus: collections.deque[peer_pb2.ConsensusMessage] = collections.deque()
@@ -178,25 +204,32 @@ class PeerStream:
                 yield batch
 
     def _take(self) -> peer_pb2.PeerBatch:
-        """The next batch, highest priority first, up to MAX_BATCH_BYTES; condition held."""
+        """The next batch, highest priority first, up to ``max_batch_bytes`` (an item that
+        would push it over waits for the next batch; the first item always goes); condition
+        held."""
         self._sequence += 1
         self._in_flight += 1
         if self._in_flight == 1:
             self._last_progress = self._clock()
         batch = peer_pb2.PeerBatch(sequence=self._sequence)
         size = 0
-        while self._consensus and size < MAX_BATCH_BYTES:
+
+        def fits(item_size: int) -> bool:
+            # Each item costs its bytes, a field tag and a length prefix (at most 6 bytes).
+            return size == 0 or size + item_size + 6 <= self._max_batch_bytes
+
+        while self._consensus and fits(self._consensus[0].ByteSize()):
             message = self._consensus.popleft()
-            size += message.ByteSize()
+            size += message.ByteSize() + 6
             batch.consensus.append(message)
-        while self._announcements and size < MAX_BATCH_BYTES:
+        while self._announcements and fits(self._announcements[0].ByteSize()):
             block = self._announcements.popleft()
-            size += block.ByteSize()
+            size += block.ByteSize() + 6
             batch.announcements.append(block)
         count = 0
-        while self._gossip and count < MAX_GOSSIP_PER_BATCH and size < MAX_BATCH_BYTES:
+        while self._gossip and count < MAX_GOSSIP_PER_BATCH and fits(len(self._gossip[0])):
             envelope = self._gossip.popleft()
-            size += len(envelope)
+            size += len(envelope) + 6
             batch.envelopes.append(envelope)
             count += 1
         return batch

@@ -15,6 +15,7 @@ while the engine applies it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,9 @@ from node.operations.metrics import NodeMetrics
 from node.peers.client import PeerClients
 
 FETCH_BATCH = 20
+# A node that has reached no validator for this long says so (``no_validator_reachable``), and
+# again every as long while it lasts: an observer that cannot follow must not be silent.
+UNREACHABLE_WARNING_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,8 @@ class BlockSync:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="block-sync", daemon=True)
+        self._unreachable_since = time.monotonic()  # until a validator first answers
+        self._warned_at: float | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -198,6 +204,31 @@ class BlockSync:
                 self._log.exception("block_sync_failed")
 
     def sync_once(self) -> None:
+        try:
+            self._fetch_once()
+        finally:
+            self._note_reachability()
+
+    def _note_reachability(self) -> None:
+        """Warn (``no_validator_reachable``) while no validator has answered for
+        UNREACHABLE_WARNING_SECONDS, once per that period."""
+        now = time.monotonic()
+        if any(c.reachable for c in self._peers.validators) or not self._peers.validators:
+            self._unreachable_since = now
+            self._warned_at = None
+            return
+        silent = now - self._unreachable_since
+        due = self._warned_at is None or now - self._warned_at >= UNREACHABLE_WARNING_SECONDS
+        if silent >= UNREACHABLE_WARNING_SECONDS and due:
+            self._warned_at = now
+            self._log.warning(
+                "no_validator_reachable",
+                seconds=round(silent, 1),
+                validators=[c.peer.node_id for c in self._peers.validators],
+                local_height=self._local_height(),
+            )
+
+    def _fetch_once(self) -> None:
         for connection in self._peers.connections:
             try:
                 status = connection.status()

@@ -7,7 +7,9 @@
 Exit codes: 0 stopped cleanly / replay matches; 1 the chain cannot be resumed, the engine
 failed, or replay found a mismatch; 2 the configuration, genesis file or keys are unusable;
 3 the chain reached a rules version this node does not have (event ``rules_version_unsupported``,
-docs/adr/0012-rules-versions-and-the-pilot-window.md): upgrade the software and start it again.
+docs/adr/0012-rules-versions-and-the-pilot-window.md): upgrade the software and start it again;
+4 the data directory is damaged and 5 the disk is full, each under its own event with its remedy
+(node/runtime/failures.py, docs/operations.md §7).
 """
 
 from __future__ import annotations
@@ -20,21 +22,27 @@ from pathlib import Path
 from types import FrameType
 
 import click
+from structlog.typing import FilteringBoundLogger
 
 from ledger.chain.genesis import InvalidGenesis
-from ledger.chain.store import Store, StoreUnavailable
+from ledger.chain.store import Store, StoreCorrupt, StoreUnavailable
 from node.chain.open import ChainStartError, chain_setup
 from node.chain.replay import replay_chain
 from node.operations.config import InvalidConfig, NodeConfig, load_config
 from node.operations.log import configure_logging, node_logger
+from node.runtime.failures import (
+    EXIT_BAD_SETUP,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_RULES_UNSUPPORTED,
+    STORE_CORRUPT,
+    NamedFailure,
+    named_failure,
+)
 from node.runtime.runner import NodeRuntime, NodeSetupError
 from node.runtime.server import ServerSetupError
 from node.runtime.snapshot_cli import snapshot
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_BAD_SETUP = 2
-EXIT_RULES_UNSUPPORTED = 3  # the chain reached a rules version this node lacks (ADR 0012)
 # How often the main thread looks at the engine while waiting for a signal.
 _SUPERVISE_SECONDS = 0.2
 
@@ -76,6 +84,9 @@ def replay(config_path: Path, as_json: bool) -> None:
     try:
         with Store(config.data_dir / "ledger") as source:
             report = replay_chain(source, setup)
+    except StoreCorrupt as error:
+        click.echo(f"tirkeu-node: {error} ({STORE_CORRUPT.remedy})", err=True)
+        sys.exit(STORE_CORRUPT.exit_code)
     except StoreUnavailable as error:
         click.echo(f"tirkeu-node: {error} (stop the node first)", err=True)
         sys.exit(EXIT_FAILURE)
@@ -129,14 +140,34 @@ def run_node(config_path: Path) -> int:
         log.error("node_setup_failed", error=type(error).__name__, detail=str(error))
         runtime.stop()
         return EXIT_BAD_SETUP
-    except ChainStartError as error:
-        log.error("chain_start_refused", error=type(error).__name__, detail=str(error))
+    except Exception as error:
+        # A damaged store or signing record found while opening: a named stop, no traceback.
+        failure = named_failure(error)
+        if failure is None and not isinstance(error, ChainStartError):
+            runtime.stop()
+            raise
+        _log_refusal(log, error, failure)
         runtime.stop()
-        return EXIT_FAILURE
+        return EXIT_FAILURE if failure is None else failure.exit_code
     while not shutdown.wait(_SUPERVISE_SECONDS):
         if runtime.failed.is_set():
             break
     runtime.stop()
     if runtime.rules_unsupported.is_set():
         return EXIT_RULES_UNSUPPORTED
+    if runtime.failure is not None:
+        return runtime.failure.exit_code
     return EXIT_FAILURE if runtime.failed.is_set() else EXIT_OK
+
+
+def _log_refusal(log: FilteringBoundLogger, error: Exception, failure: NamedFailure | None) -> None:
+    if failure is None:
+        log.error("chain_start_refused", error=type(error).__name__, detail=str(error))
+    else:
+        log.error(
+            failure.event,
+            error=type(error).__name__,
+            detail=str(error),
+            remedy=failure.remedy,
+            exit_code=failure.exit_code,
+        )

@@ -2,9 +2,10 @@
 
 Start-up failures are named: ``InvalidConfig`` / ``InvalidGenesis`` / ``NodeSetupError`` (the
 files do not describe a node that can run; ``tirkeu-node`` exits 2) and ``ChainStartError``
-(the data directory cannot be resumed; exit 1). Stopping is graceful: the engine finishes the
-block in progress, waiting clients and notification streams are released, in-flight calls get
-a grace period, then the database is closed.
+(the data directory cannot be resumed; exit 1, or 4 when it is damaged). A full disk or a
+damaged store while running is a named stop too (node/runtime/failures.py). Stopping is
+graceful: the engine finishes the block in progress, waiting clients and notification streams
+are released, in-flight calls get a grace period, then the database is closed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ledger.identity.certificates import (
     load_certificates_pem,
 )
 from ledger.identity.identifiers import InvalidIdentifier
+from node.api.notifications import NotificationStreams
 from node.api.service import LedgerService
 from node.chain.commit import CommittedBlock
 from node.chain.events import CommitSignal
@@ -38,7 +40,7 @@ from node.chain.mempool import Mempool
 from node.chain.open import ChainSetup, ChainStartError, chain_setup, open_chain
 from node.engine.handlers import ValidatorPeerHandler
 from node.engine.observer import ObserverEngine, ObserverPeerHandler, SubmissionForwarder
-from node.engine.solo import SoloEngine, SoloEngineUnfit
+from node.engine.solo import SoloEngine, SoloEngineUnfit, SoloPeerHandler
 from node.engine.tendermint import TendermintEngine
 from node.engine.wiring import ValidatorWiring
 from node.operations.config import NodeConfig, NodeRole
@@ -46,8 +48,15 @@ from node.operations.metrics import NodeMetrics
 from node.operations.tls import TlsMaterial
 from node.peers.client import PeerClients
 from node.peers.service import PeerHandler, PeerService
+from node.peers.stream import peer_message_bytes
 from node.peers.sync import BlockSync
-from node.runtime.server import RunningServer, start_server
+from node.runtime.failures import NamedFailure, named_failure
+from node.runtime.server import (
+    RunningServer,
+    ServerSetupError,
+    check_message_limit,
+    start_server,
+)
 
 Engine = SoloEngine | TendermintEngine | ObserverEngine
 
@@ -128,6 +137,7 @@ class NodeRuntime:
         self.failed = threading.Event()  # set when the engine died: the process must exit 1
         # Set when the chain reached a rules version this node lacks (ADR 0012): exit 3.
         self.rules_unsupported = threading.Event()
+        self.failure: NamedFailure | None = None  # a named stop (disk_full, ...): its exit code
         self.stopped = threading.Event()
         self.metrics = NodeMetrics()
         self._store: Store | None = None
@@ -146,6 +156,9 @@ class NodeRuntime:
         except OSError as error:
             raise NodeSetupError(f"cannot read the genesis file: {error}") from error
         setup = chain_setup(genesis_bytes)  # InvalidGenesis propagates
+        # Before anything opens: a receive limit that cannot carry a legal block would stall
+        # the chain at the first full block (issue 13). MessageLimitTooSmall propagates.
+        check_message_limit(config.limits.max_message_bytes, setup.genesis.limits)
         try:
             store = open_chain(config.data_dir, setup)
         except StoreUnavailable as error:
@@ -162,7 +175,12 @@ class NodeRuntime:
         node = LedgerNode(store=store, setup=setup, mempool=mempool, signal=signal, log=self.log)
         self._node = node
         peer_handler = self._make_engine(setup, keys, store, node)
-        service = LedgerService(node, node_id=config.node_id, role=config.role.value)
+        service = LedgerService(
+            node,
+            node_id=config.node_id,
+            role=config.role.value,
+            streams=NotificationStreams(node, idle_seconds=config.notification_idle_seconds),
+        )
         peer_service = (
             None
             if peer_handler is None
@@ -183,10 +201,16 @@ class NodeRuntime:
             keys.tls,
             max_message_bytes=config.limits.max_message_bytes,
             max_transaction_bytes=setup.genesis.limits.max_transaction_bytes,
+            max_block_bytes=setup.genesis.limits.max_block_bytes,
             peer_service=peer_service,
         )
         if config.metrics_listen is not None:
-            self.metrics.serve(config.metrics_listen)
+            try:
+                self.metrics.serve(config.metrics_listen)
+            except OSError as error:  # a named start-up failure, not a traceback (issue 13)
+                raise ServerSetupError(
+                    f"cannot listen on {config.metrics_listen} for metrics: {error}"
+                ) from error
         self._engine_thread = threading.Thread(target=self._run_engine, name="engine", daemon=True)
         self._engine_thread.start()
         if self._sync is not None:
@@ -202,6 +226,15 @@ class NodeRuntime:
     def _after_commit(self, committed: CommittedBlock) -> None:
         if self._node is not None:
             self._node.after_commit(committed)
+        if isinstance(self._engine, SoloEngine) and self._peers is not None:
+            # Tendermint announces its own commits; the solo engine's are announced here, so an
+            # observer beside it follows at once instead of at its next sync poll.
+            self._peers.announce(
+                peer_pb2.CertifiedBlock(
+                    block=committed.executed.block.encode(),
+                    certificate=committed.certificate.encode(),
+                )
+            )
         self.metrics.height.set(committed.meta.height)
         self.metrics.mempool_size.set(0 if self._node is None else len(self._node.mempool))
 
@@ -231,8 +264,23 @@ class NodeRuntime:
                 raise NodeSetupError(f"{error}; configure [[peers]] for BFT") from error
             node.set_transaction_listener(solo.transaction_arrived)
             self._engine = solo
-            return None
-        peers = PeerClients(config.peers, keys.tls, self.log)
+            if config.peers:  # observers only (validator peers would mean BFT): announce to them
+                self._peers = PeerClients(
+                    config.peers,
+                    keys.tls,
+                    self.log,
+                    max_message_bytes=peer_message_bytes(setup.genesis.limits),
+                )
+                self.metrics.peers.set_function(self._peers.reachable_count)
+            # The peer service an observer syncs from (issue 13): status, blocks, forwarding.
+            return SoloPeerHandler(store, config.node_id)
+        # Messages to peers within what every node must receive (issue 13).
+        peers = PeerClients(
+            config.peers,
+            keys.tls,
+            self.log,
+            max_message_bytes=peer_message_bytes(setup.genesis.limits),
+        )
         self._peers = peers
         self.metrics.peers.set_function(peers.reachable_count)  # observers have no engine loop
         if config.role is NodeRole.OBSERVER:
@@ -308,10 +356,22 @@ class NodeRuntime:
             self.rules_unsupported.set()
             self.failed.set()
             self.stopped.set()
-        except Exception:
+        except Exception as error:
             # A broken invariant (the store refused our own block, a corrupt record): stop
-            # serving rather than answer from a state that may be wrong.
-            self.log.exception("engine_failed")
+            # serving rather than answer from a state that may be wrong. A full disk or damaged
+            # files are named, with the operator's remedy, rather than left in a traceback.
+            failure = named_failure(error)
+            if failure is None:
+                self.log.exception("engine_failed")
+            else:
+                self.log.error(
+                    failure.event,
+                    error=type(error).__name__,
+                    detail=str(error),
+                    remedy=failure.remedy,
+                    exit_code=failure.exit_code,
+                )
+            self.failure = failure
             self.failed.set()
             self.stopped.set()
 

@@ -5,7 +5,10 @@ over mutual TLS only (DESIGN.md §6).
 not chain to the node's CA bundle, fails the TLS handshake and never reaches a handler.
 The receive limit must exceed the genesis transaction size limit, so that an oversized
 transaction reaches SubmitTransaction and gets the named rejection OVERSIZED_TRANSACTION
-instead of a transport error.
+instead of a transport error; and it must admit the largest legal block with its proposal or
+certificate around it (``peer_message_bytes``, node/peers/stream.py), or a full block could
+never reach this node (issue 13). A configuration that cannot is refused at start-up
+(``MessageLimitTooSmall``).
 
 Clients and peers share one port and one pool of worker threads, so the pool is split
 (``CallBudget``) into classes, and the pool has a thread for every call every class admits, so
@@ -35,12 +38,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2
 
+from ledger.chain.genesis import DEFAULT_MAX_BLOCK_BYTES, ChainLimits
 from node.api.decoding import DecodingErrors
 from node.api.reflection import enable_reflection
 from node.api.service import LedgerService
 from node.operations.config import ListenAddress
 from node.operations.tls import TlsMaterial
 from node.peers.service import PeerService, add_peer_service
+from node.peers.stream import peer_message_bytes
 
 LEDGER_SERVICE_NAME = api_pb2.DESCRIPTOR.services_by_name["Ledger"].full_name
 PEER_SERVICE_NAME = peer_pb2.DESCRIPTOR.services_by_name["Peer"].full_name
@@ -56,12 +61,44 @@ PEER_STREAM_SLOTS = 64  # the largest validator set a node streams with (Kazakhs
 MAX_WORKER_THREADS = (
     CLIENT_CALL_SLOTS + CLIENT_QUEUE_LIMIT + PEER_CALL_SLOTS + PEER_STREAM_SLOTS + 16
 )
+KEEPALIVE_TIME_MS = 60_000
+KEEPALIVE_TIMEOUT_MS = 20_000
 # Calls admitted by gRPC at once; more are RESOURCE_EXHAUSTED before reaching a thread.
 MAX_CONCURRENT_RPCS = MAX_WORKER_THREADS
 
 
 class ServerSetupError(Exception):
     """The server cannot be started as configured (limits, address in use)."""
+
+
+class MessageLimitTooSmall(ServerSetupError):
+    """``[limits] max_message_bytes`` cannot carry what the genesis limits make legal: the
+    largest transaction with its request, or the largest block with its proposal."""
+
+    def __init__(self, configured: int, required: int, what: str) -> None:
+        super().__init__(
+            f"limits.max_message_bytes {configured} is below {required}, the least that carries "
+            f"{what}; raise it to at least {required}"
+        )
+        self.configured = configured
+        self.required = required
+
+
+def check_message_limit(max_message_bytes: int, limits: ChainLimits) -> None:
+    """Raise MessageLimitTooSmall unless ``max_message_bytes`` admits every legal message."""
+    for required, what in (
+        (
+            limits.max_transaction_bytes + REQUEST_OVERHEAD_BYTES,
+            f"the genesis max_transaction_bytes {limits.max_transaction_bytes} in a request, so "
+            "that oversized transactions get the named rejection",
+        ),
+        (
+            peer_message_bytes(limits),
+            f"a block of the genesis max_block_bytes {limits.max_block_bytes} between nodes",
+        ),
+    ):
+        if max_message_bytes < required:
+            raise MessageLimitTooSmall(max_message_bytes, required, what)
 
 
 @dataclass(slots=True)
@@ -91,15 +128,20 @@ def start_server(
     *,
     max_message_bytes: int,
     max_transaction_bytes: int,
+    max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES,
     peer_service: PeerService | None = None,
 ) -> RunningServer:
-    """Bind and start; health says NOT_SERVING until the caller calls ``set_serving(True)``."""
-    if max_message_bytes < max_transaction_bytes + REQUEST_OVERHEAD_BYTES:
-        raise ServerSetupError(
-            f"limits.max_message_bytes {max_message_bytes} must exceed the genesis "
-            f"max_transaction_bytes {max_transaction_bytes} by {REQUEST_OVERHEAD_BYTES}, so that "
-            "oversized transactions get the named rejection"
-        )
+    """Bind and start; health says NOT_SERVING until the caller calls ``set_serving(True)``.
+    Raises MessageLimitTooSmall when ``max_message_bytes`` cannot carry the genesis limits."""
+    check_message_limit(
+        max_message_bytes,
+        ChainLimits(
+            max_transaction_bytes=max_transaction_bytes,
+            max_expiry_blocks=1,
+            max_block_transactions=1,
+            max_block_bytes=max_block_bytes,
+        ),
+    )
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_WORKER_THREADS, thread_name_prefix="grpc"),
         interceptors=[
@@ -109,8 +151,8 @@ def start_server(
                 client_queue=CLIENT_QUEUE_LIMIT,
                 stream_slots=PEER_STREAM_SLOTS,
             ),
-            # Undecodable Ledger requests: INVALID_ARGUMENT with details, not INTERNAL.
-            DecodingErrors(f"/{LEDGER_SERVICE_NAME}/"),
+            # Undecodable requests to any service: INVALID_ARGUMENT with details, not INTERNAL.
+            DecodingErrors("/"),
         ],
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
         options=[
@@ -118,6 +160,17 @@ def start_server(
             ("grpc.max_send_message_length", max_message_bytes),
             # A second node configured on a port in use must fail, not share it silently.
             ("grpc.so_reuseport", 0),
+            # Keepalive (issue 13): ping a connection idle this long and drop it when the ping
+            # goes unanswered, so a client that vanished (power cut, NAT timeout) frees its
+            # notification streams. Clients may ping too, but not more often than every 10 s.
+            ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+            ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+            ("grpc.keepalive_permit_without_calls", 1),
+            # Keep pinging a connection whose only stream is a quiet notification stream (the
+            # default stops after 2 pings without data, and a vanished client would go unseen).
+            ("grpc.http2.max_pings_without_data", 0),
+            # The least interval the server accepts between a client's pings without data.
+            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
         ],
     )
     api_pb2_grpc.add_LedgerServicer_to_server(service, server)  # type: ignore[no-untyped-call]

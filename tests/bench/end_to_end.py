@@ -4,8 +4,12 @@ Each client thread has its own channel (its own TLS connection, opened and warme
 clock starts) and walks its share of the chains in order, one transaction at a time: it submits
 with ``wait_for_commit`` and measures the call, so latency is submission to committed-on-disk
 as the client sees it. Throughput is committed transactions over the wall time from the first
-submission to the last answer. A transaction that is not COMMITTED is a failure: it is
-reported, and the rest of its chain (which depends on it) is not submitted.
+submission to the last answer. Clients submit through the client library
+(``LedgerClient.submit``), as KTK's platform would: a refusal (RESOURCE_EXHAUSTED, UNAVAILABLE)
+or a passed deadline is absorbed by resending the same envelope (ADR 0016), and each resend is
+counted (``resent``), so a run that needed push-back says so. A transaction that is not
+COMMITTED in the end is a failure: it is reported, and the rest of its chain (which depends on
+it) is not submitted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 import grpc
 from tirkeu_pb import api_pb2, api_pb2_grpc
 
+from clients.client import ClientError, LedgerClient
 from tests.bench.node_target import (
     LedgerTarget,
     count_state_records,
@@ -85,6 +90,7 @@ class EndToEndResult:
     asked_rate: float | None = None
     offered_rate: float | None = None
     load_average_1min: float = 0.0  # at the end of the run: the other work on this machine
+    resent: int = 0  # submissions the client library sent again after a refusal or a timeout
 
     @property
     def failed(self) -> int:
@@ -98,7 +104,7 @@ class EndToEndResult:
 @dataclass
 class _Client:
     chains: Sequence[Chain]
-    stub: api_pb2_grpc.LedgerStub
+    client: LedgerClient
     samples: list[Sample] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     error: BaseException | None = None
@@ -112,14 +118,11 @@ class _Client:
 
     def _submit_chain(self, chain: Chain) -> None:
         for planned in chain:
-            request = api_pb2.SubmitTransactionRequest(
-                envelope=planned.envelope, wait_for_commit=True
-            )
             started = time.perf_counter()
             try:
-                response = self.stub.SubmitTransaction(request, timeout=SUBMIT_TIMEOUT_SECONDS)
-            except grpc.RpcError as error:
-                self._fail(planned.kind, started, f"{planned.kind}: gRPC {error.code().name}")
+                response = self.client.submit(planned.envelope, wait_for_commit=True)
+            except ClientError as error:
+                self._fail(planned.kind, started, f"{planned.kind}: {type(error).__name__} {error}")
                 return
             if response.status != api_pb2.COMMITTED:
                 status = api_pb2.TransactionStatus.Name(response.status)
@@ -135,8 +138,9 @@ class _Client:
 
 def run_clients(
     target: LedgerTarget, chains: Sequence[Chain], clients: int
-) -> tuple[list[Sample], list[str], float]:
-    """Every chain submitted by ``clients`` threads; the samples, failures and wall seconds."""
+) -> tuple[list[Sample], list[str], float, int]:
+    """Every chain submitted by ``clients`` threads; the samples, failures, wall seconds and
+    resends."""
     if clients < 1:
         raise ValueError("at least one client is needed")
     workers = []
@@ -145,7 +149,8 @@ def run_clients(
         grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_SECONDS)
         stub = api_pb2_grpc.LedgerStub(channel)  # type: ignore[no-untyped-call]
         stub.GetChainInfo(api_pb2.GetChainInfoRequest(), timeout=READY_TIMEOUT_SECONDS)
-        workers.append(_Client(chains[index::clients], stub))
+        client = LedgerClient(channel, timeout_seconds=SUBMIT_TIMEOUT_SECONDS)
+        workers.append(_Client(chains[index::clients], client))
     threads = [
         threading.Thread(target=worker.run, name=f"bench-client-{index}", daemon=True)
         for index, worker in enumerate(workers)
@@ -161,7 +166,8 @@ def run_clients(
             raise worker.error
     samples = [sample for worker in workers for sample in worker.samples]
     failures = [failure for worker in workers for failure in worker.failures]
-    return samples, failures, seconds
+    resent = sum(worker.client.submit_attempts for worker in workers) - len(samples)
+    return samples, failures, seconds, resent
 
 
 def percentile(sorted_values: Sequence[float], percent: float) -> float:
@@ -203,8 +209,9 @@ def measure_end_to_end(
     its processes, then stop it."""
     first_height = target.height()
     asked = offered = None
+    resent = 0
     if rate is None:
-        samples, failures, seconds = run_clients(target, chains, clients)
+        samples, failures, seconds, resent = run_clients(target, chains, clients)
     else:
         from tests.bench.open_loop import run_open_loop  # noqa: PLC0415 (it imports this module)
 
@@ -249,4 +256,5 @@ def measure_end_to_end(
         asked_rate=asked,
         offered_rate=offered,
         load_average_1min=load_average,
+        resent=resent,
     )

@@ -275,6 +275,8 @@ def _end_to_end_lines(result: EndToEndResult | None) -> list[str]:
         f"  {result.workload}: {result.committed:,} of {result.submitted:,} submitted committed "
         f"({result.planned:,} planned) in {result.seconds:,.1f} s = "
         f"{result.committed_per_second:,.1f} tx/s in {result.blocks} blocks",
+        f"  failed: {result.failed:,}; sent again by the client library after a refusal or a "
+        f"timeout: {result.resent:,}",
         f"  consensus: {result.blocks_at_later_rounds} of those blocks committed at a round > 0 "
         f"(highest round {result.max_commit_round}), from the commit certificates",
         f"  {'latency ms':<24} {'count':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}",

@@ -55,10 +55,15 @@ class ClusterNode(NodeProcess):
         node_id: str,
         role: str,
         empty_block_interval_ms: int = 400,
+        *,
+        block_transactions: int = 200,
+        max_message_bytes: int | None = None,
     ) -> None:
         self.node_id = node_id
         self.role = role
         self.empty_block_interval_ms = empty_block_interval_ms
+        self.block_transactions = block_transactions  # [block] max_transactions
+        self.max_message_bytes = max_message_bytes  # [limits]; None: the node's default
         # KTK's observer is a node of this chain through KTK's BIN (ledger/identity/roles.py
         # is_chain_node): without it, validators refuse it block sync.
         observer = role == "observer"
@@ -94,9 +99,14 @@ class ClusterNode(NodeProcess):
             f'[api]\nlisten = "{self.address}"\n\n'
             "[block]\nbatch_delay_ms = 20\n"
             f"empty_block_interval_ms = {self.empty_block_interval_ms}\n"
-            "max_transactions = 200\n\n"
+            f"max_transactions = {self.block_transactions}\n\n"
             "[limits]\nmax_pending_transactions = 5000\n"
-            f"{CONSENSUS}\n"
+            + (
+                ""
+                if self.max_message_bytes is None
+                else f"max_message_bytes = {self.max_message_bytes}\n"
+            )
+            + f"{CONSENSUS}\n"
             '[log]\nlevel = "info"\n' + peer_tables
         )
 
@@ -117,10 +127,17 @@ class LocalCluster:
         observer: bool = True,
         links: bool = False,
         empty_block_interval_ms: int = 400,
+        genesis_limits: dict[str, int] | None = None,
+        block_transactions: int = 200,
+        max_message_bytes: int | None = None,
     ) -> None:
         """``empty_block_interval_ms``: the idle heartbeat (node/engine/idle.py); short by
-        default, so that tests waiting for heights see blocks without submitting."""
+        default, so that tests waiting for heights see blocks without submitting.
+        ``genesis_limits`` overrides fields of the genesis ``limits``; ``block_transactions``
+        and ``max_message_bytes`` are every node's [block] max_transactions and [limits]
+        max_message_bytes."""
         self.parties = Parties.create()
+        self.genesis_limits = genesis_limits or {}
         self.validators = [
             ClusterNode(
                 workdir / f"registrar-{i}",
@@ -128,11 +145,20 @@ class LocalCluster:
                 f"registrar-{i}",
                 "validator",
                 empty_block_interval_ms,
+                block_transactions=block_transactions,
+                max_message_bytes=max_message_bytes,
             )
             for i in range(1, validators + 1)
         ]
         self.observer = (
-            ClusterNode(workdir / "ktk-observer", self.parties, "ktk-observer", "observer")
+            ClusterNode(
+                workdir / "ktk-observer",
+                self.parties,
+                "ktk-observer",
+                "observer",
+                block_transactions=block_transactions,
+                max_message_bytes=max_message_bytes,
+            )
             if observer
             else None
         )
@@ -163,7 +189,7 @@ class LocalCluster:
 
     def _genesis(self) -> dict[str, Any]:
         now = datetime.now(UTC)
-        return genesis_document(
+        document = genesis_document(
             chain_id=CHAIN_ID,
             genesis_time=now.replace(microsecond=now.microsecond // 1000 * 1000),
             trusted_certificate_authorities_pem=[self.parties.authority.chain_pem.decode()],
@@ -175,6 +201,8 @@ class LocalCluster:
             auditor_iins=[AUDITOR_IIN],
             validators=[(v.node_id, v.identity.pem.decode(), 1) for v in self.validators],
         )
+        document["limits"].update(self.genesis_limits)
+        return document
 
     def start_all(self) -> None:
         for node in self.nodes:

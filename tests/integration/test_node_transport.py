@@ -120,13 +120,18 @@ def test_transaction_for_another_chain_is_rejected_and_changes_nothing(
     assert status.rejection.reason_code == rejection_pb2.REJECTION_REASON_WRONG_CHAIN_ID
 
 
-def test_committed_transaction_cannot_be_replayed(shared_node: NodeProcess) -> None:
+def test_committed_transaction_resubmitted_answers_its_commit(shared_node: NodeProcess) -> None:
     envelope = _property_import_envelope(shared_node, EnvelopeBuilder(CHAIN_ID))
     first = _submit(shared_node, envelope, wait=True)
     assert first.status == api_pb2.COMMITTED, first.rejection
     root = _state_root(shared_node)
     again = _submit(shared_node, envelope, wait=True)
-    assert (again.status, again.rejection.reason) == (api_pb2.REJECTED, "REPLAYED_TRANSACTION")
+    # The same transaction again is a retry, answered with its state; it executes once (issue 13).
+    assert (again.status, again.height, again.rejection.reason) == (
+        api_pb2.COMMITTED,
+        first.height,
+        "",
+    )
     assert _state_root(shared_node) == root
     status = shared_node.ledger(shared_node.parties.registrar).GetTransaction(
         api_pb2.GetTransactionRequest(transaction_id=first.transaction_id)

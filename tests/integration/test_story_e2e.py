@@ -325,10 +325,20 @@ def test_ownership_to_anyone_but_the_lessee(story: Story) -> None:
     _assert_rejected(story, envelope, "OWNERSHIP_NOT_TO_LESSEE")
 
 
-def test_a_replayed_transaction(story: Story) -> None:
+def test_a_resubmitted_transaction_answers_its_commit(story: Story) -> None:
+    """The same transaction sent again changes nothing and is told where it committed (a retry
+    after a lost answer; ADR 0016): never REJECTED REPLAYED_TRANSACTION (issue 13)."""
     envelope = story.envelope(story.lease_application(story.import_property()), *story.applicants())
-    assert story.submit(envelope).status == api.COMMITTED
-    _assert_rejected(story, envelope, "REPLAYED_TRANSACTION")
+    first = story.submit(envelope)
+    assert first.status == api.COMMITTED
+    before = story.state_root()
+    again = story.submit(envelope)
+    assert (again.status, again.height, again.transaction_id) == (
+        api.COMMITTED,
+        first.height,
+        first.transaction_id,
+    )
+    assert story.state_root() == before
 
 
 def test_an_expired_transaction(story: Story) -> None:

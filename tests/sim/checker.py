@@ -58,6 +58,7 @@ class Checker:
         self.proposed_values: set[BlockId] = set()
         self.decided: dict[Height, tuple[BlockId, ValidatorId]] = {}
         self.commits = 0
+        self.max_honest_round = 0  # how far rounds grew: long partitions must push this up
         self._signed_by_honest: dict[tuple[ValidatorId, Height, int, str], BlockId | None] = {}
 
     def fail(self, kind: ViolationKind, at_ms: int, detail: str) -> None:
@@ -71,6 +72,7 @@ class Checker:
             kind = message.vote_type.value
         if signer not in self.honest:
             return
+        self.max_honest_round = max(self.max_honest_round, message.round)
         key = (signer, message.height, message.round, kind)
         if key in self._signed_by_honest and self._signed_by_honest[key] != message.value:
             self.fail(

@@ -143,22 +143,35 @@ class Network:
         self.conditions = NetworkConditions()
         # Validator -> group number; messages between different groups are cut.
         self._groups: dict[ValidatorId, int] = {}
+        # Set while "each round's proposer is cut off": a consensus message of round r at
+        # height h does not cross a link touching proposer(h, r). Votes among the others
+        # flow, so every round times out and round numbers grow.
+        self._proposer_of: Callable[[Height, Round], ValidatorId] | None = None
         self.stats = NetworkStats()
 
     def partition(self, groups: list[list[ValidatorId]]) -> None:
+        self._proposer_of = None
         self._groups = {member: number for number, group in enumerate(groups) for member in group}
+
+    def cut_each_round_proposer(self, proposer_of: Callable[[Height, Round], ValidatorId]) -> None:
+        self._groups = {}
+        self._proposer_of = proposer_of
 
     def heal_partition(self) -> None:
         self._groups = {}
+        self._proposer_of = None
 
-    def is_cut(self, sender: ValidatorId, receiver: ValidatorId) -> bool:
+    def is_cut(self, sender: ValidatorId, receiver: ValidatorId, payload: Payload) -> bool:
+        if self._proposer_of is not None and not isinstance(payload, SyncRequest | SyncResponse):
+            proposer = self._proposer_of(payload.height, payload.round)
+            return proposer in (sender, receiver)
         if not self._groups:
             return False
         return self._groups.get(sender, -1) != self._groups.get(receiver, -1)
 
     def send(self, sender: ValidatorId, receiver: ValidatorId, payload: Payload) -> None:
         self.stats.sent += 1
-        if self.is_cut(sender, receiver):
+        if self.is_cut(sender, receiver, payload):
             self.stats.cut_by_partition += 1
             return
         conditions, rng = self.conditions, self._rng

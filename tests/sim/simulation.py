@@ -7,6 +7,7 @@ the same run, event for event.
 
 from __future__ import annotations
 
+import enum
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from consensus import ConsensusCore, TimeoutConfig, ValidatorId, ValidatorSet
 from consensus.types import BlockId
 from tests.sim.byzantine import AmnesicCore, Behaviour, ByzantineNode, choose_behaviours
 from tests.sim.checker import Checker, Violation, ViolationKind
+from tests.sim.coalition import Coalition, CoalitionNode
 from tests.sim.network import (
     Deliver,
     EventQueue,
@@ -27,7 +29,16 @@ from tests.sim.network import (
     NodeTimer,
 )
 from tests.sim.node import CoreFactory, NodeTiming, SimNode
-from tests.sim.scenario import FaultPlan, PartitionKind, isolate, plan_faults, split_groups
+from tests.sim.scenario import (
+    FaultPlan,
+    PartitionKind,
+    PlanKind,
+    even_split,
+    isolate,
+    plan_faults,
+    plan_long_partitions,
+    split_groups,
+)
 
 SIM_TIMEOUTS = TimeoutConfig(
     timeout_propose_ms=1000,
@@ -39,22 +50,35 @@ SIM_TIMEOUTS = TimeoutConfig(
 )
 
 
+class Strategy(enum.Enum):
+    """How the Byzantine validators behave (``--strategy``)."""
+
+    RANDOM = "random"  # each on its own: behaviours drawn per node (byzantine.py)
+    COORDINATED = "coordinated"  # one coalition splitting the honest in two (coalition.py)
+
+
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     seed: int
     validators: int = 4
     byzantine: int = 0
     faults: bool = True
+    strategy: Strategy = Strategy.RANDOM
+    plan: PlanKind = PlanKind.RANDOM
     progress_blocks: int = 2  # blocks every honest node must add after the heal ...
     progress_bound_ms: int = 60_000  # ... within this much virtual time
     max_events: int = 2_000_000
     timing: NodeTiming = field(default_factory=lambda: NodeTiming(SIM_TIMEOUTS))
 
     def replay_command(self) -> str:
-        faults = "" if self.faults else " --no-faults"
+        options = "" if self.faults else " --no-faults"
+        if self.strategy is not Strategy.RANDOM:
+            options += f" --strategy {self.strategy.value}"
+        if self.plan is not PlanKind.RANDOM:
+            options += f" --plan {self.plan.value}"
         return (
             f"scripts/sim --seed {self.seed} --validators {self.validators} "
-            f"--byzantine {self.byzantine}{faults} --verbose"
+            f"--byzantine {self.byzantine}{options} --verbose"
         )
 
 
@@ -70,6 +94,8 @@ class SimResult:
     progress_ms: int | None  # virtual time from the heal until every honest node progressed
     network: NetworkStats
     counts: tuple[tuple[str, int], ...]  # what happened: crashes, syncs, evidence, ...
+    max_round: int = 0  # the highest round any honest validator signed a message in
+    heights_at_heal: tuple[int, ...] = ()  # honest chain lengths when the network healed
 
     def count(self, what: str) -> int:
         return dict(self.counts).get(what, 0)
@@ -83,7 +109,8 @@ class SimResult:
         return (
             f"seed {self.config.seed}: {status}; heights {list(self.honest_heights)}, "
             f"byzantine {list(self.byzantine)}, heal at {self.heal_ms} ms, progress after "
-            f"{self.progress_ms} ms, {self.events} events, {self.virtual_ms} virtual ms"
+            f"{self.progress_ms} ms, max round {self.max_round}, {self.events} events, "
+            f"{self.virtual_ms} virtual ms"
         )
 
 
@@ -113,8 +140,20 @@ class Simulation:
         self.network = Network(network_rng, self.queue)
         self.checker = Checker(self.validator_set, frozenset(self.honest))
         self.nodes: dict[ValidatorId, SimNode] = {}
+        self.coalition: Coalition | None = None
+        if config.strategy is Strategy.COORDINATED and byzantine_ids:
+            members = tuple(ValidatorId(v) for v in byzantine_ids)
+            coalition_rng = random.Random(byzantine_rng.getrandbits(64))
+            self.coalition = Coalition(coalition_rng, self, members, self.honest)
+            self.trace(self.coalition.describe())
+        coalition = self.coalition
         for validator_id in self.validator_set.validator_ids:
-            if validator_id in byzantine_ids:
+            if coalition is not None and validator_id in coalition.members:
+                # Members run the real core for timing: a mutant under test is for honest ones.
+                self.nodes[validator_id] = CoalitionNode(
+                    validator_id, self, ConsensusCore, coalition
+                )
+            elif validator_id in byzantine_ids:
                 behaviours = choose_behaviours(byzantine_rng)
                 node_rng = random.Random(byzantine_rng.getrandbits(64))
                 # Byzantine nodes never run the core under test (a mutant is for honest nodes).
@@ -125,10 +164,12 @@ class Simulation:
                 self.trace(f"{validator_id} is byzantine: {sorted(b.value for b in behaviours)}")
             else:
                 self.nodes[validator_id] = SimNode(validator_id, self, core_factory)
-        self.plan: FaultPlan | None = (
-            plan_faults(self._plan_rng, self.honest) if config.faults else None
-        )
+        self.plan: FaultPlan | None = None
+        if config.faults:
+            plan = plan_long_partitions if config.plan is PlanKind.LONG_PARTITION else plan_faults
+            self.plan = plan(self._plan_rng, self.honest)
         self.heal_ms = 0
+        self.heights_at_heal: tuple[int, ...] = ()
         self._progress_target: int | None = None
         self.events = 0
         self._counts: dict[str, int] = {}
@@ -161,6 +202,8 @@ class Simulation:
                 PartitionKind.SPLIT: self._split,
                 PartitionKind.ISOLATE_PROPOSER: self._isolate_proposer,
                 PartitionKind.ISOLATE_ANY: self._isolate_any,
+                PartitionKind.EVEN_SPLIT: self._even_split,
+                PartitionKind.EACH_PROPOSER: self._cut_each_proposer,
             }[episode.kind]
             self.queue.push(episode.start_ms, Fault(episode.kind.value, apply_partition))
             self.queue.push(episode.end_ms, Fault("partition ends", self.network.heal_partition))
@@ -177,6 +220,15 @@ class Simulation:
         groups = split_groups(self._plan_rng, self.validator_set.validator_ids)
         self.trace(f"partition {groups}")
         self.network.partition(groups)
+
+    def _even_split(self) -> None:
+        groups = even_split(self._plan_rng, self.validator_set.validator_ids)
+        self.trace(f"even split {groups}")
+        self.network.partition(groups)
+
+    def _cut_each_proposer(self) -> None:
+        self.trace("every round's proposer is cut off")
+        self.network.cut_each_round_proposer(self.validator_set.proposer)
 
     def _isolate_proposer(self) -> None:
         up = [v for v in self.honest if self.nodes[v].core is not None]
@@ -203,7 +255,8 @@ class Simulation:
             self.network.conditions = self.plan.healed_network
         for validator_id in self.honest:
             self.nodes[validator_id].restart()
-        best = max(len(self.nodes[v].store.chain) for v in self.honest)
+        self.heights_at_heal = tuple(len(self.nodes[v].store.chain) for v in self.honest)
+        best = max(self.heights_at_heal)
         self._progress_target = best + self.config.progress_blocks
         self.trace(f"heal: every honest node must reach height {self._progress_target}")
 
@@ -263,6 +316,13 @@ class Simulation:
             self.events += 1
             if self.events > self.config.max_events:
                 raise RuntimeError(f"seed {self.config.seed}: event budget exhausted")
+        if self.coalition is not None:
+            # Blocks the honest decided in a round where the halves were shown two blocks:
+            # the attack's dangerous case happened, and the checker saw no fork.
+            decided = {(b.height, b.round) for v in self.honest for b in self.nodes[v].store.chain}
+            for height, round_number in sorted(decided):
+                if self.coalition.equivocated(height, round_number):
+                    self.count("blocks decided in a round the coalition equivocated")
         return SimResult(
             config=self.config,
             violations=tuple(self.checker.violations),
@@ -274,6 +334,8 @@ class Simulation:
             progress_ms=progress_ms,
             network=self.network.stats,
             counts=tuple(sorted(self._counts.items())),
+            max_round=self.checker.max_honest_round,
+            heights_at_heal=self.heights_at_heal,
         )
 
 

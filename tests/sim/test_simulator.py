@@ -15,14 +15,29 @@ from consensus.events import Action
 from tests.sim.byzantine import AmnesicCore
 from tests.sim.checker import ViolationKind
 from tests.sim.run import main
-from tests.sim.simulation import SimConfig, SimResult, run_seed
+from tests.sim.scenario import PlanKind
+from tests.sim.simulation import SimConfig, SimResult, Strategy, run_seed
 
 
-def run_seeds(
-    seeds: range, validators: int = 4, byzantine: int = 0, faults: bool = True
+def run_seeds(  # noqa: PLR0917 (the tests name the configuration positionally)
+    seeds: range,
+    validators: int = 4,
+    byzantine: int = 0,
+    faults: bool = True,
+    strategy: Strategy = Strategy.RANDOM,
+    plan: PlanKind = PlanKind.RANDOM,
 ) -> list[SimResult]:
     results = [
-        run_seed(SimConfig(seed, validators=validators, byzantine=byzantine, faults=faults))
+        run_seed(
+            SimConfig(
+                seed,
+                validators=validators,
+                byzantine=byzantine,
+                faults=faults,
+                strategy=strategy,
+                plan=plan,
+            )
+        )
         for seed in seeds
     ]
     failures = [
@@ -94,15 +109,16 @@ def test_a_seed_replays_event_for_event() -> None:
 # ------------------------------------------------------------------ the simulator can fail
 
 
-def first_violation(
+def first_violation(  # noqa: PLR0917
     factory: type[ConsensusCore],
     seeds: range,
     kinds: set[ViolationKind],
     validators: int,
     byzantine: int,
+    strategy: Strategy = Strategy.RANDOM,
 ) -> SimResult | None:
     for seed in seeds:
-        config = SimConfig(seed, validators=validators, byzantine=byzantine)
+        config = SimConfig(seed, validators=validators, byzantine=byzantine, strategy=strategy)
         result = run_seed(config, factory)
         if {v.kind for v in result.violations} & kinds:
             return result

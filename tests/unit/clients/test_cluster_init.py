@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from clients.cli.cluster import main
 from clients.cluster.layout import init_cluster, load_cluster
-from clients.cluster.participants import InvalidClusterRequest, Participants
+from clients.cluster.participants import DEMO_PARTICIPANTS, InvalidClusterRequest, Participants
 from clients.pki.directory import open_ca_directory
 from ledger.chain.genesis import Genesis, load_genesis
 from ledger.identity.certificates import CertificateKind, load_certificate
@@ -25,6 +25,7 @@ from tests.pki_fixtures import (
     STATE_CORPORATION_BIN,
     with_wrong_check_digit,
 )
+from tests.registry_fixtures import SECOND_REGISTRAR_IIN
 
 PARTICIPANTS = Participants(
     ktk_bin=KTK_BIN,
@@ -117,9 +118,20 @@ def test_init_takes_participants_from_a_file_and_reports_json(tmp_path: Path) ->
     assert Path(document["ca_chain"]).is_file()
 
 
-def test_init_without_participants_names_the_missing_options(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["init", str(tmp_path / "c"), "--ktk-bin", KTK_BIN])
-    assert result.exit_code == 2
-    assert "--registrar-iin" in result.output
-    assert "--ktk-head-iin" in result.output
-    assert "--state-corporation-bin" in result.output
+def test_init_without_participants_uses_the_demo_ones_and_flags_override(tmp_path: Path) -> None:
+    """Issue 13: a local test cluster starts on built-in demo participants; a flag replaces
+    one of them."""
+    arguments = ["init", str(tmp_path / "c"), "--validators", "4", "--observer"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    assert "built-in demo participants" in result.output
+    text = (tmp_path / "c" / "genesis.json").read_text()
+    assert DEMO_PARTICIPANTS.ktk_bin in text
+    assert DEMO_PARTICIPANTS.registrar_iins[0] in text
+    arguments = ["init", str(tmp_path / "d"), "--registrar-iin", SECOND_REGISTRAR_IIN]
+    overridden = CliRunner().invoke(main, arguments)
+    assert overridden.exit_code == 0, overridden.output
+    assert "built-in demo participants" not in overridden.output
+    genesis = (tmp_path / "d" / "genesis.json").read_text()
+    assert SECOND_REGISTRAR_IIN in genesis
+    assert DEMO_PARTICIPANTS.ktk_bin in genesis  # the flags not given keep the demo's

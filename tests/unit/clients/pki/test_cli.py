@@ -105,7 +105,12 @@ def test_issue_individual_writes_key_certificate_and_chain(ca: Path, tmp_path: P
     assert output["key"] == f"{prefix}.key.pem"
     assert stat.S_IMODE(Path(f"{prefix}.key.pem").stat().st_mode) == 0o600
     now = datetime.now(UTC)
-    assert verify_chain(info, trust_of(Path(output["chain"])), now)[0] == info
+    assert verify_chain(info, trust_of(Path(output["ca_chain"])), now)[0] == info
+    assert output["ca_chain"] == f"{prefix}.ca-chain.pem"
+    fullchain = Path(output["fullchain"]).read_bytes()
+    assert fullchain.startswith(Path(f"{prefix}.cert.pem").read_bytes())
+    assert fullchain.count(b"BEGIN CERTIFICATE") == 2  # the leaf and its issuing CA
+    assert not Path(f"{prefix}.chain.pem").exists()
     assert [entry["fingerprint"] for entry in run_json("list", ca)["certificates"]] == [
         info.fingerprint
     ]

@@ -36,6 +36,19 @@ def copy_data_dir(source: Path, target: Path) -> Path:
     return target
 
 
+def damage_leveldb_log(ledger_dir: Path) -> None:
+    """Rewrite every record into LevelDB's log, one write each, then flip a byte in the middle
+    of the log: a checksum error between good records, as a failing disk leaves it."""
+    database = plyvel.DB(str(ledger_dir), create_if_missing=False)
+    for key, value in list(database.iterator()):
+        database.put(key, value)
+    database.close()
+    (log,) = [path for path in ledger_dir.glob("*.log") if path.stat().st_size > 0]
+    data = bytearray(log.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    log.write_bytes(bytes(data))
+
+
 def _flip(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1 :]
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from clients.cli.main import tirkeu
 from clients.client import (
     AccessRefused,
+    CaChainGivenAsCertificate,
     CertificateRefused,
     ConnectionSettings,
-    InvalidCredentials,
     LedgerClient,
 )
 from clients.errors import CLIENT_REFUSED_NODE, EXIT_CONNECTION_FAILED, NODE_REFUSED_CERTIFICATE
@@ -50,12 +50,24 @@ def test_a_chain_file_given_as_the_certificate_is_caught_before_connecting(
     api: Api, tmp_path: Path
 ) -> None:
     parties = api.in_process.parties
-    chain, key, ca = tmp_path / "x.chain.pem", tmp_path / "x.key.pem", tmp_path / "ca.pem"
+    chain, key, ca = tmp_path / "x.ca-chain.pem", tmp_path / "x.key.pem", tmp_path / "ca.pem"
     chain.write_bytes(parties.authority.chain_pem)  # the CA chain, not the leaf
     key.write_bytes(parties.registrar.key_pem)
     ca.write_bytes(parties.authority.chain_pem)
-    with pytest.raises(InvalidCredentials, match="do not fit together"):
+    with pytest.raises(CaChainGivenAsCertificate, match="holds only CA certificates"):
         ConnectionSettings.from_files("127.0.0.1:1", cert=chain, key=key, ca=ca)
+
+
+def test_a_fullchain_file_is_a_usable_certificate(tmp_path: Path) -> None:
+    """`tirkeu-pki issue` writes X.fullchain.pem (leaf + issuing CA): fine as --cert."""
+    authority = TestAuthority()
+    person = authority.issue_individual("X")
+    full, key, ca = tmp_path / "x.fullchain.pem", tmp_path / "x.key.pem", tmp_path / "ca.pem"
+    full.write_bytes(person.pem + authority.intermediate.pem)
+    key.write_bytes(person.key_pem)
+    ca.write_bytes(authority.chain_pem)
+    settings = ConnectionSettings.from_files("127.0.0.1:1", cert=full, key=key, ca=ca)
+    assert settings.certificate_chain_pem.startswith(person.pem)
 
 
 def test_a_refusal_names_the_nodes_error_reason(api: Api) -> None:

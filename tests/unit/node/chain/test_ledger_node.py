@@ -54,13 +54,36 @@ def test_accepted_transaction_is_pending_then_committed(in_process: InProcessNod
     assert in_process.node.transaction_state("0" * 64).status is TransactionStatus.UNKNOWN
 
 
-def test_duplicate_of_a_pending_transaction_is_replayed(in_process: InProcessNode) -> None:
+def test_resubmitting_a_pending_transaction_answers_pending(in_process: InProcessNode) -> None:
+    """Issue 13: the same bytes again are the same transaction (a retry), not a replay."""
     envelope = in_process.property_import(2)
-    in_process.node.submit(envelope, wait_for_commit=False)
+    first = in_process.node.submit(envelope, wait_for_commit=False)
     again = in_process.node.submit(envelope, wait_for_commit=False)
-    assert again.rejection is not None
-    assert again.rejection.reason is RejectionReason.REPLAYED_TRANSACTION
+    assert (again.status, again.rejection) == (TransactionStatus.PENDING, None)
+    assert again.transaction_id == first.transaction_id
     assert len(in_process.mempool) == 1
+    in_process.engine.seal_block()
+    assert in_process.node.transaction_state(first.transaction_id).height == 1
+
+
+def test_resubmitting_a_committed_transaction_answers_committed_at_its_height(
+    in_process: InProcessNode,
+) -> None:
+    envelope = in_process.property_import(3)
+    in_process.node.submit(envelope, wait_for_commit=False)
+    in_process.engine.seal_block()
+    in_process.node.submit(in_process.property_import(4), wait_for_commit=False)
+    in_process.engine.seal_block()  # the chain moved on: the answer names height 1, not 2
+    for wait in (False, True):
+        again = in_process.node.submit(envelope, wait_for_commit=wait)
+        assert (again.status, again.height, again.rejection) == (
+            TransactionStatus.COMMITTED,
+            1,
+            None,
+        )
+    batch = in_process.node.submit_batch([envelope, envelope], wait_for_commit=False)
+    assert [(s.status, s.height) for s in batch] == [(TransactionStatus.COMMITTED, 1)] * 2
+    assert len(in_process.mempool) == 0
 
 
 def test_full_mempool_refuses_more(in_process: InProcessNode) -> None:

@@ -168,3 +168,41 @@ def test_a_rejection_the_observer_confirms_carries_its_own_reason(
     assert state.status is TransactionStatus.REJECTED and state.rejection is not None
     assert state.rejection.reason.name != "NOT_AUTHORISED"
     assert validators[1][0].calls == 0
+
+
+def test_a_validator_saying_already_pending_means_pending_not_rejected(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    """Issue 13: a validator of an older release answers a transaction it already holds with
+    REPLAYED_TRANSACTION; the client is told PENDING, the truth, and no one else is asked."""
+    envelope = in_process.property_import(1)
+    transaction_id = transaction_id_of(envelope) or ""
+    for scripted, _ in validators:
+        scripted.answer = _answer(transaction_id, api_pb2.REJECTED, reason="REPLAYED_TRANSACTION")
+    state = forwarder(envelope, wait_for_commit=False)
+    assert (state.transaction_id, state.status, state.rejection) == (
+        transaction_id,
+        TransactionStatus.PENDING,
+        None,
+    )
+    assert [scripted.calls for scripted, _ in validators] == [1, 0]
+
+
+def test_an_envelope_no_validator_could_admit_is_answered_by_the_observer_by_name(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    """Issue 13: oversized (or undecodable) is the validators' named rejection, from the
+    observer itself, never UNAVAILABLE "try again" that a client would follow forever."""
+    in_process.node.set_forwarder(forwarder)
+    limit = in_process.setup.genesis.limits.max_transaction_bytes
+    oversized = in_process.node.submit(b"\x0a" + b"x" * limit, wait_for_commit=False)
+    garbage = in_process.node.submit(b"\xff\xff", wait_for_commit=False)
+    assert [(s.status, s.rejection and s.rejection.reason.name) for s in (oversized, garbage)] == [
+        (TransactionStatus.REJECTED, "OVERSIZED_TRANSACTION"),
+        (TransactionStatus.REJECTED, "MALFORMED_ENVELOPE"),
+    ]
+    assert [scripted.calls for scripted, _ in validators] == [0, 0]

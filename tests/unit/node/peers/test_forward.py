@@ -191,3 +191,36 @@ def test_a_failed_batch_fails_each_of_its_submissions_by_name(
         batcher.close()
     with pytest.raises(ForwardFailed, match="stopping"):
         batcher.submit(b"tx", wait_for_commit=False)
+
+
+def test_a_forwarded_batch_stays_within_the_peer_message_limit(
+    served: Served, admission: GatedAdmission
+) -> None:
+    """Issue 13: up to 200 envelopes of up to 256 KiB made a call no validator received; a
+    batch now stops at ``max_batch_bytes`` (node/peers/stream.py ``peer_message_bytes``)."""
+    limit = 10_000
+    batcher = ForwardBatcher(
+        served.channel(served.chain.observer), "v0", structlog.get_logger(), max_batch_bytes=limit
+    )
+    envelopes = [b"tx-%02d" % n + b"x" * 3000 for n in range(30)]
+    answers: dict[bytes, str] = {}
+
+    def submit(envelope: bytes) -> None:
+        answers[envelope] = batcher.submit(envelope, wait_for_commit=False).transaction_id
+
+    threads = [threading.Thread(target=submit, args=(e,), daemon=True) for e in envelopes]
+    try:
+        for thread in threads:
+            thread.start()
+        assert _poll(lambda: len(admission.calls) == MAX_IN_FLIGHT)
+        # At most 3 x 8 are in the held calls: at least 6 wait, and go three to a batch.
+        assert _poll(lambda: batcher.queued() == 30 - sum(len(c) for c in admission.calls))
+        admission.gate.set()
+        for thread in threads:
+            thread.join(DEADLINE_SECONDS)
+        assert answers == {e: e.decode() for e in envelopes}
+        assert all(sum(len(e) + 6 for e in call) <= limit for call in admission.calls)
+        assert max(len(call) for call in admission.calls) == 3
+    finally:
+        admission.gate.set()
+        batcher.close()

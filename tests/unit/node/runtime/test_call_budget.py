@@ -19,7 +19,8 @@ import structlog
 from tirkeu_pb import api_pb2, api_pb2_grpc, peer_pb2, peer_pb2_grpc
 
 from clients.pki.authority import IssuedCertificate
-from node.api.service import MAX_STREAMS_PER_CALLER, LedgerService, StreamSlots
+from node.api.notifications import MAX_STREAMS_PER_CALLER, StreamClass, StreamSlots
+from node.api.service import LedgerService
 from node.chain.open import ChainSetup
 from node.operations.config import ListenAddress
 from node.operations.tls import TlsMaterial
@@ -136,15 +137,28 @@ def test_streams_beyond_the_per_certificate_cap_are_refused_and_others_still_ans
         server.stop(0)
 
 
-def test_stream_slots_count_per_caller_and_in_total() -> None:
-    slots = StreamSlots(per_caller=2, total=3)
-    assert slots.take("a") is None
-    assert slots.take("a") is None
-    assert slots.take("a") == "at most 2 notification streams per certificate"
-    assert slots.take("b") is None
-    assert slots.take("c") == "the node serves at most 3 notification streams"
-    slots.give_back("a")
-    assert slots.take("c") is None
+def test_stream_slots_count_per_caller_reserve_per_class_and_evict_fairly() -> None:
+    slots = StreamSlots(per_caller=2, reserved_per_class=1, shared=3)
+    person = StreamClass.PERSON
+    a1, a2 = slots.take("a", person), slots.take("a", person)
+    assert slots.take("a", person) == "at most 2 notification streams per certificate"
+    b1 = slots.take("b", person)
+    assert slots.open_count() == 3  # the shared pool is full
+    # A registrar still gets its class's reserved stream.
+    registrar = slots.take("r", StreamClass.REGISTRAR)
+    assert not isinstance(registrar, str) and registrar.reserved
+    # c holds none; a holds two, so a's oldest is evicted for c.
+    c1 = slots.take("c", person)
+    assert not isinstance(a1, str) and a1.evicted.is_set()
+    assert not isinstance(a2, str) and not a2.evicted.is_set()
+    assert not isinstance(c1, str)
+    # Now a, b and c hold one each: nobody holds two more than d, d is refused.
+    assert "shared notification streams" in str(slots.take("d", person))
+    assert not isinstance(b1, str) and not b1.evicted.is_set()
+    slots.give_back(a1)  # the evicted stream ends later; it gives back nothing twice
+    assert slots.open_count() == 4
+    slots.give_back(c1)
+    assert not isinstance(slots.take("d", person), str)
 
 
 def test_a_full_client_budget_is_refused_at_once_and_peers_still_answer(
@@ -186,3 +200,34 @@ def test_a_full_client_budget_is_refused_at_once_and_peers_still_answer(
         served.close()
         node.node.signal.close()
         server.stop(None).wait()
+
+
+def test_a_newcomer_evicts_the_oldest_stream_of_the_largest_holder_over_grpc(
+    node: InProcessNode,
+) -> None:
+    """Fair eviction over a real gRPC server: with the shared pool full of four people's
+    streams, a fifth person's stream evicts the recipient's first, which ends with
+    RESOURCE_EXHAUSTED STREAM_EVICTED while the others stay open."""
+    server = _start(node)
+    served = Served(node.parties, server.port)
+    authority = node.parties.authority
+    people = [
+        node.parties.recipient,
+        node.parties.spouse,
+        node.parties.guarantor,
+        authority.issue_individual("Fourth", "930825400114"),
+    ]
+    try:
+        held = [served.subscribe(p) for p in people for _ in range(MAX_STREAMS_PER_CALLER)]
+        assert [_refusal(call) for call in held] == [None] * len(held)
+        fifth = served.subscribe(authority.issue_individual("Fifth", "950101300006"))
+        assert _refusal(fifth) is None
+        assert held[0].code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "resubscribe" in held[0].details()
+        assert [_refusal(call) for call in held[1:]] == [None] * (len(held) - 1)
+        for call in [*held[1:], fifth]:
+            call.cancel()  # type: ignore[no-untyped-call]
+    finally:
+        served.close()
+        node.node.signal.close()
+        server.stop(0)
