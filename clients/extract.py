@@ -20,8 +20,13 @@ from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import api_pb2_grpc as api_grpc
 
 from clients.client import ConnectionSettings, open_channel
-from clients.errors import error_from_rpc
-from ledger.extract.extract import ExtractVerdict, extract_document, extract_from_message
+from clients.errors import NodeFailed, error_from_rpc
+from ledger.extract.extract import (
+    ExtractVerdict,
+    InvalidExtract,
+    extract_document,
+    extract_from_message,
+)
 
 __all__ = ["fetch_extract", "render_extract_html", "write_extract"]
 
@@ -41,7 +46,12 @@ def fetch_extract(
             raise error_from_rpc(error) from None
     finally:
         channel.close()
-    return extract_document(extract_from_message(message))
+    try:
+        return extract_document(extract_from_message(message))
+    except InvalidExtract as error:
+        # The node answered, but with bytes no verifier could read: a named failure of the
+        # node, not a traceback in the client (found by tests/unit/fuzz/test_extract_fuzz.py).
+        raise NodeFailed(f"the node's extract is unreadable: {error}") from None
 
 
 def write_extract(document: Mapping[str, object], path: Path) -> None:

@@ -183,7 +183,8 @@ def verify_extract_command(
     anchor = _anchor(genesis, as_json)
     try:
         document = json.loads(extract_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        # RecursionError: json's parser recurses once per nesting level ("[[[[...").
         _unusable(f"extract file {extract_file}: {error}", as_json)
     verdict = verify_extract(document, anchor)
     if html_file is not None:

@@ -141,7 +141,8 @@ def load_genesis(data: bytes) -> Genesis:
     """Parse and check a genesis file (UTF-8 JSON). Raises InvalidGenesis naming the field."""
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        # RecursionError: json's parser recurses once per nesting level ("[[[[...").
         raise InvalidGenesis("(file)", f"not UTF-8 JSON: {error}") from None
     reader = _Reader(document, "")
     authorities = _authorities(reader)

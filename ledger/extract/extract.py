@@ -142,9 +142,17 @@ def extract_from_message(message: api_pb2.PropertyExtract) -> PropertyExtract:
 
 def extract_document(extract: PropertyExtract) -> dict[str, JsonValue]:
     """extract.json: the proven bytes in hex, and the view decoded from them (not verified:
-    a client writes what the node sent; ``verify_extract`` is the judge)."""
-    header = BlockHeader.decode(extract.header)
-    certificate = CommitCertificate.decode(extract.commit)
+    a client writes what the node sent; ``verify_extract`` is the judge). InvalidExtract when
+    the node's bytes cannot be read into a document that ``extract_from_document`` reads back:
+    a node's answer is untrusted input, and its errors are named here, not at each caller."""
+    try:
+        header = BlockHeader.decode(extract.header)
+    except InvalidBlock as error:
+        raise InvalidExtract(ExtractProblem.HEADER_MALFORMED, error.detail) from None
+    try:
+        certificate = CommitCertificate.decode(extract.commit)
+    except InvalidCommitCertificate as error:
+        raise InvalidExtract(ExtractProblem.COMMIT_MALFORMED, error.detail) from None
     record, lease = decode_records(extract)
     changes: dict[str, JsonValue] = {}
     if extract.validator_changes:  # absent under the genesis set: older extracts stay valid
@@ -152,7 +160,7 @@ def extract_document(extract: PropertyExtract) -> dict[str, JsonValue]:
             {"height": height, "change": change.hex()}
             for height, change in extract.validator_changes
         ]
-    return {
+    document: dict[str, JsonValue] = {
         **changes,
         "format": EXTRACT_FORMAT,
         "chain_id": header.chain_id,
@@ -164,6 +172,8 @@ def extract_document(extract: PropertyExtract) -> dict[str, JsonValue]:
         "active_encumbrance": _record_document(extract.active_encumbrance),
         "view": extract_view(extract.cadastral_number, header, certificate, record, lease),
     }
+    extract_from_document(document)  # found by fuzzing: an empty cadastral number was written
+    return document
 
 
 def _record_document(record: ProvenRecord) -> dict[str, JsonValue]:

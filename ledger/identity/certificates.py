@@ -184,6 +184,10 @@ def _describe(certificate: x509.Certificate, strict: bool = True) -> Certificate
         issuer = certificate.issuer.rfc4514_string(_ATTRIBUTE_NAMES)
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
         raise MalformedCertificate(f"malformed certificate contents: {error}") from None
+    except TypeError as error:
+        # A name attribute of the wrong ASN.1 type (found by fuzzing: a countryName as a BIT
+        # STRING): `cryptography` raises TypeError when it builds the Name.
+        raise MalformedCertificate(f"malformed name in the certificate: {error}") from None
     if subject_common_name is None:
         raise MalformedCertificate("the subject has no common name")
     warnings: list[str] = []

@@ -98,6 +98,10 @@ def load_revocation_list(data: bytes) -> RevocationList:
         raise MalformedRevocationList("the CRL carries no CRL number (RFC 5280 §5.2.3)") from None
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
         raise MalformedRevocationList(f"the CRL's contents are malformed: {error}") from None
+    except TypeError as error:
+        # A name attribute of the wrong ASN.1 type (found by fuzzing: the issuer's countryName
+        # as a BIT STRING): `cryptography` raises TypeError when it builds the Name.
+        raise MalformedRevocationList(f"the CRL's issuer name is malformed: {error}") from None
 
 
 def _parse(data: bytes) -> x509.CertificateRevocationList:
