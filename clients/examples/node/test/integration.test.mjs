@@ -59,12 +59,14 @@ test('end to end against a live node', opts, async (t) => {
     const r = verifyBlock(genesis, await c.getBlock(h));
     assert.deepEqual(r.problems, [], `block ${h}`);
   }
-  // A replayed envelope is refused by name (replay protection: state key transaction/<id>).
+  // Resubmitting the same envelope is idempotent (ADR 0016, protocol.md): the answer is the
+  // transaction's real state, COMMITTED at the height it was committed, never a second commit.
+  const first = await c.getTransaction(subs[0].id);
   const again = await c.submitTransaction(subs[0].envelope);
   t.diagnostic(`resubmission answered ${JSON.stringify(again)}`);
-  assert.equal(again.status, 'REJECTED');
-  assert.equal(again.rejection.reason, 'REPLAYED_TRANSACTION');
-  assert.equal(again.rejection.reason_code, 'REJECTION_REASON_REPLAYED_TRANSACTION');
+  assert.equal(again.status, 'COMMITTED');
+  assert.equal(again.transaction_id, subs[0].id);
+  assert.equal(String(again.height), String(first.height));
 
   // Refused at submission (another chain): GetTransaction remembers it (api.proto).
   const foreign = encodeBody({ chainId: `${info.chain_id}-other`, expiryHeight: BigInt(info.height) + 100n,
