@@ -322,7 +322,7 @@ def write_long_chain_plot(
     middle.plot(sizes, [p.sync_per_second for p in points], "^-", label="block sync, fresh node")
     sync_bounds = [p.sync_bound_per_second for p in points]
     middle.plot(sizes, sync_bounds, "v:", label="its bound: in process, one core")
-    middle.set_ylabel("audited tx/s")
+    middle.set_ylabel("audited or synced tx/s")
     right.plot(sizes, [p.get_property_p99_ms for p in points], "o-", label="GetProperty p99")
     right.axhline(5.0, color="red", ls="--", label="5 ms target")
     right.set_ylabel("ms")
