@@ -2,7 +2,8 @@
 
 Bounded (MEMPOOL_FULL beyond ``capacity``), first come first served, one entry per transaction
 id (a duplicate of a pending transaction is REPLAYED_TRANSACTION). Thread-safe: the gRPC
-threads add, the block producer takes and removes.
+threads add, the block producer takes and removes, the recheck after a block refreshes what
+each entry's check read (ADR 0023).
 """
 
 from __future__ import annotations
