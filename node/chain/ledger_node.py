@@ -9,6 +9,7 @@ validators (the admission listener); gossiped ones are checked here again and qu
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import threading
 from collections.abc import Callable, Sequence
@@ -22,17 +23,22 @@ from ledger.chain.store import ChainMeta, Store, StoreReader
 from ledger.execution.executor import check_transaction
 from ledger.rejections import Rejection, RejectionReason
 from ledger.state.access import read_committed_transaction
+from ledger.transactions.context import BlockContext
 from ledger.transactions.envelope import transaction_id_of
 from node.chain.clock import wall_clock_ms
 from node.chain.commit import CommittedBlock, block_context
 from node.chain.events import CommitSignal
-from node.chain.mempool import Mempool, PendingTransaction
+from node.chain.mempool import Mempool, PendingTransaction, ReadRecorder
 from node.chain.open import ChainSetup
-from node.chain.proposer import check_at_tip, next_block_time
+from node.chain.proposer import next_block_time
 
 RECENT_BLOCKS = 16  # decoded blocks' envelopes kept for status answers
 # wait_for_commit is bounded: a client waiting longer gets PENDING and may ask again.
 WAIT_FOR_COMMIT_SECONDS = 30.0
+# Block time between two rechecks of every pending transaction: the bound on how long one that
+# only the passing of time invalidated (a deadline, a certificate's expiry) stays pending before
+# its client hears REJECTED. Inference: the law is silent; it never reaches a block regardless.
+FULL_RECHECK_INTERVAL_MS = 10_000
 
 
 class SubmissionUnavailable(Exception):
@@ -93,6 +99,12 @@ class LedgerNode:
         self._transaction_admitted: Callable[[PendingTransaction], None] = lambda _: None
         self._forwarder: Callable[[bytes, bool], TransactionState] | None = None
         self.wait_for_commit_seconds = WAIT_FOR_COMMIT_SECONDS
+        # The context of the last recheck of every pending transaction, and its block time.
+        self._full_recheck: tuple[BlockContext, int] | None = None
+        # Per-transaction events are debug lines (issue 11 profile); each block's info line
+        # carries these counts since the previous block.
+        self._counts = {"accepted": 0, "refused": 0}
+        self._counts_lock = threading.Lock()
 
     def set_transaction_listener(self, listener: Callable[[], None]) -> None:
         """The engine's wake-up call for each admitted transaction."""
@@ -132,7 +144,8 @@ class LedgerNode:
         ):
             return admitted
         if isinstance(admitted, PendingTransaction):
-            self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+            self._log.debug("transaction_accepted", transaction_id=admitted.transaction_id)
+            self._count("accepted")
             self._transaction_arrived()
             self._transaction_admitted(admitted)
         # A resubmission of a pending transaction waits like the first submission did: a client
@@ -156,7 +169,8 @@ class LedgerNode:
         for envelope in envelopes:
             admitted = self._admit(envelope)
             if isinstance(admitted, PendingTransaction):
-                self._log.info("transaction_accepted", transaction_id=admitted.transaction_id)
+                self._log.debug("transaction_accepted", transaction_id=admitted.transaction_id)
+                self._count("accepted")
                 self._transaction_arrived()
                 self._transaction_admitted(admitted)
             admitted_or_not.append(admitted)
@@ -214,18 +228,42 @@ class LedgerNode:
         known = self._known(transaction_id, quiet=quiet)
         if known is not None:
             return known
-        outcome = check_at_tip(self.store, self.setup, envelope, self._clock_ms())
+        outcome, pending = self._check_at_tip(transaction_id, envelope)
         if isinstance(outcome, Rejection):
             if outcome.reason is RejectionReason.REPLAYED_TRANSACTION:  # committed meanwhile
                 return self.transaction_state(transaction_id)
             return self._rejected(transaction_id, outcome, quiet=quiet)
-        pending = PendingTransaction(transaction_id, envelope)
         refused = self.mempool.add(pending)
         if refused is not None:
             if refused.reason is RejectionReason.REPLAYED_TRANSACTION:  # a concurrent twin won
                 return self.transaction_state(transaction_id)
             return self._rejected(transaction_id, refused, quiet=quiet)
         return pending
+
+    def _check_at_tip(
+        self, transaction_id: str, envelope: bytes
+    ) -> tuple[str | Rejection, PendingTransaction]:
+        """node.chain.proposer.check_at_tip, noting the state keys the check read and the height
+        of the state it read (what a later block must touch to change the verdict)."""
+        with self.store.view() as view:
+            meta = view.load_meta()
+            if meta is None:
+                raise RuntimeError("the node's store holds no chain")
+            context = block_context(
+                self.setup,
+                view.state,
+                meta.height + 1,
+                next_block_time(meta.time_unix_ms, self._clock_ms()),
+            )
+            reads = ReadRecorder(view.state)
+            outcome = check_transaction(reads, envelope, context)
+        return outcome, PendingTransaction(
+            transaction_id, envelope, frozenset(reads.keys), meta.height
+        )
+
+    def _count(self, name: str) -> None:
+        with self._counts_lock:
+            self._counts[name] += 1
 
     def _known(self, transaction_id: str, *, quiet: bool) -> TransactionState | None:
         """The state of a transaction this node already holds (pending or committed), else None."""
@@ -238,7 +276,7 @@ class LedgerNode:
         if state.status is TransactionStatus.UNKNOWN:
             return None  # left the pool between the two reads, dropped: judge it afresh
         if not quiet:
-            self._log.info(
+            self._log.debug(
                 "transaction_resubmitted", transaction_id=transaction_id, status=state.status.value
             )
         return state
@@ -248,7 +286,8 @@ class LedgerNode:
     ) -> TransactionState:
         if quiet:
             return TransactionState(transaction_id, TransactionStatus.REJECTED, rejection=rejection)
-        self._log.info(
+        self._count("refused")
+        self._log.debug(
             "submission_rejected",
             transaction_id=transaction_id,
             reason=rejection.reason.name,
@@ -314,44 +353,96 @@ class LedgerNode:
         block = committed.executed.block
         self.mempool.remove(committed.executed.execution.transaction_ids)
         self.mempool.remove(committed.rejections)
-        self._log.info(
-            "block_sealed",
-            height=block.height,
-            block_hash=block.block_hash.hex(),
-            transaction_count=len(block.transactions),
-            state_root=block.header.state_root.hex(),
-        )
         for transaction_id, rejection in committed.rejections.items():
-            self._log.info(
+            self._log.debug(
                 "transaction_rejected_at_execution",
                 height=block.height,
                 transaction_id=transaction_id,
                 reason=rejection.reason.name,
                 detail=rejection.detail,
             )
-        self._recheck_pending(committed.meta)
+        rechecked, dropped = self._recheck_pending(committed)
+        with self._counts_lock:
+            counts = dict(self._counts)
+            self._counts = dict.fromkeys(counts, 0)
+        self._log.info(
+            "block_sealed",
+            height=block.height,
+            block_hash=block.block_hash.hex(),
+            transaction_count=len(block.transactions),
+            state_root=block.header.state_root.hex(),
+            accepted=counts["accepted"],
+            refused=counts["refused"],
+            rejected_at_execution=len(committed.rejections),
+            rechecked=rechecked,
+            dropped=dropped,
+            pending=len(self.mempool),
+        )
         self.signal.publish(committed.meta.height)
 
-    def _recheck_pending(self, meta: ChainMeta) -> None:
-        """Drop pending transactions the new state refuses (expired, decided meanwhile, ...)."""
+    def _recheck_pending(self, committed: CommittedBlock) -> tuple[int, int]:
+        """Drop pending transactions the new state refuses (expired, decided meanwhile, ...);
+        how many were checked again and how many dropped.
+
+        Only those the block can have invalidated are checked again: a check is a pure function
+        of the state keys it reads and the block context, so a transaction checked on the state
+        this block follows whose reads the block did not write keeps its verdict. Every pending
+        transaction is checked again when the context's rules change and every
+        FULL_RECHECK_INTERVAL_MS of block time (the time itself is an input). Safe because this
+        is early warning, not the filter: a proposer executes every transaction it proposes
+        (node/chain/proposer.py) and every validator executes the proposal (proposal_check.py),
+        so a transaction a block invalidated never reaches a block either way."""
+        meta = committed.meta
+        state = self.store.state
         context = block_context(
-            self.setup,
-            self.store.state,
-            meta.height + 1,
-            next_block_time(meta.time_unix_ms, self._clock_ms()),
+            self.setup, state, meta.height + 1, next_block_time(meta.time_unix_ms, self._clock_ms())
         )
+        written = committed.executed.execution.writes.keys()
+        full = self._full_recheck_due(context, meta.time_unix_ms)
+        rechecked = dropped = 0
+        kept: list[PendingTransaction] = []
         for pending in self.mempool.snapshot():
-            outcome = check_transaction(self.store.state, pending.envelope, context)
-            if not isinstance(outcome, Rejection):
+            unchanged = (
+                not full
+                and pending.reads is not None
+                and pending.checked_height == meta.height - 1
+                and pending.reads.isdisjoint(written)
+            )
+            if unchanged:
+                kept.append(dataclasses.replace(pending, checked_height=meta.height))
                 continue
+            rechecked += 1
+            reads = ReadRecorder(state)
+            outcome = check_transaction(reads, pending.envelope, context)
+            if not isinstance(outcome, Rejection):
+                kept.append(
+                    PendingTransaction(
+                        pending.transaction_id, pending.envelope, frozenset(reads.keys), meta.height
+                    )
+                )
+                continue
+            dropped += 1
             # Recorded before it leaves the pool, so a status read in between never says UNKNOWN.
             if self.store.load_transaction_location(pending.transaction_id) is None:
                 self.store.save_rejection(pending.transaction_id, outcome)
             self.mempool.remove([pending.transaction_id])
-            self._log.info(
+            self._log.debug(
                 "pending_transaction_dropped",
                 height=meta.height,
                 transaction_id=pending.transaction_id,
                 reason=outcome.reason.name,
                 detail=outcome.detail,
             )
+        self.mempool.refresh(kept)
+        return rechecked, dropped
+
+    def _full_recheck_due(self, context: BlockContext, time_unix_ms: int) -> bool:
+        last = self._full_recheck
+        if (
+            last is None
+            or dataclasses.replace(last[0], height=context.height, time=context.time) != context
+            or time_unix_ms - last[1] >= FULL_RECHECK_INTERVAL_MS
+        ):
+            self._full_recheck = (context, time_unix_ms)
+            return True
+        return False

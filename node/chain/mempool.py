@@ -2,7 +2,8 @@
 
 Bounded (MEMPOOL_FULL beyond ``capacity``), first come first served, one entry per transaction
 id (a duplicate of a pending transaction is REPLAYED_TRANSACTION). Thread-safe: the gRPC
-threads add, the block producer takes and removes.
+threads add, the block producer takes and removes, the recheck after a block refreshes what
+each entry's check read (ADR 0023).
 """
 
 from __future__ import annotations
@@ -12,12 +13,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ledger.rejections import Rejection, RejectionReason
+from ledger.state.access import StateReader
 
 
 @dataclass(frozen=True, slots=True)
 class PendingTransaction:
+    """A queued transaction, with what its last check depended on (node/chain/ledger_node.py
+    rechecks after a block only the pending transactions the block can have invalidated)."""
+
     transaction_id: str
     envelope: bytes
+    # The state keys its last check read (present or absent) and the height of the state it was
+    # checked on; None: not known, so every block rechecks it.
+    reads: frozenset[bytes] | None = None
+    checked_height: int = -1
+
+
+class ReadRecorder:
+    """A StateReader that notes every key asked for, found or not: what a check depended on."""
+
+    __slots__ = ("_state", "keys")
+
+    def __init__(self, state: StateReader) -> None:
+        self._state = state
+        self.keys: set[bytes] = set()
+
+    def get(self, key: bytes) -> bytes | None:
+        self.keys.add(key)
+        return self._state.get(key)
 
 
 class Mempool:
@@ -65,6 +88,14 @@ class Mempool:
     def snapshot(self) -> list[PendingTransaction]:
         with self._lock:
             return list(self._pending.values())
+
+    def refresh(self, checked: Iterable[PendingTransaction]) -> None:
+        """Replace the entries of ``checked`` still pending by these (newer checks), in place:
+        the order of arrival stays the order of proposal."""
+        with self._lock:
+            for transaction in checked:
+                if transaction.transaction_id in self._pending:
+                    self._pending[transaction.transaction_id] = transaction
 
     def remove(self, transaction_ids: Iterable[str]) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import grpc
 from tirkeu_pb import api_pb2, api_pb2_grpc
@@ -61,6 +62,9 @@ class NodeMeasurement:
     peak_rss_bytes: int  # VmHWM at the end of the run
     rss_bytes: int  # VmRSS at the end of the run
     leveldb_bytes: int  # the data directory, measured after a graceful stop
+    # CPU seconds (user + system) the process spent during the run: unlike throughput, it does
+    # not depend on what else the shared machine runs, so a before/after pair compares it.
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +174,13 @@ def run_clients(
     return samples, failures, seconds, resent
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process so far (/proc/PID/stat, proc(5))."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # Fields 14 and 15 of the line (utime, stime), counted after the ")" that ends field 2.
+    return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(sorted_values: Sequence[float], percent: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     if not sorted_values:
@@ -208,6 +219,7 @@ def measure_end_to_end(
     """Run the clients (or, with ``rate``, the open loop) against a started target, measure
     its processes, then stop it."""
     first_height = target.height()
+    cpu_before = {node_id: cpu_seconds(pid) for node_id, pid in target.process_ids().items()}
     asked = offered = None
     resent = 0
     if rate is None:
@@ -221,11 +233,17 @@ def measure_end_to_end(
     load_average = os.getloadavg()[0]
     blocks = target.height() - first_height
     memory = {node_id: peak_rss_bytes(pid) for node_id, pid in target.process_ids().items()}
+    cpu = {
+        node_id: cpu_seconds(pid) - cpu_before.get(node_id, 0.0)
+        for node_id, pid in target.process_ids().items()
+    }
     target.stop()
     rounds = target.commit_rounds(first_height)
     data_dirs = target.data_dirs()
     nodes = tuple(
-        NodeMeasurement(node_id, peak, current, directory_bytes(data_dirs[node_id]))
+        NodeMeasurement(
+            node_id, peak, current, directory_bytes(data_dirs[node_id]), cpu.get(node_id, 0.0)
+        )
         for node_id, (peak, current) in memory.items()
     )
     records = sum(count_state_records(path) for path in data_dirs.values()) // len(data_dirs)

@@ -107,6 +107,11 @@ class SingleValidator:
     def genesis_path(self) -> Path:
         return self._node.workdir / "genesis.json"
 
+    @property
+    def address(self) -> str:
+        """host:port of its API and Peer service (a fresh observer syncs from it)."""
+        return self._node.address
+
     def start(self) -> None:
         self._node.start()
 

@@ -287,7 +287,9 @@ def _end_to_end_lines(result: EndToEndResult | None) -> list[str]:
         lines.append(
             f"  node {node.node_id}: peak RSS {node.peak_rss_bytes / MIB:,.0f} MiB "
             f"(now {node.rss_bytes / MIB:,.0f} MiB), LevelDB {node.leveldb_bytes / MIB:,.1f} MiB, "
-            f"{result.state_records:,} state records ({result.preloaded_records:,} preloaded)"
+            f"{result.state_records:,} state records ({result.preloaded_records:,} preloaded), "
+            f"CPU {node.cpu_seconds:,.1f} s = "
+            f"{1000 * node.cpu_seconds / max(1, result.committed):,.2f} ms per committed tx"
         )
     lines += [f"  failure: {failure}" for failure in result.failures]
     return lines

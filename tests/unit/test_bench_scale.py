@@ -147,7 +147,17 @@ def test_long_chain_targets_are_judged_only_at_a_million_transactions(tmp_path: 
     assert judged["long_chain_get_property"] is TargetStatus.MET
     assert judged["long_chain_audit"] is TargetStatus.MET  # 1,000 of 1,200 = 83%
     assert judged["long_chain_memory"] is TargetStatus.MET
-    assert judged["long_chain_sync"] is TargetStatus.NOT_MEASURED  # never measured here
+    assert judged["long_chain_sync"] is TargetStatus.NOT_MEASURED  # these points did not sync
+    # Block sync: the fresh observer's time against the in-process time of the same blocks.
+    synced = dataclasses.replace(full[-1], sync_seconds=1000.0, sync_bound_seconds=800.0)
+    sync = {t.name: t for t in evaluate_scale_targets([], [synced], audit_bound=1200.0)}
+    assert sync["long_chain_sync"].status is TargetStatus.MET  # 80% of the bound
+    assert sync["long_chain_sync"].measured == (
+        "1,000 tx/s = 80% of 1,250 tx/s (in process, one core)"
+    )
+    slow = dataclasses.replace(synced, sync_seconds=2000.0)  # 40%
+    judged_slow = {t.name: t.status for t in evaluate_scale_targets([], [slow], 1200.0)}
+    assert judged_slow["long_chain_sync"] is TargetStatus.MISSED
     growing = [_chain_point(10_000, 0.5, 1.0), _chain_point(1_000_000, 1.5, 1.0)]
     grown = {t.name: t.status for t in evaluate_scale_targets([], growing, audit_bound=1.0)}
     assert grown["long_chain_start_up"] is TargetStatus.MISSED  # under 2 s, but grew by 1 s
