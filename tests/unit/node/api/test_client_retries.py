@@ -154,6 +154,35 @@ def test_a_node_that_never_answers_is_reported_unreachable_at_the_deadline(
         assert client.submit_attempts >= 1
 
 
+def test_a_full_mempool_is_push_back_the_client_absorbs(
+    in_process: InProcessNode, stopping: list[RunningServer]
+) -> None:
+    """Review: MEMPOOL_FULL is the node's in-band push-back ([transient] in rejection.proto:
+    "resubmit the same envelope shortly"); the client library sends the same envelope again
+    until the pool has room, as it does for RESOURCE_EXHAUSTED, instead of handing the caller a
+    REJECTED (exit 1, "rejected again") for a transaction that is valid."""
+    capacity = in_process.node.mempool.capacity
+    for number in range(capacity):  # the pool is full of valid transactions
+        held = in_process.node.submit(
+            in_process.property_import(10 + number), wait_for_commit=False
+        )
+        assert held.status.value == "PENDING"
+    port = free_port()
+    stopping.append(_serve(in_process, port))
+    envelope = in_process.property_import(9)
+    with _client(in_process, port, deadline=DEADLINE_SECONDS) as client:
+        submission = Submission(client, envelope)
+        _poll(lambda: client.submit_attempts >= 2 or submission.answer is not None)
+        assert submission.answer is None, submission.answer  # still trying, not REJECTED
+        in_process.engine.seal_block()  # the block takes the pool: room again
+        submission.join()
+    assert submission.error is None, submission.error
+    assert getattr(submission.answer, "transaction_id", "") == envelope_transaction_id(envelope)
+    assert in_process.node.transaction_state(envelope_transaction_id(envelope)).status.value == (
+        "PENDING"
+    )
+
+
 def _refused(client: LedgerClient) -> bool:
     """True when a GetChainInfo is refused RESOURCE_EXHAUSTED even after gRPC's retries."""
     try:
