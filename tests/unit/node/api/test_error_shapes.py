@@ -17,12 +17,9 @@ from tirkeu_pb import api_pb2
 from ledger.rejections import Rejection, RejectionReason
 from node.api.errors import MAX_DETAIL_CHARS, bounded
 from node.api.recent_rejections import RecentRejections
-from node.api.service import LedgerService
-from node.operations.config import ListenAddress
-from node.operations.tls import TlsMaterial
 from node.peers.service import PeerService
-from node.runtime.server import RunningServer, start_server
-from tests.unit.node.api.conftest import NOW, Api
+from node.runtime.server import RunningServer
+from tests.unit.node.api.conftest import Api, serve_validator
 from tests.unit.node.api.test_api_errors import _refusal
 from tests.unit.node.bft_fixtures import RecordingHandler
 from tests.unit.node.conftest import InProcessNode
@@ -34,23 +31,8 @@ GARBAGE = b"\xff\xff\xff"
 def node_port(in_process: InProcessNode) -> Iterator[tuple[RunningServer, grpc.Channel]]:
     """The node's port as a validator serves it: Ledger, Peer, health and reflection."""
     parties = in_process.parties
-    service = LedgerService(
-        in_process.node, node_id="validator-1", role="validator", clock=lambda: NOW
-    )
     peers = PeerService(RecordingHandler(), in_process.setup, structlog.get_logger())
-    server = start_server(
-        service,
-        ListenAddress("127.0.0.1", 0),
-        TlsMaterial(
-            parties.validator.pem + parties.authority.intermediate.pem,
-            parties.validator.key_pem,
-            parties.authority.chain_pem,
-        ),
-        max_message_bytes=4 * 1024 * 1024,
-        max_transaction_bytes=in_process.setup.genesis.limits.max_transaction_bytes,
-        peer_service=peers,
-    )
-    server.set_serving(True)
+    server = serve_validator(in_process, peer_service=peers)
     credentials = grpc.ssl_channel_credentials(
         root_certificates=parties.authority.chain_pem,
         private_key=parties.validator.key_pem,
