@@ -12,7 +12,7 @@ import pytest
 import structlog
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2
-from tirkeu_pb import api_pb2
+from tirkeu_pb import api_pb2, api_pb2_grpc
 
 from ledger.rejections import Rejection, RejectionReason
 from node.api.errors import MAX_DETAIL_CHARS, bounded
@@ -107,6 +107,7 @@ def test_a_megabyte_argument_is_not_echoed_back(api: Api) -> None:
 def test_bounded_keeps_short_texts_and_cuts_long_ones_naming_their_length() -> None:
     assert bounded("short") == "short"
     assert bounded("ж" * 10, limit=4) == "жжжж…(20 bytes)"
+    assert bounded("😀" * 10, limit=4) == "😀😀…(40 bytes)"  # at most 2 × limit bytes
 
 
 def test_remembered_rejections_keep_a_bounded_detail() -> None:
@@ -117,3 +118,32 @@ def test_remembered_rejections_keep_a_bounded_detail() -> None:
     assert kept is not None and kept.reason is RejectionReason.WRONG_CHAIN_ID
     assert kept.detail == bounded("c" * 200_000)
     assert len(kept.detail) < MAX_DETAIL_CHARS + 32
+
+
+@pytest.mark.parametrize("character", ["ж", "😀"])
+def test_a_long_argument_of_wide_characters_still_gets_its_named_answer(
+    api: Api, character: str
+) -> None:
+    """Review: the bound was in characters, but the trailers carry the message percent-encoded
+    (grpc-message: up to twelve bytes a character) and again in grpc-status-details-bin (base64),
+    and 512 four-byte characters made them over 10 KiB. gRPC refuses trailers over 8 KiB (Java
+    always; Python, C++ and Go at random between 8 and 16 KiB), so a client saw
+    RESOURCE_EXHAUSTED, which it retries, instead of NOT_FOUND. The client here holds to 8 KiB."""
+    wide = character * 100_000  # within the 4 MiB request limit in bytes
+    parties = api.in_process.parties
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=parties.authority.chain_pem,
+        private_key=parties.registrar.key_pem,
+        certificate_chain=parties.registrar.pem + parties.authority.intermediate.pem,
+    )
+    eight_kib = [("grpc.max_metadata_size", 8192), ("grpc.absolute_max_metadata_size", 8192)]
+    channel = grpc.secure_channel(f"127.0.0.1:{api.server.port}", credentials, eight_kib)
+    api.channels.append(channel)
+    stub = api_pb2_grpc.LedgerStub(channel)  # type: ignore[no-untyped-call]
+    error, details = _refusal(
+        lambda: stub.GetProperty(api_pb2.GetPropertyRequest(cadastral_number=wide), timeout=10)
+    )
+    assert error.code() is grpc.StatusCode.NOT_FOUND, error.details()
+    info = details["ErrorInfo"]
+    assert isinstance(info, error_details_pb2.ErrorInfo)
+    assert info.reason == "PROPERTY_NOT_FOUND"
