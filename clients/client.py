@@ -38,6 +38,7 @@ from google.protobuf.message import Message
 from tirkeu_pb import api_pb2 as api
 from tirkeu_pb import api_pb2_grpc as api_grpc
 from tirkeu_pb import transaction_pb2 as pb
+from tirkeu_pb.rejection_pb2 import REJECTION_REASON_MEMPOOL_FULL as MEMPOOL_FULL
 
 from clients.channel import open_mutual_tls_channel
 from clients.envelopes import (
@@ -115,13 +116,8 @@ RETRY_INITIAL_BACKOFF_SECONDS = 0.2
 RETRY_MAX_BACKOFF_SECONDS = 5.0
 # Failures after which the same envelope is sent again: the node did not answer, or refused
 # before doing anything. Any other status is a definite answer.
-RETRYABLE_CODES = frozenset(
-    {
-        grpc.StatusCode.UNAVAILABLE,
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-    }
-)
+_CODE = grpc.StatusCode
+RETRYABLE_CODES = frozenset({_CODE.UNAVAILABLE, _CODE.RESOURCE_EXHAUSTED, _CODE.DEADLINE_EXCEEDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +258,8 @@ class LedgerClient(Closeable):
     ) -> api.SubmitTransactionResponse:
         """The node's verdict: PENDING, COMMITTED at a height, or REJECTED with a named reason.
 
-        The same bytes are sent again after a timeout, UNAVAILABLE or RESOURCE_EXHAUSTED, with
-        backoff, until the node answers or `submit_deadline_seconds` passes (NodeUnreachable).
+        The same bytes are sent again after a timeout, UNAVAILABLE, RESOURCE_EXHAUSTED or
+        MEMPOOL_FULL, with backoff, until the node answers or `submit_deadline_seconds` passes.
         With `wait_for_commit`, a transaction still pending when the node's own wait ends is
         followed with GetTransaction until it is decided or this client's timeout passes
         (StillPending: submitted, not yet decided).
@@ -294,26 +290,29 @@ class LedgerClient(Closeable):
         while True:
             remaining = deadline - time.monotonic()
             self.submit_attempts += 1
+            pause = random.uniform(0, backoff)  # jitter, not a secret
             try:
                 response = self._stub.SubmitTransaction(
                     request, timeout=max(min(self._timeout_seconds, remaining), 0.001)
                 )
             except grpc.RpcError as error:
-                pause = random.uniform(0, backoff)  # jitter, not a secret
                 if (
                     error.code() not in RETRYABLE_CODES
                     or is_handshake_failure(error)
                     or time.monotonic() + pause >= deadline
                 ):
                     raise error_from_rpc(error) from None
-                time.sleep(pause)  # a bounded backoff between attempts, not a wait for a state
-                backoff = min(backoff * 2, RETRY_MAX_BACKOFF_SECONDS)
-                continue
-            if not isinstance(response, api.SubmitTransactionResponse):
-                raise TypeError(
-                    f"expected SubmitTransactionResponse, got {type(response).__name__}"
-                )
-            return response
+            else:
+                if not isinstance(response, api.SubmitTransactionResponse):
+                    raise TypeError(f"expected SubmitTransactionResponse, not {type(response)}")
+                # MEMPOOL_FULL is push-back in the answer ([transient], rejection.proto): the
+                # same as RESOURCE_EXHAUSTED, so retried the same way until the deadline.
+                if response.rejection.reason_code != MEMPOOL_FULL or (
+                    time.monotonic() + pause >= deadline
+                ):
+                    return response
+            time.sleep(pause)  # a bounded backoff between attempts, not a wait for a state
+            backoff = min(backoff * 2, RETRY_MAX_BACKOFF_SECONDS)
 
     def await_decision(self, transaction_id: str) -> api.TransactionStatusView:
         """Poll until the transaction is no longer pending, within this client's timeout;

@@ -20,6 +20,7 @@ from tirkeu_pb import peer_pb2
 from ledger.audit.anchor import TrustAnchor
 from ledger.audit.defects import AuditReport, Defect, DefectKind
 from ledger.audit.source import UnreadableRecord
+from ledger.chain import store_keys as keys
 from ledger.chain.signing_records import (
     CorruptSigningRecord,
     JournalEntry,
@@ -29,19 +30,19 @@ from ledger.chain.signing_records import (
 from ledger.rejections import Rejection
 from ledger.state.codec import CorruptRecord, load_record
 
-# The store's key layout (ledger/chain/store.py; the auditor may not import the LevelDB module).
+# The store's key layout (ledger/chain/store_keys.py, shared with the LevelDB store).
 # prefix -> length of the key after it (None: any), for keys judged by shape only.
 _SHAPED: dict[bytes, int | None] = {
-    b"commit/": 8,
-    b"smt/": 32,
-    b"notification/": 12,
-    b"state/": None,  # compared record by record with the replay
-    b"tx/": None,  # checked against the blocks (TRANSACTION_INDEX_*)
+    keys.COMMIT_PREFIX: 8,
+    keys.SMT_PREFIX: 32,
+    keys.NOTIFICATION_PREFIX: 12,
+    keys.STATE_PREFIX: None,  # compared record by record with the replay
+    keys.TRANSACTION_PREFIX: None,  # checked against the blocks (TRANSACTION_INDEX_*)
 }
-_META_KEYS = (b"meta/chain", b"meta/first-height")
-_BLOCK, _BLOCK_HASH, _REJECTED = b"block/", b"block-hash/", b"rejected/"
-_PARTY, _STATUS = b"index/party/", b"index/status/"
-_SIGNED, _SIGNED_LAST, _WAL = b"signed/", b"signed-last", b"wal/"
+_META_KEYS = (keys.META_KEY, keys.FIRST_HEIGHT_KEY)
+_BLOCK, _BLOCK_HASH, _REJECTED = keys.BLOCK_PREFIX, keys.BLOCK_HASH_PREFIX, keys.REJECTION_PREFIX
+_PARTY, _STATUS = keys.PARTY_INDEX_PREFIX, keys.STATUS_INDEX_PREFIX
+_SIGNED, _SIGNED_LAST, _WAL = keys.SIGNED_PREFIX, keys.SIGNED_LAST_KEY, keys.WAL_PREFIX
 
 
 @dataclass(slots=True)

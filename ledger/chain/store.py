@@ -55,28 +55,28 @@ from ledger.chain.store_checks import (
     open_database,
     write_errors_named,
 )
-from ledger.chain.store_indexes import (
+from ledger.chain.store_indexes import reindex_application
+from ledger.chain.store_keys import (
+    BLOCK_HASH_PREFIX,
+    BLOCK_PREFIX,
+    COMMIT_PREFIX,
+    FIRST_HEIGHT_KEY,
+    META_KEY,
+    NOTIFICATION_PREFIX,
     PARTY_INDEX_PREFIX,
+    REJECTION_PREFIX,
+    SIGNED_LAST_KEY,
+    SIGNED_PREFIX,
+    SMT_PREFIX,
+    STATE_PREFIX,
     STATUS_INDEX_PREFIX,
-    reindex_application,
+    TRANSACTION_PREFIX,
+    WAL_PREFIX,
 )
 from ledger.rejections import Rejection
 from ledger.state.access import APPLICATION_PREFIX
 from ledger.state.records import load_record, save_record
 
-META_KEY = b"meta/chain"
-FIRST_HEIGHT_KEY = b"meta/first-height"
-BLOCK_PREFIX = b"block/"
-BLOCK_HASH_PREFIX = b"block-hash/"
-COMMIT_PREFIX = b"commit/"
-TRANSACTION_PREFIX = b"tx/"
-REJECTION_PREFIX = b"rejected/"
-STATE_PREFIX = b"state/"
-SMT_PREFIX = b"smt/"
-NOTIFICATION_PREFIX = b"notification/"
-SIGNED_PREFIX = b"signed/"
-SIGNED_LAST_KEY = b"signed-last"
-WAL_PREFIX = b"wal/"
 WAL_END = b"wal0"  # the first key after every wal/ key
 # Re-exported: callers name the store's errors through this module.
 __all__ = ["StoreCorrupt", "StoreInvariantError", "StoreUnavailable"]

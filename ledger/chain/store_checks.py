@@ -31,7 +31,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import plyvel
 
-BLOCK_KEY_PREFIX = b"block/"
+from ledger.chain.store_keys import BLOCK_PREFIX
+
 CONTINUITY_WINDOW = 100_000  # the latest heights whose block keys start-up counts
 
 
@@ -118,11 +119,11 @@ class CheckedSource:
 
 
 def _block_key(height: int) -> bytes:
-    return BLOCK_KEY_PREFIX + struct.pack(">Q", height)
+    return BLOCK_PREFIX + struct.pack(">Q", height)
 
 
 _BLOCK_KEYS_END = b"block0"  # the first key after every block/ key ('0' follows '/')
-_BLOCK_KEY_LENGTH = len(BLOCK_KEY_PREFIX) + 8
+_BLOCK_KEY_LENGTH = len(BLOCK_PREFIX) + 8
 
 
 def lowest_block_at_or_above(source: Any, height: int) -> int | None:
@@ -154,4 +155,4 @@ def first_missing_height(source: Any, first: int, last: int) -> int | None:
 
 
 def _height(key: bytes) -> int:
-    return int(struct.unpack(">Q", key[len(BLOCK_KEY_PREFIX) :])[0])
+    return int(struct.unpack(">Q", key[len(BLOCK_PREFIX) :])[0])

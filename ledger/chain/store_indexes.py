@@ -10,10 +10,8 @@ from __future__ import annotations
 import plyvel
 
 from ledger.chain.store_checks import StoreInvariantError
+from ledger.chain.store_keys import PARTY_INDEX_PREFIX, STATUS_INDEX_PREFIX
 from ledger.state.records import Application, CorruptRecord, load_application
-
-PARTY_INDEX_PREFIX = b"index/party/"
-STATUS_INDEX_PREFIX = b"index/status/"
 
 
 def reindex_application(batch: plyvel.WriteBatch, old: bytes | None, new: bytes | None) -> None:

@@ -71,10 +71,16 @@ def status_of(
 
 
 def bounded(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
-    """``text``, or its first ``limit`` characters and "…(N bytes)" naming its UTF-8 length."""
-    if len(text) <= limit:
+    """``text``, or its first ``limit`` characters within 2 × ``limit`` UTF-8 bytes and
+    "…(N bytes)" naming its UTF-8 length. Bytes too, not only characters (so a Cyrillic text of
+    ``limit`` characters is kept whole): the trailers carry the text percent-encoded (three
+    bytes a byte) and again in base64, and 512 four-byte characters made them over the 8 KiB
+    gRPC allows, so a client got RESOURCE_EXHAUSTED instead of the answer (review)."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(text) <= limit and len(encoded) <= 2 * limit:
         return text
-    return f"{text[:limit]}…({len(text.encode('utf-8', 'surrogatepass'))} bytes)"
+    kept = encoded[: 2 * limit].decode("utf-8", "ignore")[:limit]  # no half character
+    return f"{kept}…({len(encoded)} bytes)"
 
 
 def abort(

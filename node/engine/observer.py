@@ -257,6 +257,10 @@ class SubmissionForwarder:
             return state
         outcome = check_at_tip(self._store, self._setup, envelope, self._clock_ms())
         if isinstance(outcome, Rejection):
+            if outcome.reason is RejectionReason.REPLAYED_TRANSACTION:
+                # Committed in this node's own chain (a validator behind it refused for a reason
+                # of its own): its state is the answer, never a rejection (ADR 0016).
+                return self._held(state.transaction_id)
             return TransactionState(
                 state.transaction_id, TransactionStatus.REJECTED, rejection=outcome
             )

@@ -28,15 +28,13 @@ from tirkeu_pb import api_pb2, peer_pb2
 
 from clients.pki.authority import IssuedCertificate
 from consensus.types import BlockId, Height, Proposal, Round, ValidatorId, Vote, VoteType
-from node.api.service import LedgerService
 from node.chain.open import chain_setup
 from node.chain.signed_messages import sign_proposal, sign_vote
-from node.operations.config import ListenAddress
-from node.operations.tls import TlsMaterial
 from node.peers.service import PeerService
-from node.runtime.server import RunningServer, start_server
+from node.runtime.server import RunningServer
 from tests.registry_fixtures import FIRST_BLOCK_TIME, Parties, make_genesis_document
 from tests.unit.fuzz.support import FUZZ, LONG_RUN_VARIABLE, bytes_of
+from tests.unit.node.api.conftest import serve_validator
 from tests.unit.node.bft_fixtures import RecordingHandler
 from tests.unit.node.conftest import InProcessNode, make_node
 
@@ -178,22 +176,11 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     setup = chain_setup(json.dumps(make_genesis_document(parties)).encode())
     node = make_node(Path(tmp_path_factory.mktemp("edge")) / "data", setup, parties)
     node.engine.seal_block()  # one (empty) block, so that block queries have something to find
-    service = LedgerService(
-        node.node, node_id="validator-1", role="validator", clock=lambda: FIRST_BLOCK_TIME
-    )
-    server = start_server(
-        service,
-        ListenAddress("127.0.0.1", 0),
-        TlsMaterial(
-            parties.validator.pem + parties.authority.intermediate.pem,
-            parties.validator.key_pem,
-            parties.authority.chain_pem,
-        ),
-        max_message_bytes=4 * 1024 * 1024,
-        max_transaction_bytes=setup.genesis.limits.max_transaction_bytes,
+    server = serve_validator(
+        node,
         peer_service=PeerService(RecordingHandler(), setup, structlog.get_logger()),
+        now=FIRST_BLOCK_TIME,
     )
-    server.set_serving(True)
     # The validator's own certificate: a validator in the schedule, so that Peer calls pass the
     # caller checks and the request itself is what is judged.
     channel = _channel(parties, parties.validator, server.port)

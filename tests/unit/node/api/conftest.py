@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import grpc
 import pytest
@@ -15,12 +15,43 @@ from clients.pki.authority import IssuedCertificate
 from node.api.service import LedgerService
 from node.operations.config import ListenAddress
 from node.operations.tls import TlsMaterial
+from node.peers.service import PeerService
 from node.runtime.server import RunningServer, start_server
 from tests.registry_fixtures import FIRST_BLOCK_TIME, envelope_transaction_id
 from tests.unit.ledger.registry.story import Story
 from tests.unit.node.conftest import InProcessNode
 
 NOW = FIRST_BLOCK_TIME + timedelta(days=1)
+
+
+def serve_validator(
+    in_process: InProcessNode,
+    *,
+    port: int = 0,
+    peer_service: PeerService | None = None,
+    now: datetime = NOW,
+) -> RunningServer:
+    """``in_process`` served on 127.0.0.1 as validator-1 serves it (node/runtime/server.py,
+    mutual TLS with the validator's certificate; the Peer service too when given), SERVING.
+    The caller stops it."""
+    parties = in_process.parties
+    service = LedgerService(
+        in_process.node, node_id="validator-1", role="validator", clock=lambda: now
+    )
+    server = start_server(
+        service,
+        ListenAddress("127.0.0.1", port),
+        TlsMaterial(
+            parties.validator.pem + parties.authority.intermediate.pem,
+            parties.validator.key_pem,
+            parties.authority.chain_pem,
+        ),
+        max_message_bytes=4 * 1024 * 1024,
+        max_transaction_bytes=in_process.setup.genesis.limits.max_transaction_bytes,
+        peer_service=peer_service,
+    )
+    server.set_serving(True)
+    return server
 
 
 @dataclass
@@ -53,23 +84,8 @@ class Api:
 
 @pytest.fixture
 def api(in_process: InProcessNode) -> Iterator[Api]:
-    parties = in_process.parties
-    service = LedgerService(
-        in_process.node, node_id="validator-1", role="validator", clock=lambda: NOW
-    )
-    server = start_server(
-        service,
-        ListenAddress("127.0.0.1", 0),
-        TlsMaterial(
-            parties.validator.pem + parties.authority.intermediate.pem,
-            parties.validator.key_pem,
-            parties.authority.chain_pem,
-        ),
-        max_message_bytes=4 * 1024 * 1024,
-        max_transaction_bytes=in_process.setup.genesis.limits.max_transaction_bytes,
-    )
-    server.set_serving(True)
-    made = Api(in_process, server, Story(parties, in_process.setup.genesis), [])
+    server = serve_validator(in_process)
+    made = Api(in_process, server, Story(in_process.parties, in_process.setup.genesis), [])
     try:
         yield made
     finally:

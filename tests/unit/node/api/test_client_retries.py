@@ -22,14 +22,11 @@ from clients.client import (
     LedgerClient,
     NodeUnreachable,
 )
-from node.api.service import LedgerService
-from node.operations.config import ListenAddress
-from node.operations.tls import TlsMaterial
 from node.runtime import server as server_module
-from node.runtime.server import RunningServer, start_server
+from node.runtime.server import RunningServer
 from tests.integration.harness import free_port
 from tests.registry_fixtures import envelope_transaction_id
-from tests.unit.node.api.conftest import NOW, Api
+from tests.unit.node.api.conftest import Api, serve_validator
 from tests.unit.node.conftest import InProcessNode
 
 DEADLINE_SECONDS = 30.0
@@ -40,26 +37,6 @@ def _poll(condition: Callable[[], bool]) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not reached in time"
         threading.Event().wait(0.02)
-
-
-def _serve(in_process: InProcessNode, port: int) -> RunningServer:
-    parties = in_process.parties
-    service = LedgerService(
-        in_process.node, node_id="validator-1", role="validator", clock=lambda: NOW
-    )
-    running = start_server(
-        service,
-        ListenAddress("127.0.0.1", port),
-        TlsMaterial(
-            parties.validator.pem + parties.authority.intermediate.pem,
-            parties.validator.key_pem,
-            parties.authority.chain_pem,
-        ),
-        max_message_bytes=4 * 1024 * 1024,
-        max_transaction_bytes=in_process.setup.genesis.limits.max_transaction_bytes,
-    )
-    running.set_serving(True)
-    return running
 
 
 def _client(in_process: InProcessNode, port: int, deadline: float) -> LedgerClient:
@@ -114,7 +91,7 @@ def test_a_node_started_late_gets_the_submission_when_it_is_up(
         # Nothing listens: the client keeps trying (gRPC's own attempts, then its loop).
         _poll(lambda: client.submit_attempts >= 2 or submission.error is not None)
         assert submission.error is None, submission.error
-        stopping.append(_serve(in_process, port))
+        stopping.append(serve_validator(in_process, port=port))
         submission.join()
     assert submission.error is None, submission.error
     assert getattr(submission.answer, "transaction_id", "") == envelope_transaction_id(envelope)
@@ -129,7 +106,7 @@ def test_a_node_out_of_call_slots_pushes_back_and_the_client_absorbs_it(
     monkeypatch.setattr(server_module, "CLIENT_CALL_SLOTS", 1)  # a tiny call budget, no queue
     monkeypatch.setattr(server_module, "CLIENT_QUEUE_LIMIT", 0)
     port = free_port()
-    stopping.append(_serve(in_process, port))
+    stopping.append(serve_validator(in_process, port=port))
     envelope = in_process.property_import(2)
     with _client(in_process, port, deadline=DEADLINE_SECONDS) as client:
         holder = client.notifications(1)  # a stream holds the one client slot while open
@@ -152,6 +129,35 @@ def test_a_node_that_never_answers_is_reported_unreachable_at_the_deadline(
         with pytest.raises(NodeUnreachable):
             client.submit(in_process.property_import(3))
         assert client.submit_attempts >= 1
+
+
+def test_a_full_mempool_is_push_back_the_client_absorbs(
+    in_process: InProcessNode, stopping: list[RunningServer]
+) -> None:
+    """Review: MEMPOOL_FULL is the node's in-band push-back ([transient] in rejection.proto:
+    "resubmit the same envelope shortly"); the client library sends the same envelope again
+    until the pool has room, as it does for RESOURCE_EXHAUSTED, instead of handing the caller a
+    REJECTED (exit 1, "rejected again") for a transaction that is valid."""
+    capacity = in_process.node.mempool.capacity
+    for number in range(capacity):  # the pool is full of valid transactions
+        held = in_process.node.submit(
+            in_process.property_import(10 + number), wait_for_commit=False
+        )
+        assert held.status.value == "PENDING"
+    port = free_port()
+    stopping.append(serve_validator(in_process, port=port))
+    envelope = in_process.property_import(9)
+    with _client(in_process, port, deadline=DEADLINE_SECONDS) as client:
+        submission = Submission(client, envelope)
+        _poll(lambda: client.submit_attempts >= 2 or submission.answer is not None)
+        assert submission.answer is None, submission.answer  # still trying, not REJECTED
+        in_process.engine.seal_block()  # the block takes the pool: room again
+        submission.join()
+    assert submission.error is None, submission.error
+    assert getattr(submission.answer, "transaction_id", "") == envelope_transaction_id(envelope)
+    assert in_process.node.transaction_state(envelope_transaction_id(envelope)).status.value == (
+        "PENDING"
+    )
 
 
 def _refused(client: LedgerClient) -> bool:

@@ -19,7 +19,7 @@ from ledger.chain.blocks import (
     build_block,
     verify_commit_certificate,
 )
-from ledger.chain.store import META_KEY, STATE_PREFIX
+from ledger.chain.store_keys import META_KEY, STATE_PREFIX
 from ledger.hashing import sha256
 from ledger.state.access import property_key, read_property
 from ledger.state.records import save_record

@@ -206,3 +206,30 @@ def test_an_envelope_no_validator_could_admit_is_answered_by_the_observer_by_nam
         (TransactionStatus.REJECTED, "MALFORMED_ENVELOPE"),
     ]
     assert [scripted.calls for scripted, _ in validators] == [0, 0]
+
+
+def test_a_transaction_committed_here_is_committed_whatever_a_lagging_validator_says(
+    in_process: InProcessNode,
+    validators: list[tuple[ScriptedValidator, str]],
+    forwarder: SubmissionForwarder,
+) -> None:
+    """Issue 13 (wrong answers), review: a client resubmits a transaction the observer holds
+    committed; the validators it reaches lag behind it and refuse for a reason of their own
+    (here their pools are full). The observer's own check of the envelope then says
+    REPLAYED_TRANSACTION, which is no answer to a client: the truth is COMMITTED at its height."""
+    envelope = in_process.property_import(1)
+    transaction_id = transaction_id_of(envelope) or ""
+    admitted = in_process.node.submit(envelope, wait_for_commit=False)
+    assert admitted.status is TransactionStatus.PENDING
+    in_process.engine.seal_block()
+    committed = in_process.node.transaction_state(transaction_id)
+    assert committed.status is TransactionStatus.COMMITTED
+    for scripted, _ in validators:
+        scripted.answer = _answer(transaction_id, api_pb2.REJECTED, reason="MEMPOOL_FULL")
+    state = forwarder(envelope, wait_for_commit=False)
+    assert (state.transaction_id, state.status, state.height, state.rejection) == (
+        transaction_id,
+        TransactionStatus.COMMITTED,
+        committed.height,
+        None,
+    )
