@@ -62,6 +62,7 @@ class Verdict:
 def check(
     operations: list[Operation],
     chains: list[NodeChain],
+    *,
     monitor: ChainMonitor,
     faults: list[Fault],
     audits: dict[str, tuple[bool, str]],

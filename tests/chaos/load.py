@@ -48,6 +48,7 @@ class LoadSettings:
     follow_up_s: float = 15.0  # GetTransaction polling before the envelope is sent again
     operation_s: float = 120.0  # then the operation is left to the final resolution pass
     expires_in_blocks: int = 150
+    think_s: tuple[float, float] = (0.0, 0.0)  # a person's pause between two steps of a story
 
 
 class Submitter:
@@ -60,6 +61,7 @@ class Submitter:
         rng: random.Random,
         stop: threading.Event,
         settings: LoadSettings,
+        *,
         height_of: Callable[[str], int] = lambda node_id: 0,
     ) -> None:
         self._cluster = cluster

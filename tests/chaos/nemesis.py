@@ -85,6 +85,7 @@ class Nemesis(threading.Thread):
     def __init__(
         self,
         cluster: ChaosCluster,
+        *,
         history: History,
         monitor: ChainMonitor,
         disk: DiskFiller,

@@ -44,6 +44,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="concurrent story workers")
     parser.add_argument("--quiet", default="5,15", help="seconds between faults: MIN,MAX")
     parser.add_argument("--hold", default="5,20", help="seconds a fault lasts: MIN,MAX")
+    parser.add_argument("--think", default="0.2,1.0", help="seconds between story steps")
     parser.add_argument("--expires-in", type=int, default=150, help="expiry, blocks ahead")
     parser.add_argument("--empty-block-ms", type=int, default=400, help="idle heartbeat")
     parser.add_argument("--timeout-scale", type=float, default=1.0, help="for slow machines")
@@ -109,6 +110,7 @@ def _run(
         follow_up_s=15.0 * scale,
         operation_s=120.0 * scale,
         expires_in_blocks=arguments.expires_in,
+        think_s=_pair(arguments.think),
     )
     try:
         cluster.start_all()
@@ -119,24 +121,31 @@ def _run(
             raise RuntimeError(f"the cluster did not reach height 1: {monitor.tips}")
         workers = [
             StoryWorker(
-                i, cluster, history, seed, stop, settings, monitor.highest, monitor.height_of
+                i,
+                cluster,
+                history=history,
+                seed=seed,
+                stop=stop,
+                settings=settings,
+                tip=monitor.highest,
+                height_of=monitor.height_of,
             )
             for i in range(1, arguments.workers + 1)
         ]
         nemesis = Nemesis(
             cluster,
-            history,
-            monitor,
-            disk,
-            disk_node,
-            seed,
-            stop,
-            NemesisSettings(
+            history=history,
+            monitor=monitor,
+            disk=disk,
+            disk_node=disk_node,
+            seed=seed,
+            stop=stop,
+            settings=NemesisSettings(
                 tuple(k for k in arguments.nemesis.split(",") if k),
                 _pair(arguments.quiet),
                 _pair(arguments.hold),
             ),
-            say,
+            log=say,
         )
         for worker in workers:
             worker.start()
@@ -156,7 +165,9 @@ def _run(
             worker.join(60 * scale)
         say("chaos: load stopped; healing everything and letting the cluster converge")
         converged = converge(cluster, monitor, 180 * scale)
-        resolutions = resolve(history, cluster, monitor, settings, 300 * scale, say)
+        resolutions = resolve(
+            history, cluster, monitor=monitor, settings=settings, seconds=300 * scale, say=say
+        )
         monitor.stop()
         stop_all(cluster)
         chains = read_chains(cluster)
@@ -167,7 +178,14 @@ def _run(
         monitor.stop()
         cluster.close()
         disk.close()
-    verdict = check(history.operations(), chains, monitor, nemesis.faults, audits, resolutions)
+    verdict = check(
+        history.operations(),
+        chains,
+        monitor=monitor,
+        faults=nemesis.faults,
+        audits=audits,
+        resolutions=resolutions,
+    )
     if not converged:
         verdict.violations["stalls"].append(f"the healed cluster did not converge: {monitor.tips}")
     harness_errors = [error for worker in workers for error in worker.errors]

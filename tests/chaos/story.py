@@ -24,7 +24,7 @@ import itertools
 import random
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tirkeu_pb import transaction_pb2 as pb
 
@@ -45,6 +45,7 @@ class StoryWorker(threading.Thread):
         self,
         index: int,
         cluster: ChaosCluster,
+        *,
         history: History,
         seed: int,
         stop: threading.Event,
@@ -55,7 +56,7 @@ class StoryWorker(threading.Thread):
         super().__init__(name=f"load-{index}", daemon=True)
         self.index = index
         self.rng = random.Random(f"{seed}/load/{index}")
-        self.submitter = Submitter(cluster, history, self.rng, stop, settings, height_of)
+        self.submitter = Submitter(cluster, history, self.rng, stop, settings, height_of=height_of)
         self.history = history
         self.stop = stop
         self.settings = settings
@@ -174,12 +175,13 @@ class StoryWorker(threading.Thread):
     def step(
         self, kind: str, action: Action, signers: tuple[IssuedCertificate, ...]
     ) -> Operation | None:
+        self.stop.wait(self.rng.uniform(*self.settings.think_s))
         operation = self.operation(kind, action, signers)
         self.submitter.run(operation)
         return operation if operation.final == COMMITTED else None
 
     def race(
-        self, kind: str, group: str, actions: list[Action], signers: list[IssuedCertificate]
+        self, kind: str, group: str, actions: Sequence[Action], signers: list[IssuedCertificate]
     ) -> bool:
         """Both at once, to two different nodes; True if (exactly) one committed."""
         operations = [self.operation(kind, action, signers, group) for action in actions]

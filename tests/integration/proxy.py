@@ -35,6 +35,7 @@ class TcpProxy:
         self._open: set[socket.socket] = set()
         self._tainted: set[socket.socket] = set()  # lost bytes to a one-way cut
         self._dropped: set[str] = set()
+        self.dropped_bytes = 0  # discarded by one-way cuts so far
         self._cut = False
         self._closed = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
@@ -103,6 +104,7 @@ class TcpProxy:
                     dropped = direction in self._dropped
                     if dropped:
                         self._tainted.update((source, sink))
+                        self.dropped_bytes += len(data)
                 if not dropped:
                     sink.sendall(data)
         except OSError:
