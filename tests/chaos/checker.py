@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.chaos.history import COMMITTED, PENDING, REJECTED, Operation
+from tests.chaos.history import COMMITTED, PENDING, REJECTED, Attempt, Operation
 from tests.chaos.load import BEHIND_REASONS
 from tests.chaos.monitor import ChainMonitor
 from tests.chaos.nemesis import Fault
@@ -279,4 +279,24 @@ def _figures(
         "faults": len(faults),
         "faults_by_kind": dict(sorted(kinds.items())),
         "recovery": _recovery(faults, monitor),
+        "rejections_by_fault": _rejections_by_fault(attempts, faults),
     }
+
+
+def _rejections_by_fault(attempts: list[Attempt], faults: list[Fault]) -> dict[str, int]:
+    """Each rejection with the fault in force when it was answered ("none" between faults), so
+    that a reason that only appears under one kind of fault stands out."""
+    counted: dict[str, int] = defaultdict(int)
+    for attempt in attempts:
+        if attempt.answer != REJECTED:
+            continue
+        during = next(
+            (
+                f"{f.kind} {f.detail}" if f.kind.startswith("skew") else f.kind
+                for f in faults
+                if f.started <= attempt.answered_at <= (f.healed_done or float("inf"))
+            ),
+            "none",
+        )
+        counted[f"{attempt.reason} during {during}"] += 1
+    return dict(sorted(counted.items()))
