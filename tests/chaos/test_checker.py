@@ -69,6 +69,13 @@ def test_a_commit_missing_from_one_node_is_lost() -> None:
     assert _failing(verdict) == {"lost_commits"}
 
 
+def test_a_node_stopped_below_the_commit_height_is_not_a_loss() -> None:
+    committed = _operation(1, [("COMMITTED", "", 5, False)])
+    lower = _chain("b", {})
+    del lower.blocks[5]
+    assert _verdict([committed], [_chain("a", {1: 5}), lower]).ok
+
+
 def test_two_blocks_at_one_height_are_a_fork() -> None:
     verdict = _verdict([], [_chain("a", {}), _chain("b", {}, fork_at=4)])
     assert _failing(verdict) == {"forks"}
