@@ -27,6 +27,7 @@ May import: tests.chaos.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -233,11 +234,27 @@ def _recovery(faults: list[Fault], monitor: ChainMonitor) -> dict[str, Any]:
             reached = monitor.node_reached(target, fault.highest_at_heal, fault.healed)
             if reached is not None:
                 to_catch_up.append(reached - fault.healed)
+    gaps: dict[str, list[float]] = defaultdict(list)
+    for fault in faults:
+        gaps[fault.kind].append(_longest_gap(monitor.commit_times, fault))
     return {
+        "longest_commit_gap_during_fault_by_kind_s": {
+            k: _distribution(v) for k, v in sorted(gaps.items())
+        },
         "heal_to_next_commit_s": _distribution(to_commit),
         "heal_to_target_caught_up_s": _distribution(to_catch_up),
         "heal_to_next_commit_by_kind_s": {k: _distribution(v) for k, v in sorted(by_kind.items())},
     }
+
+
+def _longest_gap(commit_times: list[float], fault: Fault) -> float:
+    """The longest time without a commit anywhere from the last commit before the fault to the
+    first after its heal: how long the chain stood still because of it."""
+    before = [t for t in commit_times if t <= fault.started][-1:]
+    after_heal = [t for t in commit_times if t > fault.healed][:1] if fault.healed else []
+    end = after_heal[0] if after_heal else (commit_times[-1] if commit_times else 0.0)
+    points = [*before, *(t for t in commit_times if fault.started < t <= end)]
+    return max((b - a for a, b in itertools.pairwise(points)), default=0.0)
 
 
 def _distribution(values: list[float]) -> dict[str, float | int]:

@@ -207,6 +207,7 @@ def _run(
         "stories": sum(worker.stories for worker in workers),
         "history": history.to_json(),
         "resolutions": resolutions,
+        "commit_times": monitor.commit_times,  # when the cluster's highest height grew
     }
 
 
@@ -228,6 +229,9 @@ def _print_summary(verdict: Verdict, seed: int, harness_errors: list[str]) -> No
     recovery = figures["recovery"]
     say(f"  heal -> next commit (s): {recovery['heal_to_next_commit_s']}")
     say(f"  heal -> target caught up (s): {recovery['heal_to_target_caught_up_s']}")
+    for kind, gap in recovery["longest_commit_gap_during_fault_by_kind_s"].items():
+        say(f"  longest commit gap during {kind} (s): {gap}")
+    say(f"  rejections by fault: {figures['rejections_by_fault']}")
     say(f"  answers: {figures['answers']}")
     for name, problems in verdict.violations.items():
         say(f"  {name}: {'ok' if not problems else f'{len(problems)} VIOLATION(S)'}")

@@ -113,3 +113,10 @@ def test_a_fault_with_no_commit_after_its_heal_is_a_stall() -> None:
     verdict = _verdict([], [_chain("a", {})], faults=[fault])
     assert _failing(verdict) == {"stalls"}
     assert verdict.figures["recovery"]["heal_to_next_commit_s"] == {"count": 0}
+
+
+def test_the_longest_commit_gap_spans_the_fault() -> None:
+    fault = Fault("kill-two", ["registrar-1", "registrar-2"], started=2.0, healed=10.0)
+    verdict = _verdict([], [_chain("a", {})], faults=[fault])  # commits at 1, 5 and 20
+    gaps = verdict.figures["recovery"]["longest_commit_gap_during_fault_by_kind_s"]
+    assert gaps["kill-two"]["max"] == 15.0
