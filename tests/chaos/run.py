@@ -105,6 +105,7 @@ def _run(
     history = History()
     monitor = ChainMonitor(cluster, history)
     stop = threading.Event()
+    nemesis: Nemesis | None = None
     settings = LoadSettings(
         submit_timeout_s=20.0 * scale,
         follow_up_s=15.0 * scale,
@@ -176,6 +177,8 @@ def _run(
     finally:
         stop.set()
         monitor.stop()
+        if nemesis is not None:  # it may be restarting a node: let it finish, then close all
+            nemesis.join(180 * scale)
         cluster.close()
         disk.close()
     verdict = check(
