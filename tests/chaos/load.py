@@ -37,7 +37,9 @@ from tests.chaos.history import (
 # Answers that are a rejection in form but say nothing final about the transaction.
 INDEFINITE_REASONS = frozenset({"REPLAYED_TRANSACTION", "MEMPOOL_FULL"})
 # A node that has not yet applied the story's previous step says so: try another node once.
-BEHIND_REASONS = frozenset({"APPLICATION_NOT_FOUND", "PROPERTY_NOT_FOUND", "NO_ACTIVE_LEASE"})
+BEHIND_REASONS = frozenset(
+    {"APPLICATION_NOT_FOUND", "PROPERTY_NOT_FOUND", "NO_ACTIVE_LEASE", "ATTESTATION_MISSING"}
+)
 POLL_SECONDS = 0.3  # between GetTransaction follow-ups: a client's poll interval, bounded above
 
 
