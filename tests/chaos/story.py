@@ -110,7 +110,7 @@ class StoryWorker(threading.Thread):
             "register_lease", f"{key}/register", [register, register_again], [p.registrar]
         ):
             return
-        pair_ids = self.twin_terminations(lease_id, key)
+        pair_ids = self.twin_terminations(lease_id)
         ready = [pair_id for pair_id in pair_ids if self.prepare(pair_id, lease=False)]
         decisions = [
             builders.registrar_decision(application_id=pair_id, decision="register")
@@ -143,7 +143,7 @@ class StoryWorker(threading.Thread):
                 return False
         return True
 
-    def twin_terminations(self, lease_id: str, key: str) -> list[str]:
+    def twin_terminations(self, lease_id: str) -> list[str]:
         """Two terminations of the same lease, formed at once (both may commit)."""
         officer = (self.story.parties.ktk_officer,)
         operations = [
