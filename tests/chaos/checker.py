@@ -178,6 +178,12 @@ def _wrong_answers(operations: list[Operation], committed_at: dict[str, int]) ->
                 )
             if attempt.answer == COMMITTED and height is None:
                 problems.append(f"{operation.transaction_id[:16]} answered COMMITTED, not stored")
+        lookup = operation.settled_by_lookup_at
+        if lookup and operation.final == REJECTED and height is not None:
+            problems.append(
+                f"{operation.transaction_id[:16]} ({operation.kind}) GetTransaction on {lookup} "
+                f"answered REJECTED {operation.final_reason}, committed at {height}"
+            )
     return problems
 
 

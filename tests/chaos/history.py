@@ -46,6 +46,7 @@ class Operation:
     final: str = ""  # the client's settled view: COMMITTED / REJECTED / "" (unsettled)
     final_reason: str = ""
     final_height: int = 0
+    settled_by_lookup_at: str = ""  # the node whose GetTransaction settled it, if one did
     envelope: bytes = b""
 
     def reported_committed(self) -> bool:

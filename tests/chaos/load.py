@@ -41,6 +41,7 @@ BEHIND_REASONS = frozenset(
     {"APPLICATION_NOT_FOUND", "PROPERTY_NOT_FOUND", "NO_ACTIVE_LEASE", "ATTESTATION_MISSING"}
 )
 POLL_SECONDS = 0.3  # between GetTransaction follow-ups: a client's poll interval, bounded above
+CAUGHT_UP_WAIT_S = 5.0  # for nodes that have applied the story's previous step
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +140,10 @@ class Submitter:
                 if view is None:
                     continue
                 if view.status == api.COMMITTED:
-                    self._settle(operation, COMMITTED, "", view.height)
+                    self._settle(operation, COMMITTED, "", view.height, source=node_id)
                     return True
                 if view.status == api.REJECTED:
-                    self._settle(operation, REJECTED, view.rejection.reason, 0)
+                    self._settle(operation, REJECTED, view.rejection.reason, 0, source=node_id)
                     return True
                 if view.status == api.PENDING:
                     known = True
@@ -165,16 +166,26 @@ class Submitter:
         return view
 
     def _pick(self) -> str:
-        return self._rng.choice(self.caught_up())
+        return self._rng.choice(self.caught_up(1))
 
-    def caught_up(self) -> list[str]:
-        """The nodes last seen at ``min_height`` or above (all of them if none was)."""
-        nodes = self.node_ids()
-        ready = [n for n in nodes if self._height_of(n) >= self.min_height]
-        return ready or nodes
+    def caught_up(self, count: int) -> list[str]:
+        """The nodes seen at ``min_height`` or above, once there are ``count`` of them: the
+        samples lag the commits a little, so wait (bounded) for them; after the wait, those
+        there are, or every node if none is."""
+        deadline = time.monotonic() + CAUGHT_UP_WAIT_S
+        while True:
+            nodes = self.node_ids()
+            ready = [n for n in nodes if self._height_of(n) >= self.min_height]
+            if len(ready) >= count or time.monotonic() > deadline or self._stop.is_set():
+                return ready or nodes
+            time.sleep(0.05)  # a poll interval, bounded by the deadline
 
-    def _settle(self, operation: Operation, final: str, reason: str, height: int) -> None:
+    def _settle(
+        self, operation: Operation, final: str, reason: str, height: int, *, source: str = ""
+    ) -> None:
+        """``source``: the node whose GetTransaction answer settled it ("" for the submission's)."""
         operation.final, operation.final_reason, operation.final_height = final, reason, height
+        operation.settled_by_lookup_at = source
         if final == COMMITTED:
             self.min_height = max(self.min_height, height)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-import time
 import traceback
 from collections.abc import Callable, Sequence
 
@@ -39,8 +38,6 @@ from tests.chaos.load import LoadSettings, Submitter
 from tests.integration.harness import CHAIN_ID
 from tests.integration.story_helpers import Story, receipt
 from tests.pki_fixtures import KTK_BIN, RECIPIENT_IIN
-
-RACE_READY_S = 5.0  # how long a race waits for a second node to have seen the step before
 
 
 class StoryWorker(threading.Thread):
@@ -195,11 +192,7 @@ class StoryWorker(threading.Thread):
         # Right after the previous step commits only the node that answered may have applied
         # it: give the others a moment (bounded) so that both racers go to nodes that know the
         # application; failing that, both go to the nodes that do (a race in one mempool).
-        deadline = time.monotonic() + RACE_READY_S
-        while len(ready := self.submitter.caught_up()) < len(operations):
-            if time.monotonic() > deadline or self.stop.is_set():
-                break
-            time.sleep(0.05)  # a poll interval, bounded by the deadline
+        ready = self.submitter.caught_up(len(operations))
         if len(ready) >= len(operations):
             nodes = self.rng.sample(ready, len(operations))
         else:

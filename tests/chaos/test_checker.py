@@ -100,6 +100,15 @@ def test_a_rejected_answer_for_a_transaction_that_commits_is_wrong() -> None:
     assert _failing(verdict) == {"wrong_answers"}
 
 
+def test_a_rejection_from_get_transaction_for_a_transaction_that_commits_is_wrong() -> None:
+    followed = _operation(1, [("NO_ANSWER", "UNAVAILABLE", 0, False)])
+    followed.final, followed.final_reason = "REJECTED", "REPLAYED_TRANSACTION"
+    followed.settled_by_lookup_at = "ktk-observer"
+    verdict = _verdict([followed], [_chain("a", {1: 3})])
+    assert _failing(verdict) == {"wrong_answers"}
+    assert "GetTransaction on ktk-observer" in verdict.violations["wrong_answers"][0]
+
+
 def test_a_pending_answer_that_no_node_can_settle_is_lost() -> None:
     pending = _operation(1, [("PENDING", "", 0, False)])
     unknown = {pending.transaction_id: {"a": "UNKNOWN", "b": "unreachable"}}
