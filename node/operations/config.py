@@ -44,6 +44,9 @@
     [log]
     level = "info"
 
+    [testing]                           # TEST ONLY: never in a deployment
+    clock_offset_ms = 0                 # skew this node's clock (scripts/chaos); may be negative
+
 With one validator and no validator peers, the node runs the solo engine (node/engine/solo.py);
 with more it runs Tendermint (node/engine/tendermint.py). A missing or invalid file is an
 ``InvalidConfig`` naming the field; ``tirkeu-node`` exits 2.
@@ -148,6 +151,9 @@ class NodeConfig:
     metrics_listen: ListenAddress | None = None
     # [notifications] idle_seconds: a stream that delivered nothing this long is ended (issue 13).
     notification_idle_seconds: int = DEFAULT_NOTIFICATION_IDLE_SECONDS
+    # TEST ONLY ([testing] clock_offset_ms): added to the wall clock the validator engines read,
+    # so that scripts/chaos can skew one node's clock (node/chain/clock.py offset_clock).
+    clock_offset_ms: int = 0
 
 
 def load_config(path: Path) -> NodeConfig:
@@ -203,7 +209,15 @@ def load_config(path: Path) -> NodeConfig:
         notification_idle_seconds=top.table("notifications", required=False).positive(
             "idle_seconds", DEFAULT_NOTIFICATION_IDLE_SECONDS
         ),
+        clock_offset_ms=_clock_offset_ms(top.table("testing", required=False)),
     )
+
+
+def _clock_offset_ms(table: _Table) -> int:
+    value = table.values.get("clock_offset_ms", 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidConfig(table.name("clock_offset_ms"), f"expected an integer, got {value!r}")
+    return value
 
 
 def _consensus(table: _Table) -> ConsensusConfig:

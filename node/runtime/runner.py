@@ -32,6 +32,7 @@ from ledger.identity.certificates import (
 from ledger.identity.identifiers import InvalidIdentifier
 from node.api.notifications import NotificationStreams
 from node.api.service import LedgerService
+from node.chain.clock import offset_clock
 from node.chain.commit import CommittedBlock
 from node.chain.events import CommitSignal
 from node.chain.evidence import EvidencePool
@@ -256,6 +257,7 @@ class NodeRuntime:
             block_config=config.block,
             on_committed=self._after_commit,
             log=self.log,
+            clock_ms=offset_clock(config.clock_offset_ms),  # the wall clock unless a test skews it
         )
         if config.role is NodeRole.VALIDATOR and not validator_peers:
             try:
