@@ -11,6 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from clients.client import ClientError, ConnectionSettings, LedgerClient
+from tests.pki_fixtures import (
+    KTK_BIN,
+    KTK_HEAD_IIN,
+    OTHER_BIN,
+    REGISTRAR_IIN,
+    STATE_CORPORATION_BIN,
+    STATE_CORPORATION_NAME,
+)
 
 BIN = Path(sys.executable).parent  # the virtual environment's console scripts
 COMMAND_SECONDS = 240
@@ -34,6 +42,28 @@ def ok(*arguments: str, env: dict[str, str] | None = None) -> Any:
     completed = run(*arguments, env=env)
     assert completed.returncode == 0, completed.stderr + completed.stdout
     return json.loads(completed.stdout) if "--json" in arguments else completed.stdout
+
+
+def init_cluster_with_registrar(
+    base: Path, *, validators: int, observer: bool = False
+) -> tuple[Path, Path]:
+    """`tirkeu-cluster init BASE/cluster` on the fixtures' participants, and a registrar employee
+    certificate from its CA as BASE/registrar.*.pem: (the cluster directory, the registrar)."""
+    directory = base / "cluster"
+    ok(
+        "tirkeu-cluster", "init", str(directory), "--validators", str(validators),
+        *(["--observer"] if observer else []),
+        "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
+        "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
+        "--ktk-head-iin", KTK_HEAD_IIN,
+    )  # fmt: skip
+    registrar = base / "registrar"
+    ok(
+        "tirkeu-pki", "issue", str(directory / "ca"), "--kind", "employee",
+        "--name", "Registrar", "--iin", REGISTRAR_IIN, "--bin", STATE_CORPORATION_BIN,
+        "--organisation", STATE_CORPORATION_NAME, "-o", str(registrar),
+    )  # fmt: skip
+    return directory, registrar
 
 
 def node_settings(

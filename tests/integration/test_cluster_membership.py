@@ -25,16 +25,16 @@ from clients.envelopes import SigningIdentity, sign_body
 from clients.transaction_builders import property_import
 from consensus.types import Height, Round, ValidatorId, Vote, VoteType
 from node.chain.signed_messages import sign_vote
-from tests.integration.cluster_commands import BIN, COMMAND_SECONDS, PROGRESS_SECONDS
+from tests.integration.cluster_commands import (
+    BIN,
+    COMMAND_SECONDS,
+    PROGRESS_SECONDS,
+    init_cluster_with_registrar,
+)
 from tests.integration.cluster_commands import ok as _ok
 from tests.integration.cluster_commands import run as _run
 from tests.pki_fixtures import (
     KTK_BIN,
-    KTK_HEAD_IIN,
-    OTHER_BIN,
-    REGISTRAR_IIN,
-    STATE_CORPORATION_BIN,
-    STATE_CORPORATION_NAME,
 )
 from tests.unit.ledger.audit.tamper import Tamperer, block_key, copy_data_dir
 
@@ -166,19 +166,7 @@ def _relay_vote(cluster: Cluster, key_pem: bytes, voter: str, via: str, to: str)
 def test_the_set_changes_under_load_and_the_chain_outlives_its_genesis_quorum(
     tmp_path: Path,
 ) -> None:
-    directory = tmp_path / "cluster"
-    _ok(
-        "tirkeu-cluster", "init", str(directory), "--validators", "4", "--observer",
-        "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
-        "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
-        "--ktk-head-iin", KTK_HEAD_IIN,
-    )  # fmt: skip
-    registrar = tmp_path / "registrar"
-    _ok(
-        "tirkeu-pki", "issue", str(directory / "ca"), "--kind", "employee",
-        "--name", "Registrar", "--iin", REGISTRAR_IIN, "--bin", STATE_CORPORATION_BIN,
-        "--organisation", STATE_CORPORATION_NAME, "-o", str(registrar),
-    )  # fmt: skip
+    directory, registrar = init_cluster_with_registrar(tmp_path, validators=4, observer=True)
     cluster = Cluster(directory, registrar)
     _ok("tirkeu-cluster", "start", str(directory))
     load = Load(cluster, "registrar-4")

@@ -21,18 +21,13 @@ from ledger.audit import trust_anchor
 from ledger.audit.snapshots import decode_snapshot, encode_snapshot
 from ledger.extract.extract import extract_document, extract_from_message, verify_extract
 from ledger.state.access import property_key
-from tests.integration.cluster_commands import PROGRESS_SECONDS
+from tests.integration.cluster_commands import PROGRESS_SECONDS, init_cluster_with_registrar
 from tests.integration.cluster_commands import node_height as _height
 from tests.integration.cluster_commands import node_settings as _settings
 from tests.integration.cluster_commands import ok as _ok
 from tests.integration.cluster_commands import run as _run
 from tests.pki_fixtures import (
     KTK_BIN,
-    KTK_HEAD_IIN,
-    OTHER_BIN,
-    REGISTRAR_IIN,
-    STATE_CORPORATION_BIN,
-    STATE_CORPORATION_NAME,
 )
 
 pytestmark = pytest.mark.integration
@@ -40,19 +35,7 @@ FLAT = "21:318:023:1245:1/7"
 
 
 def test_an_observer_joins_from_a_snapshot_and_a_tampered_one_is_refused(tmp_path: Path) -> None:
-    directory = tmp_path / "cluster"
-    _ok(
-        "tirkeu-cluster", "init", str(directory), "--validators", "4",
-        "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
-        "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
-        "--ktk-head-iin", KTK_HEAD_IIN,
-    )  # fmt: skip
-    registrar = tmp_path / "registrar"
-    _ok(
-        "tirkeu-pki", "issue", str(directory / "ca"), "--kind", "employee",
-        "--name", "Registrar", "--iin", REGISTRAR_IIN, "--bin", STATE_CORPORATION_BIN,
-        "--organisation", STATE_CORPORATION_NAME, "-o", str(registrar),
-    )  # fmt: skip
+    directory, registrar = init_cluster_with_registrar(tmp_path, validators=4)
     genesis_bytes = (directory / "genesis.json").read_bytes()
     _ok("tirkeu-cluster", "start", str(directory))
     try:

@@ -15,17 +15,13 @@ from tirkeu_pb import api_pb2
 from clients.client import LedgerClient
 from clients.envelopes import SigningIdentity, sign_body
 from clients.transaction_builders import property_import
+from tests.integration.cluster_commands import init_cluster_with_registrar
 from tests.integration.cluster_commands import node_height as _height
 from tests.integration.cluster_commands import node_settings as _settings
 from tests.integration.cluster_commands import ok as _ok
 from tests.integration.cluster_commands import run as _run
 from tests.pki_fixtures import (
     KTK_BIN,
-    KTK_HEAD_IIN,
-    OTHER_BIN,
-    REGISTRAR_IIN,
-    STATE_CORPORATION_BIN,
-    STATE_CORPORATION_NAME,
 )
 
 pytestmark = pytest.mark.integration
@@ -48,19 +44,7 @@ def _events(log: Path, name: str) -> list[dict[str, object]]:
 
 
 def test_an_observer_beside_a_solo_validator_follows_and_forwards(tmp_path: Path) -> None:
-    directory = tmp_path / "cluster"
-    _ok(
-        "tirkeu-cluster", "init", str(directory), "--validators", "1", "--observer",
-        "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
-        "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
-        "--ktk-head-iin", KTK_HEAD_IIN,
-    )  # fmt: skip
-    registrar = tmp_path / "registrar"
-    _ok(
-        "tirkeu-pki", "issue", str(directory / "ca"), "--kind", "employee",
-        "--name", "Registrar", "--iin", REGISTRAR_IIN, "--bin", STATE_CORPORATION_BIN,
-        "--organisation", STATE_CORPORATION_NAME, "-o", str(registrar),
-    )  # fmt: skip
+    directory, registrar = init_cluster_with_registrar(tmp_path, validators=1, observer=True)
     _ok("tirkeu-cluster", "start", str(directory))
     try:
         identity = SigningIdentity.from_pem(

@@ -17,18 +17,14 @@ import pytest
 from clients.client import LedgerClient
 from ledger.chain.store import Store
 from node.chain.commit import MAX_RULES_VERSION_VARIABLE
-from tests.integration.cluster_commands import PROGRESS_SECONDS, node_settings
+from tests.integration.cluster_commands import (
+    PROGRESS_SECONDS,
+    init_cluster_with_registrar,
+    node_settings,
+)
 from tests.integration.cluster_commands import node_height as _height
 from tests.integration.cluster_commands import ok as _ok
 from tests.integration.cluster_commands import run as _run
-from tests.pki_fixtures import (
-    KTK_BIN,
-    KTK_HEAD_IIN,
-    OTHER_BIN,
-    REGISTRAR_IIN,
-    STATE_CORPORATION_BIN,
-    STATE_CORPORATION_NAME,
-)
 
 pytestmark = pytest.mark.integration
 AUTHORITY = "Order of the State Corporation No. 17 of 2027-04-01 (test)"
@@ -49,19 +45,7 @@ def _wait(directory: Path, node_ids: list[str], height: int) -> None:
 def test_a_node_without_the_new_rules_stops_at_their_height_and_the_chain_goes_on(
     tmp_path: Path,
 ) -> None:
-    directory = tmp_path / "cluster"
-    _ok(
-        "tirkeu-cluster", "init", str(directory), "--validators", "4",
-        "--ktk-bin", KTK_BIN, "--state-corporation-bin", STATE_CORPORATION_BIN,
-        "--first-credit-bureau-bin", OTHER_BIN, "--registrar-iin", REGISTRAR_IIN,
-        "--ktk-head-iin", KTK_HEAD_IIN,
-    )  # fmt: skip
-    registrar = tmp_path / "registrar"
-    _ok(
-        "tirkeu-pki", "issue", str(directory / "ca"), "--kind", "employee",
-        "--name", "Registrar", "--iin", REGISTRAR_IIN, "--bin", STATE_CORPORATION_BIN,
-        "--organisation", STATE_CORPORATION_NAME, "-o", str(registrar),
-    )  # fmt: skip
+    directory, registrar = init_cluster_with_registrar(tmp_path, validators=4)
     _ok("tirkeu-cluster", "start", str(directory))
     others = ["registrar-1", "registrar-2", "registrar-3"]
     try:
