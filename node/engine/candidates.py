@@ -198,11 +198,24 @@ class CandidateBlocks:
             now_ms=self._clock_ms(),
             max_skew_ms=self._max_skew_ms,
             valid_round=valid_round,
+            earlier_proposers=self._earlier_proposers(block.height, valid_round),
         )
         if isinstance(outcome, str):
             self._log.warning("proposal_invalid", proposer=proposer, detail=outcome)
             return Candidate(None, {}, encoded)
         return Candidate(outcome, {}, encoded)
+
+    def _earlier_proposers(self, height: int, valid_round: int) -> frozenset[str]:
+        """The proposers of rounds 0..valid_round at ``height``: a re-proposed valid value was
+        assembled by one of them. Round robin repeats after n rounds, so n rounds cover them."""
+        if valid_round < 0:
+            return frozenset()
+        try:
+            validators = validators_at(self._store.state, height).validator_set
+        except HeightOutsideSchedule:
+            return frozenset()
+        rounds = min(valid_round + 1, len(validators))
+        return frozenset(validators.proposer(Height(height), Round(r)) for r in range(rounds))
 
     def assemble(self) -> BlockId:
         """getValue(): a new block of the oldest pending transactions and pending evidence."""
