@@ -3,31 +3,15 @@ around the validator's clock (node/engine/proposal_check.py); block sync of old 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from ledger.chain.blocks import Block
 from node.chain.commit import ExecutedBlock, execute_block
-from node.chain.open import ChainSetup
 from node.chain.proposer import assemble_block
 from node.engine.proposal_check import check_proposed_block
-from tests.registry_fixtures import Parties
-from tests.unit.node.conftest import VALIDATOR, InProcessNode, make_node
+from tests.unit.node.conftest import VALIDATOR, InProcessNode
+from tests.unit.node.engine.conftest import previous_block_time
 
 SKEW_MS = 5_000
 YEAR_MS = 365 * 86_400_000
-
-
-@pytest.fixture
-def node(tmp_path: Path, setup: ChainSetup, parties: Parties) -> Iterator[InProcessNode]:
-    made = make_node(tmp_path / "d", setup, parties)
-    made.engine.seal_block()
-    try:
-        yield made
-    finally:
-        made.store.close()
 
 
 def _proposed(node: InProcessNode, time_ms: int) -> bytes:
@@ -46,27 +30,21 @@ def _judge(node: InProcessNode, encoded: bytes, now_ms: int, valid_round: int = 
     )
 
 
-def _previous_time(node: InProcessNode) -> int:
-    meta = node.store.load_meta()
-    assert meta is not None
-    return meta.time_unix_ms
-
-
 def test_a_backdated_proposal_is_refused(node: InProcessNode) -> None:
-    backdated = _proposed(node, _previous_time(node) + 1)
-    outcome = _judge(node, backdated, now_ms=_previous_time(node) + YEAR_MS)
+    backdated = _proposed(node, previous_block_time(node) + 1)
+    outcome = _judge(node, backdated, now_ms=previous_block_time(node) + YEAR_MS)
     assert isinstance(outcome, str)
     assert "ms behind" in outcome
 
 
 def test_a_proposal_just_inside_the_skew_either_way_is_valid(node: InProcessNode) -> None:
-    now = _previous_time(node) + YEAR_MS
+    now = previous_block_time(node) + YEAR_MS
     for block_time in (now - SKEW_MS, now + SKEW_MS):
         assert isinstance(_judge(node, _proposed(node, block_time), now), ExecutedBlock)
 
 
 def test_one_ms_past_the_skew_either_way_is_refused(node: InProcessNode) -> None:
-    now = _previous_time(node) + YEAR_MS
+    now = previous_block_time(node) + YEAR_MS
     behind = _judge(node, _proposed(node, now - SKEW_MS - 1), now)
     ahead = _judge(node, _proposed(node, now + SKEW_MS + 1), now)
     assert isinstance(behind, str) and "behind" in behind
@@ -76,11 +54,11 @@ def test_one_ms_past_the_skew_either_way_is_refused(node: InProcessNode) -> None
 def test_a_re_proposal_of_a_polka_block_is_not_held_to_the_lower_bound(
     node: InProcessNode,
 ) -> None:
-    old = _proposed(node, _previous_time(node) + 1)
-    outcome = _judge(node, old, now_ms=_previous_time(node) + 60_000, valid_round=0)
+    old = _proposed(node, previous_block_time(node) + 1)
+    outcome = _judge(node, old, now_ms=previous_block_time(node) + 60_000, valid_round=0)
     assert isinstance(outcome, ExecutedBlock)
 
 
 def test_block_sync_applies_an_old_certified_block_without_a_clock(node: InProcessNode) -> None:
-    old = Block.decode(_proposed(node, _previous_time(node) + 1))
+    old = Block.decode(_proposed(node, previous_block_time(node) + 1))
     assert execute_block(node.store, node.setup, old).block == old

@@ -6,29 +6,13 @@ and the two restarted ones, which had not seen its first proposal, refused the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from node.chain.commit import ExecutedBlock
-from node.chain.open import ChainSetup
 from node.chain.proposer import assemble_block
 from node.engine.proposal_check import check_proposed_block
-from tests.registry_fixtures import Parties
-from tests.unit.node.conftest import VALIDATOR, InProcessNode, make_node
+from tests.unit.node.conftest import VALIDATOR, InProcessNode
+from tests.unit.node.engine.conftest import previous_block_time
 
 RE_PROPOSER = "registrar-2"  # the proposer of the later round, not the block's assembler
-
-
-@pytest.fixture
-def node(tmp_path: Path, setup: ChainSetup, parties: Parties) -> Iterator[InProcessNode]:
-    made = make_node(tmp_path / "d", setup, parties)
-    made.engine.seal_block()
-    try:
-        yield made
-    finally:
-        made.store.close()
 
 
 def _assembled_by_validator(node: InProcessNode, now_ms: int) -> bytes:
@@ -48,9 +32,7 @@ def _judge(node: InProcessNode, encoded: bytes, now_ms: int, **round_facts: obje
 
 
 def _now(node: InProcessNode) -> int:
-    meta = node.store.load_meta()
-    assert meta is not None
-    return meta.time_unix_ms + 1_000
+    return previous_block_time(node) + 1_000
 
 
 def test_a_re_proposal_of_a_block_assembled_in_an_earlier_round_is_valid(
